@@ -1,0 +1,44 @@
+//! Text that goes into headers, pages and the ledger: one line, no control characters.
+
+/// A form field, CSV cell or JSON member that was refused, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self { field: field.into(), reason: reason.into() }
+    }
+}
+
+/// Checks a one-line value (a name, a subject, a source label): trimmed, at most `max` characters, and
+/// free of CR, LF and every other control character, so it can never break out of a header.
+pub fn single_line(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
+    let v = value.trim();
+    if v.chars().any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}') {
+        return Err(FieldError::new(field, "must be a single line without control characters"));
+    }
+    if v.chars().count() > max {
+        return Err(FieldError::new(field, format!("is longer than {max} characters")));
+    }
+    Ok(v.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_line_breaks_and_controls() {
+        assert!(single_line("name", "Anna\r\nBcc: x@y.de", 100).is_err());
+        assert!(single_line("name", "Anna\u{0}", 100).is_err());
+        assert!(single_line("name", "An\u{85}na", 100).is_err());
+        assert!(single_line("name", "An\u{2028}na", 100).is_err());
+        let e = single_line("name", &"x".repeat(11), 10).unwrap_err();
+        assert_eq!(e.to_string(), "name: is longer than 10 characters");
+        assert_eq!(single_line("name", "  Anna Österreich ", 100).unwrap(), "Anna Österreich");
+    }
+}
