@@ -27,10 +27,9 @@ impl LegalBasis {
             "consent" => Ok(Self::Consent),
             "contract" => Ok(Self::Contract),
             "legitimate-interest" => Ok(Self::LegitimateInterest),
-            other => Err(FieldError::new(
-                "basis",
-                format!("{other:?} is not one of consent, contract, legitimate-interest"),
-            )),
+            other => {
+                Err(FieldError::new("basis", format!("{other:?} is not one of consent, contract, legitimate-interest")))
+            }
         }
     }
 }

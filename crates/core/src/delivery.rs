@@ -77,7 +77,13 @@ impl DeliveryState {
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            Self::Sent | Self::Captured | Self::Cancelled | Self::Failed | Self::Bounced | Self::Complained | Self::Recalled
+            Self::Sent
+                | Self::Captured
+                | Self::Cancelled
+                | Self::Failed
+                | Self::Bounced
+                | Self::Complained
+                | Self::Recalled
         )
     }
 

@@ -1,1 +1,45 @@
-//! placeholder
+//! Kurier's background work: the delivery engine and the transports it hands mail to.
+//!
+//! - [`transport`]: where mail goes. [`Transport::Capture`] keeps it in the outbox (the default
+//!   without `smtp_url`, like a local mail catcher); [`Transport::Smtp`] hands it to a relay over a
+//!   pool of long-lived connections, configured by an `smtp_url` ([`SmtpConfig::from_url`]). The
+//!   meaning of every SMTP failure (deferred, failed, or bounced and suppressed) is decided in one
+//!   place, [`transport::classify`], and documented there.
+//! - [`engine`]: [`DeliveryEngine`] claims due messages from the outbox by lease
+//!   ([`kurier_store::Store::claim_batch`], which cancels messages to suppressed addresses or without
+//!   consent in the same step), sends them over all connections in parallel, and records outcomes in
+//!   batches. [`DeliveryEngine::run`] serves until shutdown; [`DeliveryEngine::drain`] delivers what
+//!   is due now and returns, for tests and benchmarks.
+//!
+//! ```no_run
+//! # async fn example(store: kurier_store::Store) -> anyhow::Result<()> {
+//! use kurier_workers::{DeliveryEngine, EngineConfig, Transport};
+//!
+//! let transport = Transport::from_url(Some("smtp://relay.example.com:587?tls=required&pool=16"))?;
+//! let engine = DeliveryEngine::new(store, transport, EngineConfig::default());
+//! let report = engine.run(async { tokio::signal::ctrl_c().await.ok(); }).await?;
+//! println!("sent {}", report.sent);
+//! # Ok(()) }
+//! ```
+//!
+//! Not here yet: per-destination throttling, the hold window and recall, the scheduler, flows, and
+//! inbound SMTP/IMAP for bounces and complaints.
+
+pub mod engine;
+pub mod transport;
+
+pub use engine::{DeliveryEngine, DrainReport, EngineConfig, default_node_id};
+pub use transport::{SmtpConfig, SmtpTransport, SmtpUrlError, TlsMode, Transport, TransportError};
+
+/// This machine's host name, when the system tells it and it is usable in EHLO and lease owners.
+pub(crate) fn host_name() -> Option<String> {
+    let name = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())?;
+    let name = name.trim().to_ascii_lowercase();
+    let valid = !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+    valid.then_some(name)
+}
