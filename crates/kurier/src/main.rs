@@ -1,1 +1,91 @@
-fn main() {}
+//! `kurier`: the command line. It only wires things: configuration, the store, the web server and the
+//! delivery engine (see ARCHITECTURE.md).
+
+mod config;
+mod csv_import;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, Overrides};
+
+#[derive(Parser)]
+#[command(name = "kurier", version, about = "Self-hosted email marketing and lifecycle messaging")]
+struct Cli {
+    /// Configuration file (TOML); `KURIER_*` environment variables override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Data directory (SQLite database, secret, admin token).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server and the delivery engine until SIGTERM or Ctrl-C.
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8080.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Import contacts from a CSV file into a list, in one transaction.
+    Import(csv_import::ImportArgs),
+    /// Write a list's contacts as CSV to standard output.
+    Export {
+        #[arg(long, value_name = "NAME")]
+        list: String,
+    },
+    /// Print every configuration key with its meaning.
+    ConfigKeys,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let listen = match &cli.command {
+        Command::Serve { listen } => listen.clone(),
+        _ => None,
+    };
+    if let Command::ConfigKeys = cli.command {
+        for (k, doc) in config::KEYS {
+            println!("{k:<24} KURIER_{:<24} {doc}", k.to_ascii_uppercase());
+        }
+        return ExitCode::SUCCESS;
+    }
+    let overrides = Overrides { data_dir: cli.data_dir.clone(), listen };
+    let config = match Config::load(cli.config.as_deref(), std::env::vars(), &overrides) {
+        Ok(c) => c,
+        Err(e) => {
+            eprint!("kurier: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log).unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("kurier: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve { .. } => serve::serve(config).await,
+            Command::Import(args) => csv_import::import(config, args).await,
+            Command::Export { list } => csv_import::export(config, &list).await,
+            Command::ConfigKeys => Ok(ExitCode::SUCCESS),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("kurier: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -214,8 +214,13 @@ impl DeliveryEngine {
         drop(done_tx);
 
         let wakeup = self.store.outbox_wakeup();
-        let mut books =
-            Books { in_flight: 0, outcomes: Vec::new(), untried: Vec::new(), flush_at: None, report: DrainReport::default() };
+        let mut books = Books {
+            in_flight: 0,
+            outcomes: Vec::new(),
+            untried: Vec::new(),
+            flush_at: None,
+            report: DrainReport::default(),
+        };
         // When to claim next; `None` (drain only): once nothing is in flight.
         let mut next_claim = Some(Instant::now());
         let mut stop = false;

@@ -147,8 +147,20 @@ fn recipient_refused(code: u16, text: &str) -> bool {
         return mailbox_status(status);
     }
     const NOT_ABOUT_THE_ADDRESS: [&str; 14] = [
-        "relay", "spam", "block", "blacklist", "denylist", "policy", "reputation", "sender", "rbl", "spf", "dmarc",
-        "dkim", "rate limit", "authenticat",
+        "relay",
+        "spam",
+        "block",
+        "blacklist",
+        "denylist",
+        "policy",
+        "reputation",
+        "sender",
+        "rbl",
+        "spf",
+        "dmarc",
+        "dkim",
+        "rate limit",
+        "authenticat",
     ];
     let lower = text.to_ascii_lowercase();
     matches!(code, 550 | 551 | 553 | 521 | 556) && !NOT_ABOUT_THE_ADDRESS.iter().any(|w| lower.contains(w))

@@ -140,11 +140,10 @@ impl SmtpConfig {
                     }
                 }
                 "pool" => {
-                    config.pool = value
-                        .parse::<usize>()
-                        .ok()
-                        .filter(|n| (1..=Self::MAX_POOL).contains(n))
-                        .ok_or_else(|| err(format!("pool={value:?} is not a number from 1 to {}", Self::MAX_POOL)))?;
+                    config.pool =
+                        value.parse::<usize>().ok().filter(|n| (1..=Self::MAX_POOL).contains(n)).ok_or_else(|| {
+                            err(format!("pool={value:?} is not a number from 1 to {}", Self::MAX_POOL))
+                        })?;
                 }
                 "insecure" => {
                     config.accept_invalid_certs = match value.as_ref() {
@@ -175,9 +174,7 @@ impl SmtpConfig {
             }
         }
         if config.credentials.is_some() && config.tls == TlsMode::None && !config.is_loopback() {
-            return Err(err(
-                "a password would cross the network unencrypted: drop tls=none, or use smtps://".into(),
-            ));
+            return Err(err("a password would cross the network unencrypted: drop tls=none, or use smtps://".into()));
         }
         Ok(config)
     }

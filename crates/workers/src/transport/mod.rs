@@ -65,7 +65,7 @@ impl Transport {
     pub(crate) fn session(&self) -> Session {
         match self {
             Self::Capture => Session::Capture,
-            Self::Smtp(s) => Session::Smtp(s.session()),
+            Self::Smtp(s) => Session::Smtp(Box::new(s.session())),
         }
     }
 }
@@ -73,7 +73,7 @@ impl Transport {
 /// One delivery slot: for SMTP, one connection, reused for message after message.
 pub(crate) enum Session {
     Capture,
-    Smtp(smtp::SmtpSession),
+    Smtp(Box<smtp::SmtpSession>),
 }
 
 impl Session {

@@ -107,7 +107,7 @@ impl SmtpSession {
         let data = wire_form(raw);
         let reused = self.conn.is_some();
         let (result, keep) = self.transaction(&from, &to, &data).await?;
-        let result = match result {
+        match result {
             // A kept-open connection the relay has meanwhile closed (idle timeout, message limit):
             // nothing was accepted yet, so try once more on a fresh connection.
             Err(e) if reused && e.stage == Stage::MailFrom && (!keep || e.code() == Some(421)) => {
@@ -125,8 +125,7 @@ impl SmtpSession {
                 }
                 other
             }
-        };
-        result
+        }
     }
 
     /// Runs MAIL, RCPT, DATA and the content on the current (or a new) connection. The outer error

@@ -1,0 +1,365 @@
+//! Configuration in two steps (all problems reported at once): collect raw values from the optional
+//! TOML file and then from `KURIER_*` environment variables (which win), then validate each key.
+//! Unknown keys in the file, and unknown `KURIER_*` variables, are errors that name the key.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use kurier_core::{EmailAddress, single_line};
+use url::Url;
+
+/// Every key, with what it means. Each has the variable `KURIER_<KEY>`.
+pub const KEYS: &[(&str, &str)] = &[
+    ("data_dir", "directory for the SQLite database, the secret and the admin token (default ./kurier-data)"),
+    ("listen", "address the web server listens on (default 127.0.0.1:8080)"),
+    ("database_url", "sqlite://PATH or postgres://... (default: SQLite in the data dir)"),
+    ("smtp_url", "relay to send through, smtp://[user:pass@]host:port or smtps://...; unset: capture transport"),
+    ("public_url", "base URL of links in mail and pages (default http://<listen>)"),
+    ("admin_token", "bearer token of the admin API (default: generated into <data_dir>/admin-token)"),
+    ("secret", "instance secret, at least 32 bytes as 64+ hex digits (default: generated into <data_dir>/secret)"),
+    ("sender_name", "sender's name in From and footers (default Kurier)"),
+    ("sender_address", "sender's address in From (default newsletter@<public_url host>)"),
+    ("sender_postal_address", "sender's postal address for the footer of marketing mail"),
+    ("reply_to", "optional Reply-To address"),
+    ("bounce_domain", "domain of VERP return paths (default: the public_url host)"),
+    ("message_id_domain", "right-hand side of Message-IDs (default: the public_url host)"),
+    ("confirm_ttl_days", "days a confirmation link works (default 7)"),
+    ("subscribe_limit", "subscribe requests per client address and window (default 10)"),
+    ("subscribe_window_secs", "the window of subscribe_limit in seconds (default 600)"),
+    ("log", "log filter, e.g. info or kurier=debug (default info)"),
+];
+
+/// Where a raw value came from, for error messages.
+#[derive(Clone, Debug)]
+enum Origin {
+    File(PathBuf),
+    Env(String),
+    Flag(&'static str),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::File(p) => write!(f, "{}", p.display()),
+            Self::Env(v) => write!(f, "environment variable {v}"),
+            Self::Flag(n) => write!(f, "option --{n}"),
+        }
+    }
+}
+
+/// The validated configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub smtp_url: Option<String>,
+    pub public_url: Url,
+    pub admin_token: Option<String>,
+    pub secret: Option<Vec<u8>>,
+    pub sender_name: String,
+    pub sender_address: EmailAddress,
+    pub sender_postal_address: String,
+    pub reply_to: Option<EmailAddress>,
+    pub bounce_domain: String,
+    pub message_id_domain: String,
+    pub confirm_ttl: Duration,
+    pub subscribe_limit: u32,
+    pub subscribe_window: Duration,
+    pub log: String,
+}
+
+/// All configuration problems, one per line.
+#[derive(Debug)]
+pub struct ConfigErrors(pub Vec<String>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "the configuration has {} problem(s):", self.0.len())?;
+        for e in &self.0 {
+            writeln!(f, "  - {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// Command-line values that override file and environment.
+#[derive(Default, Debug, Clone)]
+pub struct Overrides {
+    pub data_dir: Option<PathBuf>,
+    pub listen: Option<String>,
+}
+
+impl Config {
+    /// Loads `file` (if given; it must then exist), then the `KURIER_*` variables in `env`, then the
+    /// command-line overrides, and validates the result.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+        overrides: &Overrides,
+    ) -> Result<Self, ConfigErrors> {
+        let mut errors = Vec::new();
+        let mut raw: BTreeMap<&'static str, (String, Origin)> = BTreeMap::new();
+        let known = |k: &str| KEYS.iter().find(|(name, _)| *name == k).map(|(name, _)| *name);
+
+        if let Some(path) = file {
+            match std::fs::read_to_string(path) {
+                Err(e) => errors.push(format!("{}: cannot read: {e}", path.display())),
+                Ok(text) => match text.parse::<toml::Table>() {
+                    Err(e) => errors.push(format!("{}: not valid TOML: {}", path.display(), e.message())),
+                    Ok(table) => {
+                        for (k, v) in table {
+                            let Some(key) = known(&k) else {
+                                errors.push(format!("{}: unknown key `{k}`{}", path.display(), suggest(&k)));
+                                continue;
+                            };
+                            let value = match v {
+                                toml::Value::String(s) => s,
+                                toml::Value::Integer(i) => i.to_string(),
+                                toml::Value::Boolean(b) => b.to_string(),
+                                other => {
+                                    errors.push(format!(
+                                        "{}: key `{k}` must be a string or number, not {}",
+                                        path.display(),
+                                        other.type_str()
+                                    ));
+                                    continue;
+                                }
+                            };
+                            raw.insert(key, (value, Origin::File(path.to_path_buf())));
+                        }
+                    }
+                },
+            }
+        }
+        for (var, value) in env {
+            let Some(k) = var.strip_prefix("KURIER_") else { continue };
+            let k = k.to_ascii_lowercase();
+            match known(&k) {
+                Some(key) => {
+                    raw.insert(key, (value, Origin::Env(var)));
+                }
+                // Variables the test suites and tools use are not configuration keys.
+                None if var.starts_with("KURIER_TEST_") => {}
+                None => errors.push(format!("environment variable {var}: unknown key `{k}`{}", suggest(&k))),
+            }
+        }
+        if let Some(d) = &overrides.data_dir {
+            raw.insert("data_dir", (d.display().to_string(), Origin::Flag("data-dir")));
+        }
+        if let Some(l) = &overrides.listen {
+            raw.insert("listen", (l.clone(), Origin::Flag("listen")));
+        }
+
+        let mut v = Validator { raw, errors };
+        let data_dir = PathBuf::from(v.get("data_dir").unwrap_or_else(|| "kurier-data".into()));
+        let listen = v.parse("listen", "127.0.0.1:8080", |s| s.parse::<SocketAddr>().map_err(|e| e.to_string()));
+        let database_url = v.get("database_url").unwrap_or_else(|| format!("sqlite://{}", data_dir.join("kurier.db").display()));
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres:") || database_url.starts_with("postgresql:")) {
+            v.error("database_url", "must start with sqlite:// or postgres://");
+        }
+        let smtp_url = v.get("smtp_url").filter(|s| !s.is_empty());
+        let public_default = format!("http://{}", listen.unwrap_or_else(|| "127.0.0.1:8080".parse().expect("valid")));
+        let public_url = v.parse("public_url", &public_default, |s| {
+            let u = Url::parse(s).map_err(|e| e.to_string())?;
+            if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
+                return Err("must be an http:// or https:// URL with a host".into());
+            }
+            if u.query().is_some() || u.fragment().is_some() {
+                return Err("must not have a query or fragment".into());
+            }
+            Ok(u)
+        });
+        let host = public_url.as_ref().and_then(|u| u.host_str()).unwrap_or("localhost").to_string();
+        let admin_token = v.get("admin_token").filter(|t| !t.is_empty());
+        if admin_token.as_ref().is_some_and(|t| t.len() < 16 || t.chars().any(|c| c.is_whitespace() || c.is_control())) {
+            v.error("admin_token", "must be at least 16 characters without spaces");
+        }
+        let secret = v.get("secret").and_then(|s| match decode_hex(&s) {
+            Some(b) if b.len() >= 32 => Some(b),
+            _ => {
+                v.error("secret", "must be at least 64 hex digits (32 bytes)");
+                None
+            }
+        });
+        let sender_name = v.parse("sender_name", "Kurier", |s| single_line("sender_name", s, 100).map_err(|e| e.reason));
+        let sender_address = v.parse("sender_address", &format!("newsletter@{}", domain_for_mail(&host)), |s| {
+            EmailAddress::parse(s).map_err(|e| e.to_string())
+        });
+        let sender_postal_address = v.get("sender_postal_address").unwrap_or_default();
+        if sender_postal_address.chars().any(|c| c.is_control() && c != '\n') || sender_postal_address.len() > 500 {
+            v.error("sender_postal_address", "must be text of at most 500 characters");
+        }
+        let reply_to = v.get("reply_to").filter(|s| !s.is_empty()).and_then(|s| match EmailAddress::parse(&s) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                v.error("reply_to", &e.to_string());
+                None
+            }
+        });
+        let domain = |s: &str| -> Result<String, String> {
+            EmailAddress::parse(&format!("x@{s}")).map(|a| a.domain().to_string()).map_err(|_| "must be a domain name".into())
+        };
+        let bounce_domain = v.parse("bounce_domain", &domain_for_mail(&host), domain);
+        let message_id_domain = v.parse("message_id_domain", &domain_for_mail(&host), domain);
+        let confirm_days = v.parse("confirm_ttl_days", "7", |s| match s.parse::<u64>() {
+            Ok(d @ 1..=90) => Ok(d),
+            _ => Err("must be a whole number of days from 1 to 90".into()),
+        });
+        let subscribe_limit = v.parse("subscribe_limit", "10", |s| match s.parse::<u32>() {
+            Ok(n @ 1..) => Ok(n),
+            _ => Err("must be a whole number of at least 1".into()),
+        });
+        let subscribe_window = v.parse("subscribe_window_secs", "600", |s| match s.parse::<u64>() {
+            Ok(n @ 1..) => Ok(Duration::from_secs(n)),
+            _ => Err("must be a whole number of seconds of at least 1".into()),
+        });
+        let log = v.get("log").unwrap_or_else(|| "info".into());
+
+        if !v.errors.is_empty() {
+            return Err(ConfigErrors(v.errors));
+        }
+        Ok(Self {
+            data_dir,
+            listen: listen.expect("validated"),
+            database_url,
+            smtp_url,
+            public_url: public_url.expect("validated"),
+            admin_token,
+            secret,
+            sender_name: sender_name.expect("validated"),
+            sender_address: sender_address.expect("validated"),
+            sender_postal_address,
+            reply_to,
+            bounce_domain: bounce_domain.expect("validated"),
+            message_id_domain: message_id_domain.expect("validated"),
+            confirm_ttl: Duration::from_secs(confirm_days.expect("validated") * 86400),
+            subscribe_limit: subscribe_limit.expect("validated"),
+            subscribe_window: subscribe_window.expect("validated"),
+            log,
+        })
+    }
+}
+
+/// `localhost` and IP hosts make no mail domain; use a reserved name then.
+fn domain_for_mail(host: &str) -> String {
+    if host.contains('.') && !host.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        host.to_string()
+    } else {
+        "kurier.localhost.localdomain".to_string()
+    }
+}
+
+struct Validator {
+    raw: BTreeMap<&'static str, (String, Origin)>,
+    errors: Vec<String>,
+}
+
+impl Validator {
+    fn get(&self, key: &str) -> Option<String> {
+        self.raw.get(key).map(|(v, _)| v.clone())
+    }
+
+    fn error(&mut self, key: &str, msg: &str) {
+        let origin = self.raw.get(key).map(|(_, o)| o.to_string()).unwrap_or_else(|| "default".into());
+        self.errors.push(format!("{origin}: `{key}` {msg}"));
+    }
+
+    fn parse<T>(&mut self, key: &str, default: &str, f: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+        let value = self.get(key).unwrap_or_else(|| default.to_string());
+        match f(value.trim()) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.error(key, &format!("{e} (got {value:?})"));
+                None
+            }
+        }
+    }
+}
+
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim();
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+}
+
+fn suggest(key: &str) -> String {
+    KEYS.iter()
+        .map(|(k, _)| *k)
+        .find(|k| k.replace('_', "") == key.replace(['_', '-'], "") || (key.len() > 3 && k.starts_with(key)))
+        .map(|k| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let c = Config::load(None, env(&[]), &Overrides::default()).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.data_dir, PathBuf::from("kurier-data"));
+        assert_eq!(c.database_url, "sqlite://kurier-data/kurier.db");
+        assert!(c.smtp_url.is_none());
+        assert_eq!(c.public_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(c.confirm_ttl, Duration::from_secs(7 * 86400));
+    }
+
+    #[test]
+    fn env_overrides_file_and_flags_override_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kurier.toml");
+        std::fs::write(&file, "smtp_url = \"smtp://relay:25\"\nlisten = \"127.0.0.1:9000\"\nconfirm_ttl_days = 3\n").unwrap();
+        let c = Config::load(
+            Some(&file),
+            env(&[("KURIER_SMTP_URL", "smtp://other:2525"), ("KURIER_PUBLIC_URL", "https://news.example.de"), ("PATH", "/bin")]),
+            &Overrides { listen: Some("127.0.0.1:9001".into()), ..Overrides::default() },
+        )
+        .unwrap();
+        assert_eq!(c.smtp_url.as_deref(), Some("smtp://other:2525"));
+        assert_eq!(c.listen.to_string(), "127.0.0.1:9001");
+        assert_eq!(c.confirm_ttl, Duration::from_secs(3 * 86400));
+        assert_eq!(c.bounce_domain, "news.example.de");
+        assert_eq!(c.sender_address.as_str(), "newsletter@news.example.de");
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kurier.toml");
+        std::fs::write(&file, "smpt_url = \"x\"\nlisten = \"nowhere\"\n").unwrap();
+        let err = Config::load(
+            Some(&file),
+            env(&[("KURIER_PUBLIC_URL", "ftp://x"), ("KURIER_CONFIRM_TTL_DAYS", "0"), ("KURIER_COLOUR", "red")]),
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert_eq!(err.0.len(), 5, "{text}");
+        assert!(text.contains("unknown key `smpt_url` (did you mean `smtp_url`?)"), "{text}");
+        assert!(text.contains("`listen`"), "{text}");
+        assert!(text.contains("environment variable KURIER_PUBLIC_URL: `public_url` must be an http"), "{text}");
+        assert!(text.contains("KURIER_CONFIRM_TTL_DAYS"), "{text}");
+        assert!(text.contains("KURIER_COLOUR: unknown key `colour`"), "{text}");
+    }
+
+    #[test]
+    fn every_key_is_documented_once() {
+        let mut names: Vec<_> = KEYS.iter().map(|k| k.0).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), KEYS.len());
+    }
+}
