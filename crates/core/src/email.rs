@@ -256,7 +256,7 @@ fn suggest_domain(domain: &str) -> Option<&'static str> {
     let mut best: Option<(&'static str, usize)> = None;
     let mut tie = false;
     for candidate in COMMON_DOMAINS {
-        let d = damerau_levenshtein(domain, candidate);
+        let d = crate::text::edit_distance(domain, candidate);
         if d == 0 || d > max {
             continue;
         }
@@ -286,31 +286,6 @@ fn same_shape(domain: &str, candidate: &str) -> bool {
 }
 
 const KNOWN_TLDS: &[&str] = &["com", "de", "net", "at", "ch", "org", "fr", "it", "ru", "me", "uk", "eu", "nl"];
-
-/// Edit distance counting a swap of two neighbours as one edit (the commonest typing slip).
-fn damerau_levenshtein(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let (n, m) = (a.len(), b.len());
-    let mut d = vec![vec![0usize; m + 1]; n + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=n {
-        for j in 1..=m {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = v;
-        }
-    }
-    d[n][m]
-}
 
 impl fmt::Display for EmailAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

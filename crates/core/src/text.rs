@@ -27,6 +27,31 @@ pub fn single_line(field: &str, value: &str, max: usize) -> Result<String, Field
     Ok(v.to_string())
 }
 
+/// Edit distance counting a swap of two neighbours as one edit (the commonest typing slip).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let (n, m) = (a.len(), b.len());
+    let mut d = vec![vec![0usize; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[n][m]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,5 +65,13 @@ mod tests {
         let e = single_line("name", &"x".repeat(11), 10).unwrap_err();
         assert_eq!(e.to_string(), "name: is longer than 10 characters");
         assert_eq!(single_line("name", "  Anna Österreich ", 100).unwrap(), "Anna Österreich");
+    }
+
+    #[test]
+    fn edit_distance_counts_swaps_as_one() {
+        assert_eq!(edit_distance("smpt_url", "smtp_url"), 1);
+        assert_eq!(edit_distance("gmial.com", "gmail.com"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

@@ -58,6 +58,8 @@ pub struct Config {
     pub database_url: String,
     pub smtp_url: Option<String>,
     pub public_url: Url,
+    /// False when `public_url` was derived from `listen` (and must follow the port actually bound).
+    pub public_url_set: bool,
     pub admin_token: Option<String>,
     pub secret: Option<Vec<u8>>,
     pub sender_name: String,
@@ -159,8 +161,12 @@ impl Config {
         let mut v = Validator { raw, errors };
         let data_dir = PathBuf::from(v.get("data_dir").unwrap_or_else(|| "kurier-data".into()));
         let listen = v.parse("listen", "127.0.0.1:8080", |s| s.parse::<SocketAddr>().map_err(|e| e.to_string()));
-        let database_url = v.get("database_url").unwrap_or_else(|| format!("sqlite://{}", data_dir.join("kurier.db").display()));
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres:") || database_url.starts_with("postgresql:")) {
+        let database_url =
+            v.get("database_url").unwrap_or_else(|| format!("sqlite://{}", data_dir.join("kurier.db").display()));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres:")
+            || database_url.starts_with("postgresql:"))
+        {
             v.error("database_url", "must start with sqlite:// or postgres://");
         }
         let smtp_url = v.get("smtp_url").filter(|s| !s.is_empty());
@@ -175,9 +181,11 @@ impl Config {
             }
             Ok(u)
         });
+        let public_url_set = v.raw.contains_key("public_url");
         let host = public_url.as_ref().and_then(|u| u.host_str()).unwrap_or("localhost").to_string();
         let admin_token = v.get("admin_token").filter(|t| !t.is_empty());
-        if admin_token.as_ref().is_some_and(|t| t.len() < 16 || t.chars().any(|c| c.is_whitespace() || c.is_control())) {
+        if admin_token.as_ref().is_some_and(|t| t.len() < 16 || t.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
             v.error("admin_token", "must be at least 16 characters without spaces");
         }
         let secret = v.get("secret").and_then(|s| match decode_hex(&s) {
@@ -187,7 +195,8 @@ impl Config {
                 None
             }
         });
-        let sender_name = v.parse("sender_name", "Kurier", |s| single_line("sender_name", s, 100).map_err(|e| e.reason));
+        let sender_name =
+            v.parse("sender_name", "Kurier", |s| single_line("sender_name", s, 100).map_err(|e| e.reason));
         let sender_address = v.parse("sender_address", &format!("newsletter@{}", domain_for_mail(&host)), |s| {
             EmailAddress::parse(s).map_err(|e| e.to_string())
         });
@@ -203,7 +212,9 @@ impl Config {
             }
         });
         let domain = |s: &str| -> Result<String, String> {
-            EmailAddress::parse(&format!("x@{s}")).map(|a| a.domain().to_string()).map_err(|_| "must be a domain name".into())
+            EmailAddress::parse(&format!("x@{s}"))
+                .map(|a| a.domain().to_string())
+                .map_err(|_| "must be a domain name".into())
         };
         let bounce_domain = v.parse("bounce_domain", &domain_for_mail(&host), domain);
         let message_id_domain = v.parse("message_id_domain", &domain_for_mail(&host), domain);
@@ -230,6 +241,7 @@ impl Config {
             database_url,
             smtp_url,
             public_url: public_url.expect("validated"),
+            public_url_set,
             admin_token,
             secret,
             sender_name: sender_name.expect("validated"),
@@ -293,7 +305,8 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
 fn suggest(key: &str) -> String {
     KEYS.iter()
         .map(|(k, _)| *k)
-        .find(|k| k.replace('_', "") == key.replace(['_', '-'], "") || (key.len() > 3 && k.starts_with(key)))
+        .min_by_key(|k| kurier_core::edit_distance(k, key))
+        .filter(|k| kurier_core::edit_distance(k, key) <= 2)
         .map(|k| format!(" (did you mean `{k}`?)"))
         .unwrap_or_default()
 }
@@ -321,10 +334,15 @@ mod tests {
     fn env_overrides_file_and_flags_override_env() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("kurier.toml");
-        std::fs::write(&file, "smtp_url = \"smtp://relay:25\"\nlisten = \"127.0.0.1:9000\"\nconfirm_ttl_days = 3\n").unwrap();
+        std::fs::write(&file, "smtp_url = \"smtp://relay:25\"\nlisten = \"127.0.0.1:9000\"\nconfirm_ttl_days = 3\n")
+            .unwrap();
         let c = Config::load(
             Some(&file),
-            env(&[("KURIER_SMTP_URL", "smtp://other:2525"), ("KURIER_PUBLIC_URL", "https://news.example.de"), ("PATH", "/bin")]),
+            env(&[
+                ("KURIER_SMTP_URL", "smtp://other:2525"),
+                ("KURIER_PUBLIC_URL", "https://news.example.de"),
+                ("PATH", "/bin"),
+            ]),
             &Overrides { listen: Some("127.0.0.1:9001".into()), ..Overrides::default() },
         )
         .unwrap();

@@ -233,11 +233,20 @@ pub async fn import(config: Config, args: ImportArgs) -> anyhow::Result<ExitCode
 
     let mut out = std::io::stdout().lock();
     let verb = if summary.dry_run { "would be " } else { "" };
-    writeln!(out, "Import into list {:?}{}:", list.name.as_str(), if summary.dry_run { " (dry run: nothing stored)" } else { "" })?;
+    writeln!(
+        out,
+        "Import into list {:?}{}:",
+        list.name.as_str(),
+        if summary.dry_run { " (dry run: nothing stored)" } else { "" }
+    )?;
     writeln!(out, "  imported:                {:>9}  {verb}new on the list", summary.imported)?;
     writeln!(out, "  updated:                 {:>9}  {verb}already on the list, data updated", summary.updated)?;
     writeln!(out, "  skipped (suppressed):    {:>9}", summary.skipped_suppressed)?;
-    writeln!(out, "  skipped (unsubscribed):  {:>9}  left this list before; not resubscribed", summary.skipped_unsubscribed)?;
+    writeln!(
+        out,
+        "  skipped (unsubscribed):  {:>9}  left this list before; not resubscribed",
+        summary.skipped_unsubscribed
+    )?;
     writeln!(out, "  rejected:                {:>9}", report.rejected_count)?;
     for (line, reason) in &report.rejected {
         writeln!(out, "    line {line}: {reason}")?;

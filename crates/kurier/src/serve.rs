@@ -56,17 +56,22 @@ pub async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         postal_address: config.sender_postal_address.clone(),
         reply_to: config.reply_to.clone(),
     };
-    let mut web = WebConfig::new(config.public_url.clone(), admin_token, sender);
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let public_url = if config.public_url_set {
+        config.public_url.clone()
+    } else {
+        url::Url::parse(&format!("http://{addr}/")).context("public URL from the listen address")?
+    };
+    let mut web = WebConfig::new(public_url, admin_token, sender);
     web.bounce_domain = config.bounce_domain.clone();
     web.message_id_domain = config.message_id_domain.clone();
     web.confirm_ttl = config.confirm_ttl;
     web.subscribe_limit = config.subscribe_limit;
     web.subscribe_window = config.subscribe_window;
 
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
-    let addr = listener.local_addr()?;
     tracing::info!(%addr, transport = %transport.describe(), database = %redact(&config.database_url), "kurier is running");
     eprintln!("kurier: listening on http://{addr} (transport: {})", transport.describe());
 

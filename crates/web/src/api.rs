@@ -5,7 +5,7 @@ use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Router, Json as JsonOut};
+use axum::{Json as JsonOut, Router};
 use chrono::Utc;
 use kurier_core::{EmailAddress, FieldError, Language, ListName, MessageKey, single_line};
 use kurier_store::{NewList, SuppressionReason};
@@ -121,9 +121,14 @@ async fn consent(State(state): State<AppState>, Path(email): Path<String>) -> Re
 
 async fn export(State(state): State<AppState>, Path(email): Path<String>) -> Result<Response, ApiError> {
     let email = parse_email("email", &email)?;
-    let data = state.store.export_contact(&email).await?.ok_or_else(|| ApiError::not_found("nothing is held about this address"))?;
+    let data = state
+        .store
+        .export_contact(&email)
+        .await?
+        .ok_or_else(|| ApiError::not_found("nothing is held about this address"))?;
     let mut res = JsonOut(json!({ "exported_at": Utc::now(), "data": data })).into_response();
-    let disposition = format!("attachment; filename=\"kurier-export-{}.json\"", email.as_str().replace(['"', '\\'], "_"));
+    let disposition =
+        format!("attachment; filename=\"kurier-export-{}.json\"", email.as_str().replace(['"', '\\'], "_"));
     if let Ok(v) = disposition.parse() {
         res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
@@ -167,7 +172,8 @@ async fn suppressions(State(state): State<AppState>, Query(page): Query<Page>) -
 
 async fn suppression(State(state): State<AppState>, Path(email): Path<String>) -> Result<JsonOut<Value>, ApiError> {
     let email = parse_email("email", &email)?;
-    let s = state.store.suppression(&email).await?.ok_or_else(|| ApiError::not_found("the address is not suppressed"))?;
+    let s =
+        state.store.suppression(&email).await?.ok_or_else(|| ApiError::not_found("the address is not suppressed"))?;
     Ok(JsonOut(serde_json::to_value(s).map_err(ApiError::internal)?))
 }
 
@@ -179,7 +185,10 @@ struct AddSuppression {
     detail: Option<String>,
 }
 
-async fn add_suppression(State(state): State<AppState>, Json(body): Json<AddSuppression>) -> Result<Response, ApiError> {
+async fn add_suppression(
+    State(state): State<AppState>,
+    Json(body): Json<AddSuppression>,
+) -> Result<Response, ApiError> {
     let mut errors = Vec::new();
     let email = EmailAddress::parse(&body.email).map_err(|e| errors.push(FieldError::new("email", e.to_string()))).ok();
     let detail = match body.detail.as_deref().map(|d| single_line("detail", d, 500)).transpose() {

@@ -56,7 +56,11 @@ impl ApiError {
     }
 
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "Unauthorized", "a valid admin token is required (Authorization: Bearer ...)")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "a valid admin token is required (Authorization: Bearer ...)",
+        )
     }
 
     /// A failure of ours: logged with its cause, answered without it.

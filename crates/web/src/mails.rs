@@ -80,7 +80,12 @@ impl AppState {
     }
 
     /// The welcome mail after confirmation (marketing: it carries the one-click unsubscribe link).
-    pub(crate) fn welcome_mail(&self, list: &List, contact: &Contact, now: DateTime<Utc>) -> Result<NewMessage, ComposeError> {
+    pub(crate) fn welcome_mail(
+        &self,
+        list: &List,
+        contact: &Contact,
+        now: DateTime<Utc>,
+    ) -> Result<NewMessage, ComposeError> {
         let url = self.link("unsubscribe", &self.unsubscribe_token(list.id, contact.id));
         self.message(
             list,

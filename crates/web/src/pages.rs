@@ -72,7 +72,15 @@ impl AppState {
     }
 
     /// A page with a heading, a text and an optional link; `{list}` in the text becomes the list name.
-    fn notice(&self, status: StatusCode, lang: Language, key: &str, text_key: &str, list: &str, link: Option<(String, &str)>) -> Response {
+    fn notice(
+        &self,
+        status: StatusCode,
+        lang: Language,
+        key: &str,
+        text_key: &str,
+        list: &str,
+        link: Option<(String, &str)>,
+    ) -> Response {
         let t = texts(lang);
         let (link, link_text) = match link {
             Some((href, k)) => (Some(href), t[k]),
@@ -105,7 +113,9 @@ fn user_agent(headers: &HeaderMap) -> Option<String> {
 async fn list_or_404(state: &AppState, name: &str) -> Result<List, Response> {
     match state.store.list_by_name(name).await {
         Ok(Some(list)) => Ok(list),
-        Ok(None) => Err(state.notice(StatusCode::NOT_FOUND, Language::En, "not_found_title", "not_found_text", "", None)),
+        Ok(None) => {
+            Err(state.notice(StatusCode::NOT_FOUND, Language::En, "not_found_title", "not_found_text", "", None))
+        }
         Err(e) => Err(state.failure(Language::En, e)),
     }
 }
@@ -118,7 +128,14 @@ async fn subscribe_form(State(state): State<AppState>, Path(name): Path<String>)
     render_form(&state, &list, StatusCode::OK, "", "", &[])
 }
 
-fn render_form(state: &AppState, list: &List, status: StatusCode, email: &str, name: &str, errors: &[String]) -> Response {
+fn render_form(
+    state: &AppState,
+    list: &List,
+    status: StatusCode,
+    email: &str,
+    name: &str,
+    errors: &[String],
+) -> Response {
     let t = texts(list.language);
     let ctx = context! {
         title => t["subscribe_title"].replace("{list}", list.name.as_str()),
@@ -244,7 +261,9 @@ async fn token_list(state: &AppState, token: &str, purpose: TokenPurpose) -> Res
     match Token::decode(token, &state.secret, purpose, Utc::now().timestamp()) {
         Ok(t) => match state.store.list_by_id(t.list_id).await {
             Ok(Some(list)) => Ok((t, list)),
-            Ok(None) => Err(state.notice(StatusCode::NOT_FOUND, lang, "link_invalid_title", "link_invalid_text", "", None)),
+            Ok(None) => {
+                Err(state.notice(StatusCode::NOT_FOUND, lang, "link_invalid_title", "link_invalid_text", "", None))
+            }
             Err(e) => Err(state.failure(lang, e)),
         },
         Err(TokenError::Expired) => {
@@ -325,8 +344,7 @@ async fn unsubscribe_page(State(state): State<AppState>, Path(token): Path<Strin
     match token_list(&state, &token, TokenPurpose::Unsubscribe).await {
         Ok((_, list)) => {
             let t = texts(list.language);
-            let ctx =
-                context! { title => t["unsubscribe_title"], list => list.name.as_str(), action => format!("/unsubscribe/{token}") };
+            let ctx = context! { title => t["unsubscribe_title"], list => list.name.as_str(), action => format!("/unsubscribe/{token}") };
             state.page(StatusCode::OK, "unsubscribe.html", list.language, ctx)
         }
         Err(page) => page,

@@ -442,6 +442,7 @@ impl Worker {
                 defer_or_give_up(error, job.msg.attempts, &cfg.retry, Utc::now())
             }
         };
+        tracing::debug!(key = %job.msg.key, attempt = job.msg.attempts, ?outcome, "delivery attempt");
         Done::Tried(job.msg, outcome)
     }
 }

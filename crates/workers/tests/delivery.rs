@@ -150,15 +150,19 @@ async fn an_unreachable_relay_defers() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let m = message(1, "anna@example.de", "x");
-    enqueue(&store, &m).await;
-    let url = format!("smtp://127.0.0.1:{port}?tls=none&timeout=5");
+    let msgs: Vec<_> = (0..5).map(|n| message(n, &format!("u{n}@example.de"), "x")).collect();
+    for m in &msgs {
+        enqueue(&store, m).await;
+    }
+    let url = format!("smtp://127.0.0.1:{port}?tls=none&timeout=5&pool=2");
     let engine = DeliveryEngine::new(store.clone(), Transport::from_url(Some(&url)).unwrap(), config(10));
     let report = engine.drain().await.unwrap();
-    assert_eq!(report.deferred, 1);
-    let entry = store.outbox_entry(&m.key).await.unwrap().unwrap();
-    assert_eq!(entry.state, DeliveryState::Deferred);
-    assert!(entry.last_error.unwrap().starts_with("connect: cannot connect to 127.0.0.1:"));
+    assert_eq!((report.claimed, report.deferred), (5, 5));
+    for m in &msgs {
+        let entry = store.outbox_entry(&m.key).await.unwrap().unwrap();
+        assert_eq!((entry.state, entry.attempts), (DeliveryState::Deferred, 1));
+        assert!(entry.last_error.unwrap().starts_with("connect: cannot connect to 127.0.0.1:"));
+    }
 }
 
 #[tokio::test]

@@ -22,7 +22,7 @@ use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use lettre::transport::smtp::response::Response;
 use tokio::net::TcpStream;
-use tokio::time::timeout;
+use tokio::time::{Instant, timeout};
 
 use super::TransportError;
 use super::classify::{AttemptError, Failure, Stage};
@@ -32,12 +32,19 @@ use super::stream::TlsStream;
 /// How long a polite QUIT may take before the connection is simply dropped.
 const QUIT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// After a failed connect, how long the pool's other slots report the same failure instead of
+/// trying (and perhaps each waiting out a timeout) again: a relay that is down defers a whole batch
+/// at once, and is tried again right after.
+const HOLD_DOWN: Duration = Duration::from_secs(5);
+
 /// What all connections to one relay share: its configuration, TLS settings and EHLO name.
 #[derive(Clone)]
 pub struct SmtpTransport {
     config: Arc<SmtpConfig>,
     tls: Option<TlsParameters>,
     client_id: ClientId,
+    /// The last failed connect of any slot of this pool, for [`HOLD_DOWN`].
+    connect_failure: Arc<std::sync::Mutex<Option<(Instant, AttemptError)>>>,
 }
 
 impl std::fmt::Debug for SmtpTransport {
@@ -64,7 +71,7 @@ impl SmtpTransport {
             Some((name, Err(_))) => ClientId::Domain(name.to_string()),
             None => crate::host_name().map(ClientId::Domain).unwrap_or_default(),
         };
-        Ok(Self { config: Arc::new(config), tls, client_id })
+        Ok(Self { config: Arc::new(config), tls, client_id, connect_failure: Arc::default() })
     }
 
     pub fn config(&self) -> &SmtpConfig {
@@ -140,7 +147,7 @@ impl SmtpSession {
             self.conn = None;
         }
         if self.conn.is_none() {
-            self.conn = Some(self.connect().await?);
+            self.conn = Some(self.connect_or_hold_down().await?);
         }
         let t = self.shared.config.timeout;
         let conn = self.conn.as_mut().expect("connected above");
@@ -183,8 +190,29 @@ impl SmtpSession {
         Ok((result, keep))
     }
 
+    async fn connect_or_hold_down(&self) -> Result<AsyncSmtpConnection, AttemptError> {
+        let failed = self.shared.connect_failure.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some((at, e)) = failed
+            && at.elapsed() < HOLD_DOWN
+        {
+            return Err(e);
+        }
+        let result = self.connect().await;
+        let mut failure = self.shared.connect_failure.lock().unwrap_or_else(|p| p.into_inner());
+        match &result {
+            Ok(_) => *failure = None,
+            Err(e) => {
+                if failure.is_none() {
+                    tracing::warn!(relay = %self.shared.config, error = %e, "cannot reach the relay");
+                }
+                *failure = Some((Instant::now(), e.clone()));
+            }
+        }
+        result
+    }
+
     async fn connect(&self) -> Result<AsyncSmtpConnection, AttemptError> {
-        let SmtpTransport { config, tls, client_id } = &self.shared;
+        let SmtpTransport { config, tls, client_id, .. } = &self.shared;
         let t = config.timeout;
         let fail = |m: String| AttemptError::new(Stage::Connect, Failure::Network(m));
         let relay = format!("{}:{}", config.host, config.port);
