@@ -6,7 +6,7 @@
 //! transaction. Rows it refuses are reported with their line and reason; nothing of a failed import
 //! is stored.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::io::{BufRead, BufReader, IsTerminal as _, Read, Write as _};
 use std::path::PathBuf;
@@ -180,7 +180,7 @@ pub async fn import(config: Config, args: ImportArgs) -> anyhow::Result<ExitCode
         );
         bar
     });
-    let counted = CountingReader { inner: input, bar: progress.clone() };
+    let counted = CountingReader::new(input, progress.clone());
     let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(counted);
     let cols = Columns::from_header(reader.headers().context("line 1: cannot read the header row")?)?;
 
@@ -193,16 +193,19 @@ pub async fn import(config: Config, args: ImportArgs) -> anyhow::Result<ExitCode
     let mut batch = Vec::with_capacity(BATCH);
     let mut record = csv::StringRecord::new();
     loop {
-        let line = reader.position().line();
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
+                let byte = e.position().map_or(reader.position().byte(), csv::Position::byte);
+                let line = reader.get_mut().line_at(byte);
                 // A broken file (invalid UTF-8, unbalanced quotes) is no partial import.
                 let _ = tx.abort().await;
                 bail!("line {line}: the file cannot be read as CSV: {e}; nothing was imported");
             }
         }
+        let byte = record.position().map_or(0, csv::Position::byte);
+        let line = reader.get_mut().line_at(byte);
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
@@ -263,15 +266,43 @@ pub async fn import(config: Config, args: ImportArgs) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-/// Counts bytes read for the progress bar.
+/// Counts bytes for the progress bar, and remembers where lines end so that a record's byte offset
+/// gives its line in the file (the csv crate's own line count is off by one after CRLF line ends).
 struct CountingReader<R> {
     inner: R,
     bar: Option<indicatif::ProgressBar>,
+    offset: u64,
+    /// Offsets of line feeds not yet behind the last record asked about.
+    newlines: VecDeque<u64>,
+    /// Line feeds already dropped from `newlines`.
+    lines_before: u64,
+}
+
+impl<R> CountingReader<R> {
+    fn new(inner: R, bar: Option<indicatif::ProgressBar>) -> Self {
+        Self { inner, bar, offset: 0, newlines: VecDeque::new(), lines_before: 0 }
+    }
+
+    /// The 1-based line of a record starting at `offset` (a record "starting" on the LF of a CRLF
+    /// begins on the next line); offsets must not decrease between calls.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        while self.newlines.front().is_some_and(|&nl| nl <= offset) {
+            self.newlines.pop_front();
+            self.lines_before += 1;
+        }
+        self.lines_before + 1
+    }
 }
 
 impl<R: Read> Read for CountingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
+        for (i, b) in buf[..n].iter().enumerate() {
+            if *b == b'\n' {
+                self.newlines.push_back(self.offset + i as u64);
+            }
+        }
+        self.offset += n as u64;
         if let Some(bar) = &self.bar {
             bar.inc(n as u64);
         }
