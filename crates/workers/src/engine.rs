@@ -232,12 +232,13 @@ impl DeliveryEngine {
                 next_claim = Some(Instant::now());
             }
             if !stop && books.in_flight <= batch && next_claim.is_some_and(|t| t <= Instant::now()) {
+                // Taken before the claim, so our idea of the lease's end is never later than the store's.
+                let lease_end = Instant::now() + cfg.lease;
                 match self.claim().await {
                     Ok(msgs) => {
                         let n = msgs.len();
                         books.report.claimed += n as u64;
                         books.in_flight += n;
-                        let lease_end = Instant::now() + cfg.lease;
                         for msg in msgs {
                             // Workers only go away after `job_tx` is dropped, so this cannot fail.
                             let _ = job_tx.send(Job { msg, lease_end });
