@@ -125,7 +125,13 @@ fn parse_domain(domain: &str) -> Result<String, EmailError> {
         return Err(EmailError::DomainLiteral);
     }
     let invalid = || EmailError::DomainInvalid(domain.to_string());
-    let ascii = idna::domain_to_ascii(domain).map_err(|_| invalid())?;
+    // Plain ASCII domains (nearly all) need only lower-casing; the label checks below do the rest.
+    // Anything else, and ASCII that is already punycode, goes through IDNA processing.
+    let ascii = if domain.is_ascii() && !domain.contains("xn--") && !domain.contains("XN--") {
+        domain.to_ascii_lowercase()
+    } else {
+        idna::domain_to_ascii(domain).map_err(|_| invalid())?
+    };
     let ascii = ascii.strip_suffix('.').unwrap_or(&ascii).to_string();
     if ascii.is_empty() || ascii.len() > 253 {
         return Err(invalid());
@@ -256,8 +262,8 @@ fn suggest_domain(domain: &str) -> Option<&'static str> {
     let mut best: Option<(&'static str, usize)> = None;
     let mut tie = false;
     for candidate in COMMON_DOMAINS {
-        let d = crate::text::edit_distance(domain, candidate);
-        if d == 0 || d > max {
+        let Some(d) = crate::text::edit_distance_within(domain, candidate, max) else { continue };
+        if d == 0 {
             continue;
         }
         match best {

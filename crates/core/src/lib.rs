@@ -15,6 +15,6 @@ pub use consent::{ConsentAction, Evidence, LegalBasis, SubscriptionStatus};
 pub use delivery::{DeliveryState, MessageKind, RetryPolicy};
 pub use email::{EmailAddress, EmailError};
 pub use list::{Language, ListName, TimeZone};
-pub use text::{FieldError, edit_distance, single_line};
+pub use text::{FieldError, edit_distance, edit_distance_within, single_line};
 pub use token::{Secret, Token, TokenError, TokenPurpose};
 pub use verp::MessageKey;

@@ -51,6 +51,7 @@ struct Report {
     rejected_count: u64,
     warnings: Vec<(u64, String)>,
     warning_count: u64,
+    typo_cache: HashMap<String, Option<&'static str>>,
 }
 
 impl Report {
@@ -123,7 +124,18 @@ fn check_row(cols: &Columns, rec: &csv::StringRecord, line: u64, report: &mut Re
     let field = |i: usize| rec.get(i).unwrap_or("").trim();
     let raw_email = field(cols.email);
     let email = EmailAddress::parse(raw_email).map_err(|e| format!("invalid address {raw_email:?}: {e}"))?;
-    if let Some(better) = email.domain_typo_suggestion() {
+    // Domains repeat across a file; the typo check runs once per domain.
+    let typo = match report.typo_cache.get(email.domain()) {
+        Some(t) => *t,
+        None => {
+            let t = email.domain_typo_suggestion();
+            if report.typo_cache.len() < 100_000 {
+                report.typo_cache.insert(email.domain().to_string(), t);
+            }
+            t
+        }
+    };
+    if let Some(better) = typo {
         return Err(format!("{} looks like a typo: did you mean {}@{better}?", email, email.local_part()));
     }
     if email.is_role_account() {
@@ -186,6 +198,17 @@ pub async fn import(config: Config, args: ImportArgs) -> anyhow::Result<ExitCode
 
     let opts = ImportOptions { basis, source, dry_run: args.dry_run };
     let mut tx = store.begin_import(&list, opts, Utc::now()).await?;
+    // The database writes on another thread while this one reads and checks the next rows.
+    let (batches, mut incoming) = tokio::sync::mpsc::channel::<Vec<ImportRow>>(2);
+    let writer = tokio::spawn(async move {
+        while let Some(batch) = incoming.recv().await {
+            if let Err(e) = tx.add(&batch).await {
+                let _ = tx.abort().await;
+                return Err(e);
+            }
+        }
+        Ok(tx)
+    });
     let mut report = Report::default();
     // First line of every address seen, by a 64-bit hash: a million addresses in 16 MB, not 100.
     let mut first_seen: HashMap<u64, u64, BuildHasherDefault<IdentityHasher>> = HashMap::default();
@@ -200,7 +223,10 @@ pub async fn import(config: Config, args: ImportArgs) -> anyhow::Result<ExitCode
                 let byte = e.position().map_or(reader.position().byte(), csv::Position::byte);
                 let line = reader.get_mut().line_at(byte);
                 // A broken file (invalid UTF-8, unbalanced quotes) is no partial import.
-                let _ = tx.abort().await;
+                drop(batches);
+                if let Ok(Ok(tx)) = writer.await {
+                    tx.abort().await?;
+                }
                 bail!("line {line}: the file cannot be read as CSV: {e}; nothing was imported");
             }
         }
@@ -220,15 +246,19 @@ pub async fn import(config: Config, args: ImportArgs) -> anyhow::Result<ExitCode
                 first_seen.insert(h, line);
                 batch.push(row);
                 if batch.len() == BATCH {
-                    tx.add(&batch).await?;
-                    batch.clear();
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    if batches.send(full).await.is_err() {
+                        break; // the writer failed; its error is reported below
+                    }
                 }
             }
         }
     }
     if !batch.is_empty() {
-        tx.add(&batch).await?;
+        let _ = batches.send(batch).await;
     }
+    drop(batches);
+    let tx = writer.await.context("the import's database task")?.context("storing the rows; nothing was imported")?;
     let summary = tx.finish().await?;
     if let Some(bar) = progress {
         bar.finish_and_clear();

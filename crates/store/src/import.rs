@@ -73,11 +73,16 @@ pub struct ImportTx {
 }
 
 /// Rows per multi-row statement; well under SQLite's and PostgreSQL's parameter limits.
-const CHUNK: usize = 500;
+const CHUNK: usize = 250;
 
 impl Store {
     pub async fn begin_import(&self, list: &List, opts: ImportOptions, now: DateTime<Utc>) -> Result<ImportTx> {
-        let tx = self.begin().await?;
+        let mut tx = self.begin().await?;
+        if self.dialect == crate::Dialect::Sqlite {
+            // A bigger page cache for this connection: index pages of a large import stay in memory
+            // instead of being read back from the file for every chunk.
+            sqlx::query("PRAGMA cache_size = -65536").execute(&mut *tx).await?;
+        }
         let summary = ImportSummary { dry_run: opts.dry_run, ..ImportSummary::default() };
         Ok(ImportTx { store: self.clone(), tx, list_id: list.id, opts, now, seen: HashSet::new(), summary })
     }
@@ -127,8 +132,9 @@ impl ImportTx {
         }
         let suppressed: HashSet<String> =
             q.fetch_all(&mut *self.tx).await?.iter().map(|r| r.try_get("address_hash")).collect::<Result<_, _>>()?;
+        let mut hashes = hashes.iter();
         fresh.retain(|&i| {
-            let keep = !suppressed.contains(&self.store.address_hash(&rows[i].email));
+            let keep = !hashes.next().is_some_and(|h| suppressed.contains(h));
             if !keep {
                 outcomes[i] = Some(RowOutcome::SkippedSuppressed);
             }
@@ -166,7 +172,8 @@ impl ImportTx {
 
         let now = to_ms(self.now);
         let mut new_rows = Vec::new();
-        let mut ledger: Vec<i64> = Vec::new();
+        // Addresses the import subscribes (new contacts, and existing ones not yet confirmed).
+        let mut ledger: Vec<&str> = Vec::new();
         for &i in &fresh {
             let row = &rows[i];
             match existing.get(row.email.as_str()) {
@@ -194,7 +201,7 @@ impl ImportTx {
                         outcomes[i] = Some(RowOutcome::Updated);
                     } else {
                         outcomes[i] = Some(if st.is_none() { RowOutcome::Imported } else { RowOutcome::Updated });
-                        ledger.push(*id);
+                        ledger.push(row.email.as_str());
                     }
                 }
             }
@@ -216,7 +223,6 @@ impl ImportTx {
                     b + 5
                 );
             }
-            sql.push_str(" RETURNING id");
             let mut q = sqlx::query(&sql).bind(now);
             for &i in &new_rows {
                 let r = &rows[i];
@@ -226,12 +232,9 @@ impl ImportTx {
                     .bind(r.timezone.as_deref())
                     .bind(Value::Object(r.attributes.clone()).to_string());
             }
-            let ids = q.fetch_all(&mut *self.tx).await?;
-            if ids.len() != new_rows.len() {
-                return Err(StoreError::Corrupt("contact insert returned a different number of rows".into()));
-            }
-            for (r, &i) in ids.iter().zip(&new_rows) {
-                ledger.push(r.try_get("id")?);
+            q.execute(&mut *self.tx).await?;
+            for &i in &new_rows {
+                ledger.push(rows[i].email.as_str());
                 outcomes[i] = Some(RowOutcome::Imported);
             }
         }
@@ -242,31 +245,32 @@ impl ImportTx {
         Ok(self.tally(outcomes))
     }
 
-    /// Writes the subscription and the ledger entry for contacts the import subscribes.
-    async fn confirm_by_import(&mut self, ids: &[i64], now: i64) -> Result<()> {
+    /// Writes the subscription and the ledger entry for the contacts (by address) the import subscribes.
+    /// Set-based (`INSERT ... SELECT` by address), so no ids travel between database and client.
+    async fn confirm_by_import(&mut self, emails: &[&str], now: i64) -> Result<()> {
         let basis = self.opts.basis.as_str();
         let status = SubscriptionStatus::Confirmed.as_str();
-        let mut sql =
-            String::from("INSERT INTO subscriptions (contact_id, list_id, status, basis, updated_at) VALUES ");
-        for n in 0..ids.len() {
-            let _ = write!(sql, "{}(${}, $1, $2, $3, $4)", if n > 0 { ", " } else { "" }, n + 5);
-        }
+        let mut sql = String::from(
+            "INSERT INTO subscriptions (contact_id, list_id, status, basis, updated_at) \
+             SELECT id, $1, $2, $3, $4 FROM contacts WHERE email IN (",
+        );
+        placeholders(&mut sql, 5, emails.len());
         sql.push_str(
-            " ON CONFLICT (contact_id, list_id) DO UPDATE SET status = excluded.status, basis = excluded.basis, \
+            ") ON CONFLICT (contact_id, list_id) DO UPDATE SET status = excluded.status, basis = excluded.basis, \
              updated_at = excluded.updated_at",
         );
         let mut q = sqlx::query(&sql).bind(self.list_id).bind(status).bind(basis).bind(now);
-        for id in ids {
-            q = q.bind(*id);
+        for e in emails {
+            q = q.bind(*e);
         }
         q.execute(&mut *self.tx).await?;
 
         let mut sql = String::from(
-            "INSERT INTO consent_events (contact_id, list_id, action, at, source, basis, consent_text) VALUES ",
+            "INSERT INTO consent_events (contact_id, list_id, action, at, source, basis, consent_text) \
+             SELECT id, $1, $2, $3, $4, $5, $6 FROM contacts WHERE email IN (",
         );
-        for n in 0..ids.len() {
-            let _ = write!(sql, "{}(${}, $1, $2, $3, $4, $5, $6)", if n > 0 { ", " } else { "" }, n + 7);
-        }
+        placeholders(&mut sql, 7, emails.len());
+        sql.push_str(") ORDER BY id");
         let statement = format!("Imported with legal basis {basis}");
         let mut q = sqlx::query(&sql)
             .bind(self.list_id)
@@ -275,8 +279,8 @@ impl ImportTx {
             .bind(format!("import: {}", self.opts.source))
             .bind(basis)
             .bind(statement);
-        for id in ids {
-            q = q.bind(*id);
+        for e in emails {
+            q = q.bind(*e);
         }
         q.execute(&mut *self.tx).await?;
         Ok(())
