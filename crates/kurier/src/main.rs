@@ -1,6 +1,7 @@
 //! `kurier`: the command line. It only wires things: configuration, the store, the web server and the
 //! delivery engine (see ARCHITECTURE.md).
 
+mod bench;
 mod config;
 mod csv_import;
 mod serve;
@@ -42,6 +43,9 @@ enum Command {
     },
     /// Print every configuration key with its meaning.
     ConfigKeys,
+    /// Measure throughput (see `kurier bench smtp --help`).
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +59,14 @@ fn main() -> ExitCode {
             println!("{k:<24} KURIER_{:<24} {doc}", k.to_ascii_uppercase());
         }
         return ExitCode::SUCCESS;
+    }
+    if let Command::Bench(command) = cli.command {
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+        return bench::run(command, cli.data_dir).unwrap_or_else(|e| {
+            eprintln!("kurier: {e:#}");
+            ExitCode::FAILURE
+        });
     }
     let overrides = Overrides { data_dir: cli.data_dir.clone(), listen };
     let config = match Config::load(cli.config.as_deref(), std::env::vars(), &overrides) {
@@ -78,7 +90,7 @@ fn main() -> ExitCode {
             Command::Serve { .. } => serve::serve(config).await,
             Command::Import(args) => csv_import::import(config, args).await,
             Command::Export { list } => csv_import::export(config, &list).await,
-            Command::ConfigKeys => Ok(ExitCode::SUCCESS),
+            Command::ConfigKeys | Command::Bench(_) => Ok(ExitCode::SUCCESS),
         }
     });
     match result {

@@ -65,6 +65,12 @@ pub async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     } else {
         url::Url::parse(&format!("http://{addr}/")).context("public URL from the listen address")?
     };
+    if config.sender_postal_address.trim().is_empty() {
+        tracing::warn!("sender_postal_address is not set: welcome mails (marketing) are skipped until it is");
+        eprintln!(
+            "kurier: set sender_postal_address (KURIER_SENDER_POSTAL_ADDRESS): marketing mail must name the sender's postal address; until then welcome mails are skipped"
+        );
+    }
     let mut web = WebConfig::new(public_url, admin_token, sender);
     web.bounce_domain = config.bounce_domain.clone();
     web.message_id_domain = config.message_id_domain.clone();

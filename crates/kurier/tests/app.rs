@@ -191,3 +191,26 @@ async fn bad_config_is_reported_at_once_and_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--listen") && err.contains("KURIER_PUBLIC_URL"), "{err}");
 }
+
+#[tokio::test]
+async fn without_a_postal_address_confirmation_works_and_the_welcome_is_skipped() {
+    let app = App::spawn(&[("KURIER_SENDER_POSTAL_ADDRESS", "")]);
+    let body = json!({"name": "quick", "double_opt_in": false, "consent_text": "Yes, send me news."});
+    assert_eq!(app.create_list(body).await.status(), StatusCode::CREATED);
+    let res = app
+        .http
+        .post(app.url("/subscribe/quick"))
+        .form(&[("email", "single@example.org"), ("consent", "yes")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let contact = app.get_json("/contacts/single@example.org").await;
+    assert_eq!(contact["subscriptions"][0]["status"], "confirmed", "single opt-in confirms at once");
+    let ledger = app.get_json("/contacts/single@example.org/consent").await;
+    assert_eq!(ledger["consent"][0]["action"], "confirmed");
+    assert!(
+        app.get_json("/outbox").await["messages"].as_array().unwrap().is_empty(),
+        "no welcome without a postal address"
+    );
+}

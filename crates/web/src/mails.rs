@@ -97,6 +97,18 @@ impl AppState {
         )
     }
 
+    /// The welcome mail, or none when it cannot be composed (no postal address configured, which
+    /// marketing mail must show): the confirmation itself must never fail for want of a welcome.
+    pub(crate) fn welcome_or_warn(&self, list: &List, contact: &Contact, now: DateTime<Utc>) -> Option<NewMessage> {
+        match self.welcome_mail(list, contact, now) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                tracing::warn!(list = %list.name, error = %e, "welcome mail not sent");
+                None
+            }
+        }
+    }
+
     pub(crate) fn unsubscribe_token(&self, list_id: i64, contact_id: i64) -> Token {
         Token { purpose: TokenPurpose::Unsubscribe, list_id, contact_id, expires_at: None }
     }

@@ -243,7 +243,7 @@ async fn subscribe(
             if list.double_opt_in {
                 Ok(Some(state.confirmation_mail(&list, contact, dedupe, now)?))
             } else if list.welcome_enabled {
-                Ok(Some(state.welcome_mail(&list, contact, now)?))
+                Ok(state.welcome_or_warn(&list, contact, now))
             } else {
                 Ok(None)
             }
@@ -320,7 +320,7 @@ async fn confirm(
     let outcome = state
         .store
         .confirm_subscription(&list, tok.contact_id, &evidence, now, |contact| {
-            if list.welcome_enabled { Ok(Some(state.welcome_mail(&list, contact, now)?)) } else { Ok(None) }
+            Ok(if list.welcome_enabled { state.welcome_or_warn(&list, contact, now) } else { None })
         })
         .await;
     let lang = list.language;
