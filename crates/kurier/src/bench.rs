@@ -74,6 +74,7 @@ async fn smtp(args: &SmtpArgs, db: &Path) -> anyhow::Result<ExitCode> {
     let store = Store::open(&format!("sqlite://{}", db.display()), secret.clone()).await?;
 
     let size = args.size_kb * 1024;
+    let fill = Instant::now();
     let mut bytes = 0u64;
     let mut first = 0;
     while first < args.messages {
@@ -86,10 +87,18 @@ async fn smtp(args: &SmtpArgs, db: &Path) -> anyhow::Result<ExitCode> {
     }
     // Write the filled database out now, so the timed part does not wait for the fill's writeback.
     for suffix in ["", "-wal"] {
-        let path = format!("{}{suffix}", db.display());
-        std::fs::File::open(&path).and_then(|f| f.sync_all()).with_context(|| format!("cannot sync {path}"))?;
+        let path = PathBuf::from(format!("{}{suffix}", db.display()));
+        if path.exists() {
+            let synced = std::fs::File::open(&path).and_then(|f| f.sync_all());
+            synced.with_context(|| format!("cannot sync {}", path.display()))?;
+        }
     }
-    eprintln!("kurier bench: {} messages enqueued; delivering to {}", args.messages, transport.describe());
+    eprintln!(
+        "kurier bench: {} messages enqueued in {:.1}s; delivering to {}",
+        args.messages,
+        fill.elapsed().as_secs_f64(),
+        transport.describe()
+    );
 
     let engine = DeliveryEngine::new(store.clone(), transport, EngineConfig::default());
     let start = Instant::now();
@@ -114,7 +123,7 @@ async fn smtp(args: &SmtpArgs, db: &Path) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Message `i`: a multipart/alternative newsletter-like mail of about `size` bytes to
+/// Message `i`: a multipart/alternative shipping notice of about `size` bytes to
 /// `r{i}@bench.example`, with a VERP envelope sender as Kurier sends them.
 fn message(i: u32, size: usize, secret: &Secret) -> anyhow::Result<NewMessage> {
     let key = MessageKey::from_bytes(rand::random());

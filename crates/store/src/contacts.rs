@@ -155,7 +155,8 @@ impl Store {
     }
 
     /// Confirms a pending subscription (the double opt-in click) and enqueues the welcome mail that
-    /// `compose` makes, in one transaction.
+    /// `compose` makes, in one transaction. The ledger entry records the consent text and form version
+    /// of the request being confirmed; `evidence` supplies them only when the request has none.
     pub async fn confirm_subscription<F>(
         &self,
         list: &List,
@@ -182,7 +183,22 @@ impl Store {
         if is_suppressed(&mut tx, &self.address_hash(&address)).await? {
             return Ok(ConfirmOutcome::NotPending);
         }
-        append_consent(&mut tx, contact_id, list.id, ConsentAction::Confirmed, evidence, now).await?;
+        // What the person agreed to is what the form showed when they asked, even if the list's
+        // consent text changed before they clicked the link.
+        let asked = sqlx::query(
+            "SELECT consent_text, form_version FROM consent_events WHERE contact_id = $1 AND list_id = $2 \
+             AND action = 'requested' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(contact_id)
+        .bind(list.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let mut evidence = evidence.clone();
+        if let Some(row) = asked {
+            evidence.consent_text = row.try_get::<Option<String>, _>("consent_text")?.or(evidence.consent_text);
+            evidence.form_version = row.try_get::<Option<String>, _>("form_version")?.or(evidence.form_version);
+        }
+        append_consent(&mut tx, contact_id, list.id, ConsentAction::Confirmed, &evidence, now).await?;
         set_status(&mut tx, contact_id, list.id, SubscriptionStatus::Confirmed, evidence.basis, now).await?;
         let mut welcome_enqueued = false;
         if let Some(msg) = compose(&contact).map_err(StoreError::Compose)? {

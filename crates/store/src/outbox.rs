@@ -4,6 +4,8 @@
 //! holds a row lock across the network. Claiming re-checks suppression and consent in the same
 //! transaction (DESIGN.md invariant 2), and a lease that expires is simply claimed again by anyone.
 
+use std::collections::HashSet;
+use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -86,6 +88,17 @@ pub struct MessageEvent {
     pub cause: Option<String>,
 }
 
+/// Results of one lease and one state, as `(message id, cause)`.
+type Group<'a> = ((&'a str, DeliveryState), Vec<(i64, &'a str)>);
+
+/// Messages per multi-row insert. Kept small: SQLite looks each numbered parameter up in a list of
+/// them all, so binding costs grow with the square of a statement's parameter count.
+const ENQUEUE_CHUNK: usize = 32;
+/// Messages per set-based update of leased messages (the engine records 256 at a time).
+const ID_CHUNK: usize = 256;
+/// About how many message bytes go into one statement.
+const RAW_CHUNK_BYTES: usize = 8 << 20;
+
 fn state_of(s: &str) -> Result<DeliveryState> {
     DeliveryState::parse(s).ok_or_else(|| StoreError::Corrupt(format!("delivery state {s:?}")))
 }
@@ -124,33 +137,91 @@ impl Store {
         Ok(stored)
     }
 
+    /// Enqueues many messages in one transaction, each unless one with its dedupe key exists (also
+    /// earlier in `msgs`: the first one wins). Returns how many were stored.
+    pub async fn enqueue_many(&self, msgs: &[NewMessage], now: DateTime<Utc>) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let mut stored = 0;
+        for chunk in msgs.chunks(ENQUEUE_CHUNK) {
+            stored += self.enqueue_chunk(&mut tx, chunk, now).await?;
+        }
+        tx.commit().await?;
+        if stored > 0 {
+            self.outbox_wakeup.notify_one();
+        }
+        Ok(stored)
+    }
+
     /// Enqueues inside a caller's transaction; the caller wakes the engine after commit.
     pub(crate) async fn enqueue_in(&self, tx: &mut Tx, msg: &NewMessage, now: DateTime<Utc>) -> Result<bool> {
-        let row = sqlx::query(
+        Ok(self.enqueue_chunk(tx, std::slice::from_ref(msg), now).await? == 1)
+    }
+
+    /// Stores up to [`ENQUEUE_CHUNK`] messages with a few multi-row statements: the outbox rows (those
+    /// whose dedupe key is new), their bytes, and their first event.
+    async fn enqueue_chunk(&self, tx: &mut Tx, msgs: &[NewMessage], now: DateTime<Utc>) -> Result<u64> {
+        if msgs.is_empty() {
+            return Ok(0);
+        }
+        let mut sql = values_sql(
             "INSERT INTO outbox (message_key, dedupe_key, source, kind, list_id, contact_id, to_addr, to_hash, \
-             envelope_from, subject, raw, state, attempts, next_attempt_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'ready', 0, $12, $13, $13) \
-             ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-        )
-        .bind(msg.key.as_str())
-        .bind(&msg.dedupe_key)
-        .bind(&msg.source)
-        .bind(msg.kind.as_str())
-        .bind(msg.list_id)
-        .bind(msg.contact_id)
-        .bind(msg.to.as_str())
-        .bind(self.address_hash(&msg.to))
-        .bind(&msg.envelope_from)
-        .bind(&msg.subject)
-        .bind(&msg.raw)
-        .bind(to_ms(msg.not_before))
-        .bind(to_ms(now))
-        .fetch_optional(&mut **tx)
-        .await?;
-        let Some(row) = row else { return Ok(false) };
-        let id: i64 = row.try_get("id")?;
-        insert_event(tx, id, now, DeliveryState::Ready, &msg.source).await?;
-        Ok(true)
+             envelope_from, subject, next_attempt_at, state, attempts, created_at, updated_at) VALUES ",
+            1,
+            msgs.len(),
+            11,
+            ", 'ready', 0, $1, $1",
+        );
+        sql.push_str(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, message_key");
+        let mut insert = sqlx::query(&sql).bind(to_ms(now));
+        for msg in msgs {
+            insert = insert
+                .bind(msg.key.as_str())
+                .bind(&msg.dedupe_key)
+                .bind(&msg.source)
+                .bind(msg.kind.as_str())
+                .bind(msg.list_id)
+                .bind(msg.contact_id)
+                .bind(msg.to.as_str())
+                .bind(self.address_hash(&msg.to))
+                .bind(&msg.envelope_from)
+                .bind(&msg.subject)
+                .bind(to_ms(msg.not_before));
+        }
+        let rows = insert.fetch_all(&mut **tx).await?;
+        // RETURNING promises no order: find each stored row's message by its (unique) key.
+        let mut stored = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: i64 = row.try_get("id")?;
+            let key: String = row.try_get("message_key")?;
+            let msg = msgs
+                .iter()
+                .find(|m| m.key.as_str() == key)
+                .ok_or_else(|| StoreError::Corrupt(format!("outbox returned an unknown message key {key:?}")))?;
+            stored.push((id, msg));
+        }
+        stored.sort_by_key(|(id, _)| *id);
+
+        let mut start = 0;
+        while start < stored.len() {
+            // Bytes go in statements of at most RAW_CHUNK_BYTES (or one message, if it is bigger).
+            let mut end = start + 1;
+            let mut bytes = stored[start].1.raw.len();
+            while end < stored.len() && bytes + stored[end].1.raw.len() <= RAW_CHUNK_BYTES {
+                bytes += stored[end].1.raw.len();
+                end += 1;
+            }
+            let part = &stored[start..end];
+            let sql = values_sql("INSERT INTO outbox_raw (outbox_id, raw) VALUES ", 0, part.len(), 2, "");
+            let mut q = sqlx::query(&sql);
+            for (id, msg) in part {
+                q = q.bind(*id).bind(&msg.raw);
+            }
+            q.execute(&mut **tx).await?;
+            start = end;
+        }
+        let events: Vec<(i64, &str)> = stored.iter().map(|(id, msg)| (*id, msg.source.as_str())).collect();
+        insert_events(tx, now, DeliveryState::Ready, &events).await?;
+        Ok(stored.len() as u64)
     }
 
     /// Leases up to `limit` due messages to `node` for `lease`. In the same transaction, messages to a
@@ -207,8 +278,9 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let rows = sqlx::query(
-            "SELECT id, message_key, to_addr, envelope_from, raw, attempts FROM outbox \
-             WHERE lease_owner = $1 AND state = 'sending' ORDER BY id",
+            "SELECT o.id, o.message_key, o.to_addr, o.envelope_from, r.raw, o.attempts \
+             FROM outbox o JOIN outbox_raw r ON r.outbox_id = o.id \
+             WHERE o.lease_owner = $1 AND o.state = 'sending' ORDER BY o.id",
         )
         .bind(&owner)
         .fetch_all(&mut *tx)
@@ -241,27 +313,33 @@ impl Store {
         let mut tx = self.begin().await?;
         let mut recorded = 0;
         let mut woke = false;
+        // Successes, the bulk of any batch, are recorded a group (one lease, one state) at a time.
+        let mut groups: Vec<Group<'_>> = Vec::new();
         for (msg, outcome) in results {
             let (state, cause, next) = match outcome {
-                DeliveryOutcome::Sent { reply } => (DeliveryState::Sent, Some(reply.as_str()), None),
-                DeliveryOutcome::Captured => (DeliveryState::Captured, Some("kept by the capture transport"), None),
+                DeliveryOutcome::Sent { reply } => (DeliveryState::Sent, reply.as_str(), None),
+                DeliveryOutcome::Captured => (DeliveryState::Captured, "kept by the capture transport", None),
                 DeliveryOutcome::Deferred { error, retry_at } => {
-                    (DeliveryState::Deferred, Some(error.as_str()), Some(to_ms(*retry_at)))
+                    (DeliveryState::Deferred, error.as_str(), Some(to_ms(*retry_at)))
                 }
-                DeliveryOutcome::Failed { error } => (DeliveryState::Failed, Some(error.as_str()), None),
-                DeliveryOutcome::Bounced { error } => (DeliveryState::Bounced, Some(error.as_str()), None),
+                DeliveryOutcome::Failed { error } => (DeliveryState::Failed, error.as_str(), None),
+                DeliveryOutcome::Bounced { error } => (DeliveryState::Bounced, error.as_str(), None),
             };
-            let error = match state {
-                DeliveryState::Sent | DeliveryState::Captured => None,
-                _ => cause,
-            };
+            if matches!(state, DeliveryState::Sent | DeliveryState::Captured) {
+                let group = (msg.lease_owner.as_str(), state);
+                match groups.iter_mut().find(|(g, _)| *g == group) {
+                    Some((_, items)) => items.push((msg.id, cause)),
+                    None => groups.push((group, vec![(msg.id, cause)])),
+                }
+                continue;
+            }
             let row = sqlx::query(
                 "UPDATE outbox SET state = $1, last_error = $2, next_attempt_at = COALESCE($3, next_attempt_at), \
                  lease_owner = NULL, lease_until = NULL, updated_at = $4 \
                  WHERE id = $5 AND lease_owner = $6 AND state = 'sending' RETURNING to_addr, to_hash",
             )
             .bind(state.as_str())
-            .bind(error)
+            .bind(cause)
             .bind(next)
             .bind(now_ms)
             .bind(msg.id)
@@ -270,7 +348,7 @@ impl Store {
             .await?;
             let Some(row) = row else { continue };
             recorded += 1;
-            insert_event(&mut tx, msg.id, now, state, cause.unwrap_or_default()).await?;
+            insert_event(&mut tx, msg.id, now, state, cause).await?;
             if let DeliveryOutcome::Bounced { error } = outcome {
                 let addr: String = row.try_get("to_addr")?;
                 let hash: String = row.try_get("to_hash")?;
@@ -285,6 +363,23 @@ impl Store {
             }
             woke |= state == DeliveryState::Deferred;
         }
+        for ((owner, state), items) in &groups {
+            for chunk in items.chunks(ID_CHUNK) {
+                let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+                let done = update_leased(
+                    &mut tx,
+                    "state = $1, last_error = NULL, lease_owner = NULL, lease_until = NULL, updated_at = $2",
+                    (state.as_str(), now_ms),
+                    owner,
+                    &ids,
+                )
+                .await?;
+                let mut done: HashSet<i64> = done.into_iter().collect();
+                let events: Vec<(i64, &str)> = chunk.iter().filter(|(id, _)| done.remove(id)).copied().collect();
+                insert_events(&mut tx, now, *state, &events).await?;
+                recorded += events.len();
+            }
+        }
         tx.commit().await?;
         if woke {
             self.outbox_wakeup.notify_one();
@@ -295,18 +390,25 @@ impl Store {
     /// Gives leased messages back untried (a worker shutting down): they are due again at once.
     pub async fn release(&self, msgs: &[&ClaimedMessage], now: DateTime<Utc>) -> Result<()> {
         let mut tx = self.begin().await?;
+        let mut groups: Vec<(&str, Vec<i64>)> = Vec::new();
         for msg in msgs {
-            let done = sqlx::query(
-                "UPDATE outbox SET state = 'ready', attempts = attempts - 1, lease_owner = NULL, lease_until = NULL, \
-                 updated_at = $1 WHERE id = $2 AND lease_owner = $3 AND state = 'sending'",
-            )
-            .bind(to_ms(now))
-            .bind(msg.id)
-            .bind(&msg.lease_owner)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 1 {
-                insert_event(&mut tx, msg.id, now, DeliveryState::Ready, "released untried at shutdown").await?;
+            match groups.iter_mut().find(|(owner, _)| *owner == msg.lease_owner) {
+                Some((_, ids)) => ids.push(msg.id),
+                None => groups.push((&msg.lease_owner, vec![msg.id])),
+            }
+        }
+        for (owner, ids) in &groups {
+            for chunk in ids.chunks(ID_CHUNK) {
+                let done = update_leased(
+                    &mut tx,
+                    "state = $1, attempts = attempts - 1, lease_owner = NULL, lease_until = NULL, updated_at = $2",
+                    (DeliveryState::Ready.as_str(), to_ms(now)),
+                    owner,
+                    chunk,
+                )
+                .await?;
+                let events: Vec<(i64, &str)> = done.iter().map(|id| (*id, "released untried at shutdown")).collect();
+                insert_events(&mut tx, now, DeliveryState::Ready, &events).await?;
             }
         }
         tx.commit().await?;
@@ -358,10 +460,11 @@ impl Store {
 
     /// The message exactly as it was (or will be) handed to the relay.
     pub async fn outbox_raw(&self, key: &MessageKey) -> Result<Option<Vec<u8>>> {
-        let row = sqlx::query("SELECT raw FROM outbox WHERE message_key = $1")
-            .bind(key.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT r.raw FROM outbox_raw r JOIN outbox o ON o.id = r.outbox_id WHERE o.message_key = $1")
+                .bind(key.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.map(|r| r.try_get("raw")).transpose()?)
     }
 
@@ -401,12 +504,56 @@ impl Store {
 }
 
 async fn insert_event(tx: &mut Tx, id: i64, at: DateTime<Utc>, state: DeliveryState, cause: &str) -> Result<()> {
-    sqlx::query("INSERT INTO outbox_events (outbox_id, at, state, cause) VALUES ($1, $2, $3, $4)")
-        .bind(id)
-        .bind(to_ms(at))
-        .bind(state.as_str())
-        .bind(cause)
-        .execute(&mut **tx)
-        .await?;
+    insert_events(tx, at, state, &[(id, cause)]).await
+}
+
+/// One event per `(message id, cause)`, all at `at` and into `state`, in one statement.
+async fn insert_events(tx: &mut Tx, at: DateTime<Utc>, state: DeliveryState, events: &[(i64, &str)]) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let sql =
+        values_sql("INSERT INTO outbox_events (outbox_id, cause, at, state) VALUES ", 2, events.len(), 2, ", $1, $2");
+    let mut q = sqlx::query(&sql).bind(to_ms(at)).bind(state.as_str());
+    for (id, cause) in events {
+        q = q.bind(*id).bind(*cause);
+    }
+    q.execute(&mut **tx).await?;
     Ok(())
+}
+
+/// Applies `set` (which uses `$1` and `$2`, bound to `params`) to those of `ids` that `owner` still
+/// leases, and returns their ids: a message whose lease has passed on is left alone.
+async fn update_leased(tx: &mut Tx, set: &str, params: (&str, i64), owner: &str, ids: &[i64]) -> Result<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = format!("UPDATE outbox SET {set} WHERE lease_owner = $3 AND state = 'sending' AND id IN (");
+    for i in 0..ids.len() {
+        let _ = write!(sql, "{}${}", if i == 0 { "" } else { ", " }, i + 4);
+    }
+    sql.push_str(") RETURNING id");
+    let mut q = sqlx::query(&sql).bind(params.0).bind(params.1).bind(owner);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let rows = q.fetch_all(&mut **tx).await?;
+    rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+}
+
+/// `prefix` and then `rows` tuples of `per_row` parameters each, numbered from `$before + 1` on (the
+/// first `before` are shared by all rows), each tuple ending in `tail`.
+fn values_sql(prefix: &str, before: usize, rows: usize, per_row: usize, tail: &str) -> String {
+    let mut sql = String::with_capacity(prefix.len() + rows * (per_row * 8 + tail.len() + 4));
+    sql.push_str(prefix);
+    for i in 0..rows {
+        sql.push_str(if i == 0 { "(" } else { ", (" });
+        for j in 0..per_row {
+            let sep = if j == 0 { "" } else { ", " };
+            let _ = write!(sql, "{sep}${}", before + i * per_row + j + 1);
+        }
+        sql.push_str(tail);
+        sql.push(')');
+    }
+    sql
 }

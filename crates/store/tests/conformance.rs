@@ -17,6 +17,8 @@ use serde_json::Map;
 
 struct Db {
     store: Store,
+    /// For looking behind the store's back (what erasure leaves).
+    url: String,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -27,7 +29,7 @@ fn secret() -> Secret {
 async fn sqlite() -> Db {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("kurier.db").display());
-    Db { store: Store::open(&url, secret()).await.unwrap(), _dir: Some(dir) }
+    Db { store: Store::open(&url, secret()).await.unwrap(), url, _dir: Some(dir) }
 }
 
 /// A fresh database on the PostgreSQL server for each test.
@@ -41,7 +43,7 @@ async fn postgres() -> Db {
         Some((server, _)) => format!("{server}/{name}"),
         None => panic!("KURIER_TEST_DATABASE_URL has no database part"),
     };
-    Db { store: Store::open(&url, secret()).await.unwrap(), _dir: None }
+    Db { store: Store::open(&url, secret()).await.unwrap(), url, _dir: None }
 }
 
 trait ConnectAny {
@@ -126,6 +128,7 @@ conformance!(
     outcomes_need_the_lease_and_hard_bounces_suppress,
     expired_leases_are_taken_over,
     enqueue_is_idempotent,
+    enqueue_many_stores_each_cause_once,
     erasure_leaves_only_a_hash,
     import_in_one_transaction,
 );
@@ -188,6 +191,9 @@ async fn double_opt_in_is_recorded_in_the_ledger(db: Db) {
 
     let mut ev = form_evidence();
     ev.ip = Some("198.51.100.1".into());
+    // The list's text changed after the request: the confirmation still proves the text that was shown.
+    ev.consent_text = Some("a newer consent text".into());
+    ev.form_version = Some("v1-newer".into());
     let c = s
         .confirm_subscription(&list, contact_id, &ev, t(120), |c| {
             Ok(Some(message(3, &c.email, MessageKind::Marketing, Some(list.id), Some(c.id))))
@@ -381,6 +387,73 @@ async fn enqueue_is_idempotent(db: Db) {
     assert_eq!(s.outbox_raw(&m.key).await.unwrap().unwrap(), m.raw);
 }
 
+async fn enqueue_many_stores_each_cause_once(db: Db) {
+    let s = &db.store;
+    assert_eq!(s.enqueue_many(&[], t(0)).await.unwrap(), 0);
+    let early = message(200, "early@example.de", MessageKind::Transactional, None, None);
+    assert!(s.enqueue(&early, t(0)).await.unwrap());
+    // More than one statement's worth, with a big message, a cause already stored, and a cause twice.
+    let mut msgs: Vec<NewMessage> = (0..1203u32)
+        .map(|i| {
+            let mut m = message(0, &format!("r{i}@example.de"), MessageKind::Transactional, None, None);
+            let mut key = [7u8; 16];
+            key[..4].copy_from_slice(&i.to_be_bytes());
+            m.key = MessageKey::from_bytes(key);
+            m.dedupe_key = format!("many:{i}");
+            m.raw = format!("Subject: {i}\r\n\r\n{}\r\n", "x".repeat(i as usize)).into_bytes();
+            m
+        })
+        .collect();
+    msgs[5].raw = vec![b'y'; 9 << 20];
+    let mut repeat = message(201, "again@example.de", MessageKind::Transactional, None, None);
+    repeat.dedupe_key = early.dedupe_key.clone();
+    msgs.insert(3, repeat.clone());
+    let mut twice = message(202, "twice@example.de", MessageKind::Transactional, None, None);
+    twice.dedupe_key = "many:600".into();
+    msgs.insert(900, twice.clone());
+    assert_eq!(s.enqueue_many(&msgs, t(1)).await.unwrap(), 1203);
+    assert_eq!(s.enqueue_many(&msgs, t(2)).await.unwrap(), 0, "enqueueing again is a no-op");
+
+    assert!(s.outbox_entry(&repeat.key).await.unwrap().is_none());
+    assert!(s.outbox_entry(&twice.key).await.unwrap().is_none(), "the first of two with one cause wins");
+    for m in msgs.iter().filter(|m| m.dedupe_key.starts_with("many:")).step_by(97).chain([&msgs[6]]) {
+        assert_eq!(s.outbox_raw(&m.key).await.unwrap().as_ref(), Some(&m.raw), "{}", m.dedupe_key);
+        let e = s.outbox_entry(&m.key).await.unwrap().unwrap();
+        assert_eq!((e.to.as_str(), e.state, e.created_at), (m.to.as_str(), kurier_core::DeliveryState::Ready, t(1)));
+        let events = s.message_events(&m.key).await.unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!((events[0].state, events[0].cause.as_deref()), (kurier_core::DeliveryState::Ready, Some("test")));
+    }
+    let counts = s.outbox_counts().await.unwrap();
+    assert_eq!(counts, vec![(kurier_core::DeliveryState::Ready, 1204)]);
+
+    // What was stored in bulk is claimed with its bytes, like anything enqueued alone.
+    let mut seen = 0;
+    loop {
+        let claimed = s.claim_batch("node-a", t(3), Duration::from_secs(60), 500).await.unwrap();
+        if claimed.is_empty() {
+            break;
+        }
+        for c in &claimed {
+            let m = msgs.iter().chain([&early]).find(|m| m.key == c.key).unwrap();
+            assert_eq!((c.to.as_str(), &c.raw), (m.to.as_str(), &m.raw));
+        }
+        seen += claimed.len();
+        let results: Vec<_> = claimed.iter().map(|c| (c, DeliveryOutcome::Captured)).collect();
+        assert_eq!(s.record_outcomes(&results, t(4)).await.unwrap(), claimed.len());
+    }
+    assert_eq!(seen, 1204);
+    assert_eq!(s.outbox_counts().await.unwrap(), vec![(kurier_core::DeliveryState::Captured, 1204)]);
+}
+
+/// Rows in `table`, counted past the store.
+async fn count_rows(db: &Db, table: &str) -> i64 {
+    use sqlx::{Connection, Row};
+    let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+    let row = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}")).fetch_one(&mut conn).await.unwrap();
+    row.try_get("n").unwrap()
+}
+
 async fn erasure_leaves_only_a_hash(db: Db) {
     let s = &db.store;
     let list = s.create_list(&news(), t(0)).await.unwrap();
@@ -411,7 +484,10 @@ async fn erasure_leaves_only_a_hash(db: Db) {
     assert_eq!(export["consent_ledger"].as_array().unwrap().len(), 1);
     assert_eq!(export["messages"].as_array().unwrap().len(), 1);
 
+    assert_eq!(count_rows(&db, "outbox_raw").await, 1);
     assert!(s.erase_contact(&anna, t(2)).await.unwrap());
+    assert_eq!(count_rows(&db, "outbox_raw").await, 0, "the message's bytes go with it");
+    assert_eq!(count_rows(&db, "outbox_events").await, 0);
     assert!(s.contact_by_email(&anna).await.unwrap().is_none());
     assert!(s.consent_ledger(contact_id).await.unwrap().is_empty());
     assert!(s.outbox(10, None).await.unwrap().is_empty());

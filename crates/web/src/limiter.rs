@@ -48,7 +48,9 @@ mod tests {
         assert!(l.allow(a, t0 + Duration::from_secs(1)));
         assert!(!l.allow(a, t0 + Duration::from_secs(2)));
         assert!(l.allow(b, t0 + Duration::from_secs(2)), "another client has its own budget");
-        assert!(l.allow(a, t0 + Duration::from_secs(61)), "the oldest request has left the window");
-        assert!(!l.allow(a, t0 + Duration::from_secs(61)));
+        // At 60.5 s the first request has left the window, the second (at 1 s) has not.
+        let later = t0 + Duration::from_millis(60_500);
+        assert!(l.allow(a, later), "the oldest request has left the window");
+        assert!(!l.allow(a, later), "the one at 1 s still counts");
     }
 }

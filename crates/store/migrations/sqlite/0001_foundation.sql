@@ -68,7 +68,6 @@ CREATE TABLE outbox (
     to_hash TEXT NOT NULL,
     envelope_from TEXT NOT NULL,
     subject TEXT NOT NULL,
-    raw BLOB NOT NULL,
     state TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at INTEGER NOT NULL,
@@ -82,6 +81,13 @@ CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
 CREATE INDEX outbox_lease ON outbox(lease_owner);
 CREATE INDEX outbox_contact ON outbox(contact_id);
 CREATE INDEX outbox_created ON outbox(created_at, id);
+
+-- The message bytes, apart from the row whose state changes at every step: updating the outbox row
+-- then never rewrites (SQLite) or copies (PostgreSQL) the message itself.
+CREATE TABLE outbox_raw (
+    outbox_id INTEGER PRIMARY KEY REFERENCES outbox(id) ON DELETE CASCADE,
+    raw BLOB NOT NULL
+);
 
 CREATE TABLE outbox_events (
     id INTEGER PRIMARY KEY,

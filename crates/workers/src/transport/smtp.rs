@@ -112,15 +112,17 @@ impl SmtpSession {
         let from = Address::from_str(from).map_err(|e| local(format!("envelope sender {from:?} refused: {e}")))?;
         let to = Address::from_str(to).map_err(|e| local(format!("recipient {to:?} refused: {e}")))?;
         let data = wire_form(raw);
+        let stuffed = dot_stuffed(&data);
+        let content = Content { data: &data, stuffed: stuffed.as_deref() };
         let reused = self.conn.is_some();
-        let (result, keep) = self.transaction(&from, &to, &data).await?;
+        let (result, keep) = self.transaction(&from, &to, &content).await?;
         match result {
             // A kept-open connection the relay has meanwhile closed (idle timeout, message limit):
             // nothing was accepted yet, so try once more on a fresh connection.
             Err(e) if reused && e.stage == Stage::MailFrom && (!keep || e.code() == Some(421)) => {
                 tracing::debug!(relay = %self.shared.config, error = %e, "reconnecting");
                 self.conn = None;
-                let (result, keep) = self.transaction(&from, &to, &data).await?;
+                let (result, keep) = self.transaction(&from, &to, &content).await?;
                 if !keep {
                     self.conn = None;
                 }
@@ -141,7 +143,7 @@ impl SmtpSession {
         &mut self,
         from: &Address,
         to: &Address,
-        data: &[u8],
+        content: &Content<'_>,
     ) -> Result<(Result<Response, AttemptError>, bool), AttemptError> {
         if self.conn.as_ref().is_some_and(AsyncSmtpConnection::has_broken) {
             self.conn = None;
@@ -160,7 +162,7 @@ impl SmtpSession {
             }
             params.push(MailParameter::SmtpUtfEight);
         }
-        if !data.is_ascii() {
+        if !content.data.is_ascii() {
             if !info.supports_feature(Extension::EightBitMime) {
                 let e = Failure::Local("8-bit content, and the relay does not support 8BITMIME".into());
                 return Ok((Err(AttemptError::new(Stage::Local, e)), true));
@@ -171,7 +173,12 @@ impl SmtpSession {
             command(conn, Mail::new(Some(from.clone()), params), t, Stage::MailFrom).await?;
             command(conn, Rcpt::new(to.clone(), Vec::new()), t, Stage::RcptTo).await?;
             command(conn, Data, t, Stage::Data).await?;
-            match timeout(t * 2, conn.message(data)).await {
+            let sent = match content.stuffed {
+                // Written as it is: lettre's `message` would copy and dot-stuff it byte by byte.
+                Some(text) => timeout(t * 2, conn.command(Verbatim(text))).await,
+                None => timeout(t * 2, conn.message(content.data)).await,
+            };
+            match sent {
                 Err(_) => Err(timed_out(Stage::Message, t * 2)),
                 Ok(r) => r.map_err(|e| from_lettre(Stage::Message, &e)),
             }
@@ -325,30 +332,31 @@ fn reply_text(r: &Response) -> String {
 }
 
 /// The message as the DATA section carries it: CRLF line ends throughout (a bare CR or LF would be
-/// refused by strict relays, and is a smuggling risk), without the final CRLF, which lettre adds
-/// together with the terminating dot. Dot-stuffing is lettre's.
+/// refused by strict relays, and is a smuggling risk), without the final CRLF, which goes with the
+/// terminating dot.
 fn wire_form(raw: &[u8]) -> Cow<'_, [u8]> {
-    let clean = raw.iter().enumerate().all(|(i, &b)| match b {
-        b'\r' => raw.get(i + 1) == Some(&b'\n'),
-        b'\n' => i > 0 && raw[i - 1] == b'\r',
-        _ => true,
-    });
+    let mut clean = true;
+    let mut i = 0;
+    while let Some(p) = memchr::memchr2(b'\r', b'\n', &raw[i..]) {
+        i += p;
+        if raw[i] != b'\r' || raw.get(i + 1) != Some(&b'\n') {
+            clean = false;
+            break;
+        }
+        i += 2;
+    }
     let mut data = if clean {
         Cow::Borrowed(raw)
     } else {
         let mut out = Vec::with_capacity(raw.len() + raw.len() / 32);
-        let mut i = 0;
-        while i < raw.len() {
-            match raw[i] {
-                b'\r' if raw.get(i + 1) == Some(&b'\n') => {
-                    out.extend_from_slice(b"\r\n");
-                    i += 1;
-                }
-                b'\r' | b'\n' => out.extend_from_slice(b"\r\n"),
-                b => out.push(b),
-            }
-            i += 1;
+        let mut rest = raw;
+        while let Some(p) = memchr::memchr2(b'\r', b'\n', rest) {
+            out.extend_from_slice(&rest[..p]);
+            out.extend_from_slice(b"\r\n");
+            let crlf = rest[p] == b'\r' && rest.get(p + 1) == Some(&b'\n');
+            rest = &rest[p + if crlf { 2 } else { 1 }..];
         }
+        out.extend_from_slice(rest);
         Cow::Owned(out)
     };
     if data.ends_with(b"\r\n") {
@@ -358,6 +366,42 @@ fn wire_form(raw: &[u8]) -> Cow<'_, [u8]> {
         }
     }
     data
+}
+
+/// [`wire_form`]'s output as the DATA section is written: a dot that starts a line doubled (RFC 5321
+/// section 4.5.2) and the terminating `CRLF . CRLF` added. `None` unless it is UTF-8 (lettre's
+/// `message` then does the same, byte by byte).
+fn dot_stuffed(data: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(data).ok()?;
+    let mut out = String::with_capacity(text.len() + text.len() / 128 + 8);
+    if text.starts_with('.') {
+        out.push('.');
+    }
+    let mut done = 0;
+    for p in memchr::memmem::find_iter(data, b"\r\n.") {
+        // Splits right after an ASCII dot, so always on a character boundary.
+        out.push_str(&text[done..p + 3]);
+        out.push('.');
+        done = p + 3;
+    }
+    out.push_str(&text[done..]);
+    out.push_str("\r\n.\r\n");
+    Some(out)
+}
+
+/// A message on its way to the relay: its wire form, and that dot-stuffed if it could be.
+struct Content<'a> {
+    data: &'a [u8],
+    stuffed: Option<&'a str>,
+}
+
+/// Text sent exactly as it is, through lettre's `command`.
+struct Verbatim<'a>(&'a str);
+
+impl Display for Verbatim<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
 }
 
 #[cfg(test)]
@@ -372,5 +416,20 @@ mod tests {
         assert_eq!(&*wire_form(b"no end"), b"no end");
         assert_eq!(&*wire_form(b""), b"");
         assert_eq!(&*wire_form(b"\n"), b"");
+        assert_eq!(&*wire_form(b"\r\r\n.x\r"), b"\r\n\r\n.x");
+    }
+
+    #[test]
+    fn dot_stuffing_doubles_a_leading_dot_and_terminates() {
+        let stuffed = |raw: &[u8]| dot_stuffed(&wire_form(raw));
+        assert_eq!(stuffed(b"a\r\nb\r\n").as_deref(), Some("a\r\nb\r\n.\r\n"));
+        assert_eq!(stuffed(b"").as_deref(), Some("\r\n.\r\n"));
+        assert_eq!(stuffed(b".\r\n").as_deref(), Some("..\r\n.\r\n"));
+        assert_eq!(
+            stuffed(b".a\n..b\r\nc.d\r\n.\r\n\r\n.").as_deref(),
+            Some("..a\r\n...b\r\nc.d\r\n..\r\n\r\n..\r\n.\r\n")
+        );
+        assert_eq!(stuffed("ä\r\n.ö".as_bytes()).as_deref(), Some("ä\r\n..ö\r\n.\r\n"));
+        assert_eq!(stuffed(b"\xff\r\n"), None, "not UTF-8: lettre stuffs it");
     }
 }
