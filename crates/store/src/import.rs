@@ -72,8 +72,9 @@ pub struct ImportTx {
     summary: ImportSummary,
 }
 
-/// Rows per multi-row statement; well under SQLite's and PostgreSQL's parameter limits.
-const CHUNK: usize = 250;
+/// Rows per multi-row statement; well under SQLite's and PostgreSQL's parameter limits. Large is
+/// cheap because the statements bind positionally on SQLite (see [`crate::Dialect::positional`]).
+const CHUNK: usize = 500;
 
 impl Store {
     pub async fn begin_import(&self, list: &List, opts: ImportOptions, now: DateTime<Utc>) -> Result<ImportTx> {
@@ -126,6 +127,7 @@ impl ImportTx {
         let mut sql = String::from("SELECT address_hash FROM suppressions WHERE address_hash IN (");
         placeholders(&mut sql, 1, hashes.len());
         sql.push(')');
+        let sql = self.store.dialect.positional(sql);
         let mut q = sqlx::query(&sql);
         for h in &hashes {
             q = q.bind(h);
@@ -151,6 +153,7 @@ impl ImportTx {
             );
             placeholders(&mut sql, 2, fresh.len());
             sql.push(')');
+            let sql = self.store.dialect.positional(sql);
             let mut q = sqlx::query(&sql).bind(self.list_id);
             for &i in &fresh {
                 q = q.bind(rows[i].email.as_str());
@@ -212,25 +215,30 @@ impl ImportTx {
                 "INSERT INTO contacts (email, name, timezone, attributes, created_at, updated_at) VALUES ",
             );
             for (n, _) in new_rows.iter().enumerate() {
-                let b = n * 4;
+                let b = n * 6;
                 let _ = write!(
                     sql,
-                    "{}(${}, ${}, ${}, ${}, $1, $1)",
+                    "{}(${}, ${}, ${}, ${}, ${}, ${})",
                     if n > 0 { ", " } else { "" },
+                    b + 1,
                     b + 2,
                     b + 3,
                     b + 4,
-                    b + 5
+                    b + 5,
+                    b + 6
                 );
             }
-            let mut q = sqlx::query(&sql).bind(now);
+            let sql = self.store.dialect.positional(sql);
+            let mut q = sqlx::query(&sql);
             for &i in &new_rows {
                 let r = &rows[i];
                 q = q
                     .bind(r.email.as_str())
                     .bind(r.name.as_deref())
                     .bind(r.timezone.as_deref())
-                    .bind(Value::Object(r.attributes.clone()).to_string());
+                    .bind(Value::Object(r.attributes.clone()).to_string())
+                    .bind(now)
+                    .bind(now);
             }
             q.execute(&mut *self.tx).await?;
             for &i in &new_rows {
@@ -259,6 +267,7 @@ impl ImportTx {
             ") ON CONFLICT (contact_id, list_id) DO UPDATE SET status = excluded.status, basis = excluded.basis, \
              updated_at = excluded.updated_at",
         );
+        let sql = self.store.dialect.positional(sql);
         let mut q = sqlx::query(&sql).bind(self.list_id).bind(status).bind(basis).bind(now);
         for e in emails {
             q = q.bind(*e);
@@ -272,6 +281,7 @@ impl ImportTx {
         placeholders(&mut sql, 7, emails.len());
         sql.push_str(") ORDER BY id");
         let statement = format!("Imported with legal basis {basis}");
+        let sql = self.store.dialect.positional(sql);
         let mut q = sqlx::query(&sql)
             .bind(self.list_id)
             .bind(ConsentAction::Imported.as_str())
