@@ -138,6 +138,8 @@ pub struct Store {
     outbox_wakeup: Arc<Notify>,
     /// Numbers this process's claims, so each lease owner is unique.
     claims: Arc<AtomicU64>,
+    /// Queue of this process's SQLite writers (see [`Store::begin`]).
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -192,6 +194,7 @@ impl Store {
             secret: Arc::new(secret),
             outbox_wakeup: Arc::new(Notify::new()),
             claims: Arc::default(),
+            writer: Arc::default(),
         })
     }
 
@@ -216,12 +219,48 @@ impl Store {
     }
 
     /// A write transaction, begun the way the engine needs (see [`Dialect::begin_write`]).
+    ///
+    /// On SQLite, writers of this process also queue on an async mutex first: SQLite admits one writer
+    /// at a time anyway, and waiting in a fair queue beats its busy handler, which polls with sleeps of
+    /// up to 100 ms and so gives concurrent requests a long tail.
     async fn begin(&self) -> Result<Tx> {
-        Ok(self.pool.begin_with(self.dialect.begin_write()).await?)
+        let guard = match self.dialect {
+            Dialect::Sqlite => Some(self.writer.clone().lock_owned().await),
+            Dialect::Postgres => None,
+        };
+        let inner = self.pool.begin_with(self.dialect.begin_write()).await?;
+        Ok(Tx { inner, _guard: guard })
     }
 }
 
-pub(crate) type Tx = sqlx::Transaction<'static, sqlx::Any>;
+/// A write transaction; rolled back when dropped without [`Tx::commit`].
+pub(crate) struct Tx {
+    inner: sqlx::Transaction<'static, sqlx::Any>,
+    _guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub(crate) async fn commit(self) -> Result<()> {
+        Ok(self.inner.commit().await?)
+    }
+
+    pub(crate) async fn rollback(self) -> Result<()> {
+        Ok(self.inner.rollback().await?)
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.inner
+    }
+}
 
 pub(crate) fn to_ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
