@@ -68,7 +68,6 @@ pub struct ImportTx {
     list_id: i64,
     opts: ImportOptions,
     now: DateTime<Utc>,
-    seen: HashSet<String>,
     summary: ImportSummary,
 }
 
@@ -85,7 +84,7 @@ impl Store {
             sqlx::query("PRAGMA cache_size = -65536").execute(&mut *tx).await?;
         }
         let summary = ImportSummary { dry_run: opts.dry_run, ..ImportSummary::default() };
-        Ok(ImportTx { store: self.clone(), tx, list_id: list.id, opts, now, seen: HashSet::new(), summary })
+        Ok(ImportTx { store: self.clone(), tx, list_id: list.id, opts, now, summary })
     }
 }
 
@@ -99,20 +98,24 @@ fn placeholders(out: &mut String, start: usize, n: usize) {
 }
 
 impl ImportTx {
-    /// Adds rows; returns each row's outcome in order.
+    /// Adds rows; returns each row's outcome in order. An address repeated within one call is a
+    /// [`RowOutcome::Duplicate`]; one repeated in a later call finds the contact the earlier call
+    /// stored and updates it (callers that stream a file in batches dedupe across batches themselves,
+    /// as the CLI does, so that the import does not hold every address in memory twice).
     pub async fn add(&mut self, rows: &[ImportRow]) -> Result<Vec<RowOutcome>> {
         let mut out = Vec::with_capacity(rows.len());
+        let mut seen = HashSet::with_capacity(rows.len());
         for chunk in rows.chunks(CHUNK) {
-            out.extend(self.add_chunk(chunk).await?);
+            out.extend(self.add_chunk(chunk, &mut seen).await?);
         }
         Ok(out)
     }
 
-    async fn add_chunk(&mut self, rows: &[ImportRow]) -> Result<Vec<RowOutcome>> {
+    async fn add_chunk<'r>(&mut self, rows: &'r [ImportRow], seen: &mut HashSet<&'r str>) -> Result<Vec<RowOutcome>> {
         let mut outcomes: Vec<Option<RowOutcome>> = vec![None; rows.len()];
         let mut fresh: Vec<usize> = Vec::with_capacity(rows.len());
         for (i, row) in rows.iter().enumerate() {
-            if self.seen.insert(row.email.as_str().to_string()) {
+            if seen.insert(row.email.as_str()) {
                 fresh.push(i);
             } else {
                 outcomes[i] = Some(RowOutcome::Duplicate);
@@ -279,7 +282,7 @@ impl ImportTx {
              SELECT id, $1, $2, $3, $4, $5, $6 FROM contacts WHERE email IN (",
         );
         placeholders(&mut sql, 7, emails.len());
-        sql.push_str(") ORDER BY id");
+        sql.push(')');
         let statement = format!("Imported with legal basis {basis}");
         let sql = self.store.dialect.positional(sql);
         let mut q = sqlx::query(&sql)
