@@ -140,7 +140,6 @@ fn render_form(
     let ctx = context! {
         title => t["subscribe_title"].replace("{list}", list.name.as_str()),
         list => list.name.as_str(),
-        action => format!("/subscribe/{}", list.name),
         consent_text => list.consent_text,
         form_version => list.form_version,
         email, name, errors,
@@ -291,7 +290,7 @@ async fn confirm_page(State(state): State<AppState>, Path(token): Path<String>) 
     match token_list(&state, &token, TokenPurpose::Confirm).await {
         Ok((_, list)) => {
             let t = texts(list.language);
-            let ctx = context! { title => t["confirm_title"], list => list.name.as_str(), action => format!("/confirm/{token}") };
+            let ctx = context! { title => t["confirm_title"], list => list.name.as_str() };
             state.page(StatusCode::OK, "confirm.html", list.language, ctx)
         }
         Err(page) => page,
@@ -344,7 +343,7 @@ async fn unsubscribe_page(State(state): State<AppState>, Path(token): Path<Strin
     match token_list(&state, &token, TokenPurpose::Unsubscribe).await {
         Ok((_, list)) => {
             let t = texts(list.language);
-            let ctx = context! { title => t["unsubscribe_title"], list => list.name.as_str(), action => format!("/unsubscribe/{token}") };
+            let ctx = context! { title => t["unsubscribe_title"], list => list.name.as_str() };
             state.page(StatusCode::OK, "unsubscribe.html", list.language, ctx)
         }
         Err(page) => page,
