@@ -11,7 +11,7 @@ const CONSENT: &str = "Ja, ich möchte den Newsletter von Beispiel Shop per E-Ma
 
 #[tokio::test]
 async fn double_opt_in_to_one_click_unsubscribe() {
-    let app = App::spawn(&[]);
+    let app = App::spawn(&[("KURIER_CONFIRM_TTL_DAYS", "3")]);
     let res = app.create_list(json!({"name": "news", "language": "de", "consent_text": CONSENT})).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     assert_eq!(app.create_list(json!({"name": "news", "consent_text": "x"})).await.status(), StatusCode::CONFLICT);
@@ -30,7 +30,7 @@ async fn double_opt_in_to_one_click_unsubscribe() {
     let first = post("Anna@Example.org", &[]).await.unwrap();
     assert_eq!(first.status(), 200);
     let first = first.text().await.unwrap();
-    assert!(first.contains("Bitte prüfen Sie Ihr Postfach"), "{first}");
+    assert!(first.contains("Bitte prüfen Sie Ihr Postfach") && first.contains("3 Tage gültig"), "{first}");
 
     let msgs = app.wait_outbox(1).await;
     assert_eq!(msgs.len(), 1);

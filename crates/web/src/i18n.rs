@@ -30,8 +30,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("check_inbox_title", "Please check your inbox", "Bitte prüfen Sie Ihr Postfach"),
     (
         "check_inbox_text",
-        "If the address can receive our emails, we have just sent a message to it. Please click the link in it to confirm your subscription to {list}. The link works for 7 days.",
-        "Wenn die Adresse unsere E-Mails empfangen kann, haben wir gerade eine Nachricht dorthin geschickt. Bitte klicken Sie auf den Link darin, um Ihre Anmeldung zu {list} zu bestätigen. Der Link ist 7 Tage gültig.",
+        "If the address can receive our emails, we have just sent a message to it. Please click the link in it to confirm your subscription to {list}. The link works for {days} days.",
+        "Wenn die Adresse unsere E-Mails empfangen kann, haben wir gerade eine Nachricht dorthin geschickt. Bitte klicken Sie auf den Link darin, um Ihre Anmeldung zu {list} zu bestätigen. Der Link ist {days} Tage gültig.",
     ),
     ("subscribed_title", "Thank you", "Vielen Dank"),
     ("subscribed_text", "Your subscription to {list} is recorded.", "Ihre Anmeldung zu {list} ist gespeichert."),
@@ -77,8 +77,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("link_expired_title", "This link has expired", "Dieser Link ist abgelaufen"),
     (
         "link_expired_text",
-        "Confirmation links work for 7 days. Please subscribe again to receive a new one.",
-        "Bestätigungslinks sind 7 Tage gültig. Bitte melden Sie sich erneut an, um einen neuen zu erhalten.",
+        "Confirmation links work for {days} days. Please subscribe again to receive a new one.",
+        "Bestätigungslinks sind {days} Tage gültig. Bitte melden Sie sich erneut an, um einen neuen zu erhalten.",
     ),
     ("subscribe_again", "Subscribe again", "Erneut anmelden"),
     ("not_found_title", "Page not found", "Seite nicht gefunden"),
@@ -118,6 +118,7 @@ mod tests {
         for (k, en, de) in TEXTS {
             assert!(!en.is_empty() && !de.is_empty(), "{k} lacks a translation");
             assert_eq!(en.contains("{list}"), de.contains("{list}"), "{k}: placeholders differ");
+            assert_eq!(en.contains("{days}"), de.contains("{days}"), "{k}: placeholders differ");
         }
         assert_eq!(texts(Language::De)["unsubscribe_button"], "Abmelden");
     }

@@ -45,6 +45,11 @@ pub struct WebConfig {
 }
 
 impl WebConfig {
+    /// How many days a confirmation link works, for the texts that say so.
+    pub fn confirm_ttl_days(&self) -> u64 {
+        self.confirm_ttl.as_secs().div_ceil(86_400)
+    }
+
     /// Defaults for everything but the identity and links.
     pub fn new(public_url: Url, admin_token: String, sender: SenderIdentity) -> Self {
         let host = public_url.host_str().unwrap_or("localhost").to_string();

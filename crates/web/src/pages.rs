@@ -87,7 +87,11 @@ impl AppState {
             None => (None, ""),
         };
         let ctx = context! {
-            title => t[key], heading => t[key], text => t[text_key].replace("{list}", list), link, link_text,
+            title => t[key],
+            heading => t[key],
+            text => t[text_key].replace("{list}", list).replace("{days}", &self.config.confirm_ttl_days().to_string()),
+            link,
+            link_text,
         };
         self.page(status, "notice.html", lang, ctx)
     }
