@@ -178,6 +178,8 @@ impl ImportTx {
 
         let now = to_ms(self.now);
         let mut new_rows = Vec::new();
+        // Existing contacts whose data the import updates: (id, row, merged attributes).
+        let mut updates: Vec<(i64, &ImportRow, String)> = Vec::new();
         // Addresses the import subscribes (new contacts, and existing ones not yet confirmed).
         let mut ledger: Vec<&str> = Vec::new();
         for &i in &fresh {
@@ -192,17 +194,7 @@ impl ImportTx {
                     }
                     let mut merged = attrs.clone();
                     merged.extend(row.attributes.clone());
-                    sqlx::query(
-                        "UPDATE contacts SET name = COALESCE($1, name), timezone = COALESCE($2, timezone), \
-                         attributes = $3, updated_at = $4 WHERE id = $5",
-                    )
-                    .bind(row.name.as_deref())
-                    .bind(row.timezone.as_deref())
-                    .bind(Value::Object(merged).to_string())
-                    .bind(now)
-                    .bind(*id)
-                    .execute(&mut *self.tx)
-                    .await?;
+                    updates.push((*id, row, Value::Object(merged).to_string()));
                     if st == Some(SubscriptionStatus::Confirmed) {
                         outcomes[i] = Some(RowOutcome::Updated);
                     } else {
@@ -211,6 +203,30 @@ impl ImportTx {
                     }
                 }
             }
+        }
+
+        if !updates.is_empty() {
+            // One statement for the chunk: the new values as a CTE joined by id (both engines
+            // accept `WITH v(...) AS (VALUES ...) UPDATE ... FROM v`).
+            let mut sql = String::from("WITH v (id, name, timezone, attributes) AS (VALUES ");
+            for n in 0..updates.len() {
+                let b = n * 4;
+                let _ =
+                    write!(sql, "{}(${}, ${}, ${}, ${})", if n > 0 { ", " } else { "" }, b + 1, b + 2, b + 3, b + 4);
+            }
+            let _ = write!(
+                sql,
+                ") UPDATE contacts SET name = COALESCE(v.name, contacts.name), \
+                 timezone = COALESCE(v.timezone, contacts.timezone), attributes = v.attributes, updated_at = ${} \
+                 FROM v WHERE contacts.id = v.id",
+                updates.len() * 4 + 1
+            );
+            let sql = self.store.dialect.positional(sql);
+            let mut q = sqlx::query(&sql);
+            for (id, row, attrs) in &updates {
+                q = q.bind(*id).bind(row.name.as_deref()).bind(row.timezone.as_deref()).bind(attrs.as_str());
+            }
+            q.bind(now).execute(&mut *self.tx).await?;
         }
 
         if !new_rows.is_empty() {
