@@ -1,1 +1,583 @@
-//! placeholder
+//! # kurier-bounce
+//!
+//! Parse and classify bounces, complaints and auto-replies. Pure: no I/O,
+//! no async, no files; hand it the raw bytes of one message and get a
+//! [`Report`] back. It never panics on malformed input.
+//!
+//! What it understands:
+//! - RFC 3464 delivery status notifications (`multipart/report;
+//!   report-type=delivery-status`): one [`Recipient`] per
+//!   `Final-Recipient` block, with status, SMTP reply code, remote MTA and
+//!   diagnostic text;
+//! - RFC 5965 complaint reports (`report-type=feedback-report`) →
+//!   [`Kind::Complaint`] with the `Feedback-Type`;
+//! - RFC 3834 auto-replies and vacation / out-of-office notices in English
+//!   and German → [`Kind::AutoReply`] (not a bounce);
+//! - plain-text bounces of MTAs that write no DSN (Postfix, Exim, Sendmail,
+//!   qmail, Exchange, ...): the failed recipients and their diagnostics are
+//!   recovered from the human-readable text, also when the bounce itself is
+//!   forwarded as an attachment;
+//! - Amazon SES notifications sent as JSON in a mail body (bounce,
+//!   complaint, and delivery, the latter reported as a [`Kind::Bounce`] with
+//!   reason [`Reason::Delivered`], as Sisimai does).
+//!
+//! Modules: `dsn` (RFC 3464 fields), `arf` (RFC 5965), `autoreply`
+//! (RFC 3834 and vacation texts), `ses`, `text` (status codes, reply codes,
+//! addresses, recipients in prose), `reason` + `phrases` (the taxonomy and
+//! the classifier).
+//!
+//! Each recipient gets a [`Reason`] from Sisimai's taxonomy (same names),
+//! classified from the diagnostic text and the status code, and a hard/soft
+//! verdict (only `userunknown`, `hostunknown`, `hasmoved` and a permanent
+//! `notaccept` are hard). [`Reason::blames_sender`] tells reasons that are
+//! the sender's fault (blocked, spam, DMARC ...): they must not suppress
+//! the recipient.
+//!
+//! ```
+//! let raw = b"From: MAILER-DAEMON@mx.example\r\nSubject: Undelivered Mail\r\n\r\n<a@b.example>: host mx.b.example said: 550 5.1.1 User unknown\r\n";
+//! let report = kurier_bounce::parse(raw);
+//! assert_eq!(report.kind, kurier_bounce::Kind::Bounce);
+//! assert_eq!(report.recipients[0].reason.as_str(), "userunknown");
+//! assert!(report.recipients[0].hard);
+//! ```
+
+mod arf;
+mod autoreply;
+mod dsn;
+mod phrases;
+mod reason;
+mod ses;
+mod text;
+
+use mail_parser::{MessageParser, MimeHeaders, PartType};
+
+pub use reason::{Reason, classify_text, from_status};
+
+/// What kind of message this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A delivery failure (or delay) report.
+    Bounce,
+    /// A complaint (ARF feedback report).
+    Complaint,
+    /// An auto-reply (vacation, out of office); not a bounce.
+    AutoReply,
+    /// Anything else, including messages that could not be read.
+    NotBounce,
+}
+
+impl Kind {
+    /// `bounce`, `complaint`, `auto_reply` or `not_bounce`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Bounce => "bounce",
+            Kind::Complaint => "complaint",
+            Kind::AutoReply => "auto_reply",
+            Kind::NotBounce => "not_bounce",
+        }
+    }
+}
+
+/// One failed (or complaining, or auto-replying) recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    /// The recipient address, when it could be established.
+    pub address: Option<String>,
+    /// RFC 3463 status (`5.1.1`); Sisimai's `X.0.9NN` when the bounce has none.
+    pub status: Option<String>,
+    /// SMTP reply code (`550`).
+    pub reply_code: Option<u16>,
+    pub reason: Reason,
+    /// Hard bounce: the address will not work again.
+    pub hard: bool,
+    /// The diagnostic text, whitespace collapsed.
+    pub diagnostic: Option<String>,
+    /// The MTA that refused the message.
+    pub remote_mta: Option<String>,
+    /// The DSN `Action` (failed, delayed, ...), lower case.
+    pub action: Option<String>,
+}
+
+/// The result of parsing one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub kind: Kind,
+    /// In the order they appear in the message.
+    pub recipients: Vec<Recipient>,
+    /// Message-ID of the original (bounced or complained-about) message.
+    pub original_message_id: Option<String>,
+    /// ARF `Feedback-Type` (abuse, opt-out, auth-failure, ...).
+    pub feedback_type: Option<String>,
+}
+
+impl Report {
+    fn not_bounce() -> Report {
+        Report { kind: Kind::NotBounce, recipients: Vec::new(), original_message_id: None, feedback_type: None }
+    }
+}
+
+/// Everything of interest collected from the MIME tree.
+#[derive(Default)]
+struct Parts {
+    report_type: Option<String>,
+    dsn: String,
+    feedback: String,
+    body: String,
+    original_headers: String,
+    original_message_id: Option<String>,
+    original_to: Option<String>,
+    /// The first attached message, raw (a forwarded bounce may be inside).
+    nested: Option<Vec<u8>>,
+}
+
+fn collect(msg: &mail_parser::Message<'_>) -> Parts {
+    let mut p = Parts::default();
+    if let Some(ct) = msg.root_part().content_type() {
+        p.report_type = ct.attribute("report-type").map(|s| s.to_ascii_lowercase());
+    }
+    let mut html = String::new();
+    for part in &msg.parts {
+        let (ctype, sub) = part
+            .content_type()
+            .map(|c| (c.ctype().to_ascii_lowercase(), c.subtype().unwrap_or("").to_ascii_lowercase()))
+            .unwrap_or_else(|| ("text".into(), "plain".into()));
+        match &part.body {
+            PartType::Message(m) => {
+                if p.original_message_id.is_none() {
+                    p.original_message_id = m.message_id().map(str::to_string);
+                }
+                if p.original_to.is_none() {
+                    p.original_to = m.to().and_then(|a| a.first()).and_then(|a| a.address()).map(str::to_string);
+                }
+                let raw = m.raw_message();
+                if p.nested.is_none() {
+                    p.nested = Some(raw.to_vec());
+                }
+                let end = raw.len().min(m.root_part().offset_body as usize);
+                p.original_headers.push_str(&String::from_utf8_lossy(&raw[..end]));
+            }
+            PartType::Multipart(_) => {}
+            body => {
+                let text = match body {
+                    PartType::Text(t) | PartType::Html(t) => t.to_string(),
+                    _ => String::from_utf8_lossy(part.contents()).into_owned(),
+                };
+                match (ctype.as_str(), sub.as_str()) {
+                    ("message", "delivery-status" | "global-delivery-status") => {
+                        p.dsn.push_str(&text);
+                        p.dsn.push('\n');
+                    }
+                    ("message", "feedback-report") => p.feedback.push_str(&text),
+                    ("text", "rfc822-headers") | ("message", "rfc822-headers") => {
+                        p.original_headers.push_str(&text);
+                    }
+                    ("message", "rfc822" | "global") => p.original_headers.push_str(&text),
+                    ("text", "html") => html.push_str(&strip_html(&text)),
+                    ("text", _) => {
+                        p.body.push_str(&text);
+                        p.body.push('\n');
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    if p.body.trim().is_empty() {
+        p.body = html;
+    }
+    if p.original_message_id.is_none() || p.original_to.is_none() {
+        for (name, value) in dsn::fields(&p.original_headers) {
+            if name == "message-id" && p.original_message_id.is_none() {
+                p.original_message_id = Some(value.trim_matches(['<', '>', ' ']).to_string());
+            } else if name == "to" && p.original_to.is_none() {
+                p.original_to = dsn::clean_address(&value);
+            }
+        }
+    }
+    p
+}
+
+fn strip_html(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<").replace("&gt;", ">").replace("&nbsp;", " ")
+}
+
+const BOUNCE_SUBJECTS: &[&str] = &[
+    "undeliver",
+    "undelivered",
+    "delivery status",
+    "delivery failure",
+    "delivery failed",
+    "delivery has failed",
+    "failure notice",
+    "returned mail",
+    "mail delivery",
+    "delivery notification",
+    "non remis",
+    "unzustellbar",
+    "nicht zustellbar",
+    "could not be delivered",
+    "rejected",
+    "failed",
+    "delayed",
+    "warning: could not send",
+    "nondeliverable",
+    "non-deliverable",
+    "error",
+];
+
+/// Content-filtering gateways (named in the bounce's headers or text).
+const FILTER_GATEWAYS: &[&str] = &["mcafee", "mxlogic", "surfcontrol", "mailfoundry", "m-filter"];
+
+/// Phrases that mark a body as a delivery failure report.
+const BOUNCE_BODY: &[&str] = &[
+    "could not be delivered to",
+    "delivery to the following recipient",
+    "following addresses had",
+    "undeliverable to",
+    "was not delivered to",
+    "no such user here",
+    "invalid user address",
+    "permanent fatal errors",
+    "delivery has failed",
+    "message could not be delivered",
+    "unable to deliver",
+    "konnte nicht zugestellt werden",
+    "nicht zugestellt werden",
+];
+
+/// Parse one raw message. Never panics.
+pub fn parse(raw: &[u8]) -> Report {
+    parse_at(raw, 0)
+}
+
+fn parse_at(raw: &[u8], depth: u8) -> Report {
+    let Some(msg) = MessageParser::default().parse(raw) else {
+        return Report::not_bounce();
+    };
+    let mut parts = collect(&msg);
+    if parts.body.trim().is_empty() && parts.dsn.is_empty() && parts.feedback.is_empty() {
+        // A MIME structure mail-parser could not split: read the raw body.
+        let body = &raw[(msg.root_part().offset_body as usize).min(raw.len())..];
+        parts.body = String::from_utf8_lossy(body).into_owned();
+        if parts.body.contains("\nFinal-Recipient:") || parts.body.contains("\nFinal-recipient:") {
+            parts.dsn = parts.body.clone();
+        }
+    }
+    let subject = msg.subject().unwrap_or("").to_string();
+    let from = msg.from().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or("").to_ascii_lowercase();
+    let raw_from = msg.header_raw("From").unwrap_or("").to_ascii_lowercase();
+    let header = |name: &str| msg.header_raw(name).map(|s| s.trim().to_string());
+
+    // Amazon SES notifications carried in an e-mail body.
+    if (parts.body.contains("\"notificationType\"") || parts.body.contains("\"eventType\""))
+        && let Some(notice) = ses::parse(&parts.body)
+    {
+        return from_ses(notice, &parts.body);
+    }
+
+    // Complaints (ARF, and Hotmail's older non-ARF reports).
+    let hotmail_complaint = parts.original_headers.to_ascii_lowercase().contains("x-hmxmroriginalrecipient:");
+    if parts.report_type.as_deref() == Some("feedback-report") || !parts.feedback.is_empty() || hotmail_complaint {
+        let f = arf::parse(&parts.feedback);
+        let hm = dsn::fields(&parts.original_headers)
+            .into_iter()
+            .find(|(n, _)| n == "x-hmxmroriginalrecipient")
+            .and_then(|(_, v)| dsn::clean_address(&v));
+        let mut addresses: Vec<Option<String>> = f.original_rcpt_to.iter().cloned().map(Some).collect();
+        if addresses.is_empty() {
+            addresses.push(hm.or(parts.original_to.clone()));
+        }
+        return Report {
+            kind: Kind::Complaint,
+            recipients: addresses
+                .into_iter()
+                .map(|address| Recipient {
+                    address,
+                    status: None,
+                    reply_code: None,
+                    reason: Reason::Feedback,
+                    hard: false,
+                    diagnostic: None,
+                    remote_mta: None,
+                    action: None,
+                })
+                .collect(),
+            original_message_id: parts.original_message_id,
+            feedback_type: f.feedback_type.or(Some("abuse".into())),
+        };
+    }
+
+    let mut dsn = dsn::parse(&parts.dsn);
+    if dsn.is_empty() {
+        let embedded = dsn::parse(&parts.body);
+        if embedded.iter().any(|r| r.status.is_some() || r.action.is_some()) {
+            dsn = embedded;
+        }
+    }
+    let lower_subject = subject.to_ascii_lowercase();
+    let from_daemon = ["mailer-daemon", "postmaster", "post_master", "mail-daemon", "mailerdaemon"]
+        .iter()
+        .any(|d| from.contains(d) || raw_from.contains(d));
+    let failed_header = header("X-Failed-Recipients");
+    let strong_bounce = !dsn.is_empty()
+        || parts.report_type.as_deref() == Some("delivery-status")
+        || failed_header.is_some()
+        || from_daemon;
+    let bounce_like = strong_bounce || BOUNCE_SUBJECTS.iter().any(|s| lower_subject.contains(s)) || {
+        let head: String = reason::normalise(&parts.body).chars().take(2000).collect();
+        BOUNCE_BODY.iter().any(|p| head.contains(p))
+    };
+
+    let auto_headers = header("X-Autoreply").is_some()
+        || header("X-Autorespond").is_some()
+        || header("Precedence").is_some_and(|p| p.eq_ignore_ascii_case("auto_reply"));
+    if autoreply::is_auto_reply(
+        header("Auto-Submitted").as_deref(),
+        &subject,
+        &parts.body,
+        auto_headers,
+        strong_bounce,
+        bounce_like,
+    ) {
+        let address = msg.from().and_then(|a| a.first()).and_then(|a| a.address()).map(str::to_string);
+        return Report {
+            kind: Kind::AutoReply,
+            recipients: vec![Recipient {
+                address,
+                status: None,
+                reply_code: None,
+                reason: Reason::Vacation,
+                hard: false,
+                diagnostic: Some(subject),
+                remote_mta: None,
+                action: None,
+            }],
+            original_message_id: parts.original_message_id,
+            feedback_type: None,
+        };
+    }
+    if !bounce_like {
+        return Report::not_bounce();
+    }
+
+    let body = text::cut_original(&parts.body);
+    let mut exclude = vec![from.clone()];
+    if let Some(to) = msg.to().and_then(|a| a.first()).and_then(|a| a.address()) {
+        exclude.push(to.to_string());
+    }
+    let text_recipients = text::recipients(body, &exclude);
+
+    let mut recipients = Vec::new();
+    if !dsn.is_empty() {
+        for (i, d) in dsn.iter().enumerate() {
+            let address = d
+                .final_recipient
+                .clone()
+                .or(d.original_recipient.clone())
+                .or_else(|| text_recipients.get(i).map(|t| t.address.clone()));
+            let from_text = address.as_ref().and_then(|a| {
+                text_recipients.iter().find(|t| t.address.eq_ignore_ascii_case(a)).or_else(|| {
+                    d.original_recipient
+                        .as_ref()
+                        .and_then(|o| text_recipients.iter().find(|t| t.address.eq_ignore_ascii_case(o)))
+                })
+            });
+            let diagnostic = d
+                .diagnostic
+                .clone()
+                .filter(|s| !s.trim().is_empty())
+                .or_else(|| from_text.map(|t| t.diagnostic.clone()));
+            let extra = from_text.map(|t| t.diagnostic.as_str()).unwrap_or("");
+            recipients.push(finish(
+                address,
+                d.status.clone(),
+                diagnostic,
+                d.remote_mta.clone(),
+                d.action.clone(),
+                extra,
+                body,
+            ));
+        }
+    } else {
+        let mut list: Vec<(String, String)> =
+            text_recipients.iter().map(|t| (t.address.clone(), t.diagnostic.clone())).collect();
+        if list.is_empty()
+            && let Some(h) = &failed_header
+        {
+            for a in h.split(',').filter_map(dsn::clean_address) {
+                let diag = text_recipients
+                    .iter()
+                    .find(|t| t.address.eq_ignore_ascii_case(&a))
+                    .map(|t| t.diagnostic.clone())
+                    .unwrap_or_default();
+                list.push((a, diag));
+            }
+        }
+        if list.is_empty()
+            && depth < 3
+            && let Some(nested) = &parts.nested
+        {
+            // A bounce forwarded as an attachment: read the inner one.
+            let inner = parse_at(nested, depth + 1);
+            if inner.kind == Kind::Bounce && inner.recipients.iter().any(|r| r.address.is_some()) {
+                return inner;
+            }
+        }
+        if list.is_empty()
+            && let Some(to) = &parts.original_to
+        {
+            list.push((to.clone(), String::new()));
+        }
+        if list.is_empty() {
+            list.push((String::new(), String::new()));
+        }
+        for (a, diag) in list {
+            let diag = if diag.trim().is_empty() { None } else { Some(diag) };
+            let status = diag.as_deref().and_then(text::find_status);
+            let address = if a.is_empty() { None } else { Some(a) };
+            recipients.push(finish(address, status, diag, None, None, "", body));
+        }
+    }
+    // Content-filtering gateways answer "user unknown" for what their rules
+    // rejected: Sisimai's taxonomy calls that "filtered".
+    let head_end = (msg.root_part().offset_body as usize).min(raw.len());
+    let mut marks = String::from_utf8_lossy(&raw[..head_end]).to_ascii_lowercase();
+    marks.push_str(&parts.body.to_ascii_lowercase());
+    if FILTER_GATEWAYS.iter().any(|g| marks.contains(g)) {
+        for r in &mut recipients {
+            let exact = r.status.as_deref().is_some_and(|s| s.ends_with(".1.1"));
+            if r.reason == Reason::UserUnknown && !exact {
+                r.reason = Reason::Filtered;
+                r.hard = false;
+                if r.status.as_deref() == Some("5.0.911") {
+                    r.status = Some(Reason::Filtered.pseudo_status(true));
+                }
+            }
+        }
+    }
+    Report { kind: Kind::Bounce, recipients, original_message_id: parts.original_message_id, feedback_type: None }
+}
+
+fn from_ses(notice: ses::SesNotice, body: &str) -> Report {
+    let kind = if notice.kind == "Complaint" { Kind::Complaint } else { Kind::Bounce };
+    let mut recipients = Vec::new();
+    for r in notice.recipients {
+        let address = Some(r.address);
+        let rec = match notice.kind.as_str() {
+            "Complaint" => Recipient {
+                address,
+                status: None,
+                reply_code: None,
+                reason: Reason::Feedback,
+                hard: false,
+                diagnostic: None,
+                remote_mta: None,
+                action: None,
+            },
+            "Delivery" => Recipient {
+                address,
+                status: r.diagnostic.as_deref().and_then(text::find_status),
+                reply_code: r.diagnostic.as_deref().and_then(|d| d.get(..3)?.parse().ok()),
+                reason: Reason::Delivered,
+                hard: false,
+                diagnostic: r.diagnostic,
+                remote_mta: r.remote_mta,
+                action: Some("delivered".into()),
+            },
+            _ => finish(address, r.status, r.diagnostic, r.remote_mta, Some("failed".into()), "", body),
+        };
+        recipients.push(rec);
+    }
+    Report {
+        kind,
+        recipients,
+        original_message_id: notice.message_id,
+        feedback_type: if kind == Kind::Complaint { notice.feedback_type.or(Some("abuse".into())) } else { None },
+    }
+}
+
+fn says_temporary(text: &str) -> bool {
+    let t = reason::normalise(text);
+    ["temporary failure", "will be retried", "temporary error", "delayed", "deferred", "will keep trying"]
+        .iter()
+        .any(|p| t.contains(p))
+}
+
+/// Classify one recipient and fill in the derived fields.
+fn finish(
+    address: Option<String>,
+    status: Option<String>,
+    diagnostic: Option<String>,
+    remote_mta: Option<String>,
+    action: Option<String>,
+    extra: &str,
+    body: &str,
+) -> Recipient {
+    let diagnostic = diagnostic.map(|d| text::clean_diagnostic(&d));
+    let diag = diagnostic.as_deref().unwrap_or("");
+    let reply_code = text::find_reply_code(diag).or_else(|| text::find_reply_code(extra));
+    // A generic DSN status (X.0.0, or X.4.7 "expired") gives way to a more
+    // specific one quoted in the diagnostic.
+    let status = match status.filter(|s| !s.is_empty()) {
+        Some(s) if s.ends_with(".0.0") || s.ends_with(".4.7") => Some(
+            text::find_status(diag)
+                .into_iter()
+                .chain(text::all_statuses(diag).into_iter().map(|(_, d)| d))
+                .find(|d| *d != s && !d.ends_with(".0.0") && !d.starts_with('2'))
+                .unwrap_or(s),
+        ),
+        other => other,
+    };
+    let status = status.or_else(|| text::find_status(diag)).or_else(|| text::find_status(extra));
+    let delayed = action.as_deref().is_some_and(|a| a.starts_with("delay"));
+    let permanent = match (&status, reply_code) {
+        (Some(s), _) => s.starts_with('5'),
+        (None, Some(c)) => c >= 500,
+        _ => !delayed && !says_temporary(diag) && !says_temporary(extra),
+    };
+    let specific = status.as_deref().and_then(from_status);
+    let strong = status.as_deref().and_then(reason::strong_status);
+    let mut reason = strong
+        .or_else(|| classify_text(diag))
+        .or_else(|| classify_text(extra))
+        .or(specific)
+        .or_else(|| classify_text(body))
+        .unwrap_or(if delayed {
+            Reason::Expired
+        } else if status.is_some() || reply_code.is_some() {
+            Reason::Undefined
+        } else {
+            Reason::OnHold
+        });
+    let command = text::smtp_command(diag).or_else(|| text::smtp_command(extra));
+    match (command, reason) {
+        (
+            Some(text::Command::MailFrom),
+            Reason::UserUnknown | Reason::HostUnknown | Reason::Undefined | Reason::OnHold,
+        ) => reason = Reason::Rejected,
+        (_, Reason::HostUnknown) if !permanent => reason = Reason::NetworkError,
+        (_, Reason::UserUnknown) if status.as_deref().is_some_and(|s| s.contains(".7.")) => reason = Reason::Filtered,
+        (Some(text::Command::Data), Reason::UserUnknown)
+            if !status.as_deref().is_some_and(|s| s.starts_with("5.1.") || s.starts_with("4.1.")) =>
+        {
+            reason = Reason::Filtered
+        }
+        _ => {}
+    }
+    let status = status.or_else(|| Some(reason.pseudo_status(permanent)));
+    let remote_mta = remote_mta.or_else(|| text::find_remote_host(diag)).or_else(|| text::find_remote_host(extra));
+    Recipient { address, hard: reason.is_hard(permanent), status, reply_code, reason, diagnostic, remote_mta, action }
+}

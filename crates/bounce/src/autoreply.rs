@@ -1,0 +1,71 @@
+//! RFC 3834 auto-replies, vacation and out-of-office notices (English and
+//! German). They are not bounces.
+
+use crate::reason::normalise;
+
+const SUBJECT_PHRASES: &[&str] = &[
+    "out of office",
+    "out of the office",
+    "out-of-office",
+    "auto reply",
+    "autoreply",
+    "auto-reply",
+    "automatic reply",
+    "automatische antwort",
+    "abwesenheitsnotiz",
+    "abwesenheit",
+    "vacation",
+    "on holiday",
+    "im urlaub",
+    "nicht im büro",
+    "autoresponse",
+    "auto response",
+];
+
+const BODY_PHRASES: &[&str] = &[
+    "i am out of the office",
+    "i'm out of the office",
+    "i am currently out of",
+    "i'm currently out of",
+    "i am on vacation",
+    "i am away",
+    "i will be back",
+    "i will return",
+    "limited access to email",
+    "bin ich nicht im büro",
+    "ich bin bis",
+    "bin ich im urlaub",
+    "ich bin im urlaub",
+    "ich bin derzeit nicht",
+    "ich bin zurzeit nicht",
+    "wieder erreichbar",
+];
+
+/// Is this message an auto-reply? `auto_submitted` is the header value,
+/// `headers_say_autoreply` tells whether other headers (`X-Autoreply`,
+/// `Precedence: auto_reply`) mark it. `strong_bounce` says the message is
+/// surely a delivery report; `weak_bounce` that its subject or text look like
+/// one (bounces often carry `Auto-Submitted: auto-replied` too).
+pub(crate) fn is_auto_reply(
+    auto_submitted: Option<&str>,
+    subject: &str,
+    body: &str,
+    headers_say_autoreply: bool,
+    strong_bounce: bool,
+    weak_bounce: bool,
+) -> bool {
+    if strong_bounce {
+        return false;
+    }
+    let subject = normalise(subject);
+    if SUBJECT_PHRASES.iter().any(|p| subject.contains(p)) {
+        return true;
+    }
+    let body = normalise(body);
+    let head: String = body.chars().take(600).collect();
+    if BODY_PHRASES.iter().any(|p| head.contains(p)) {
+        return true;
+    }
+    let auto = auto_submitted.is_some_and(|a| a.trim().to_ascii_lowercase().starts_with("auto-replied"));
+    (auto || headers_say_autoreply) && !weak_bounce
+}

@@ -1,0 +1,387 @@
+//! The reason taxonomy (compatible with Sisimai's reason names) and the
+//! classifier that maps a diagnostic text and a status code to a reason.
+
+/// Why a message was not delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    AuthFailure,
+    BadReputation,
+    Blocked,
+    ContentError,
+    Delivered,
+    ExceedLimit,
+    Expired,
+    FailedStartTls,
+    Feedback,
+    Filtered,
+    HasMoved,
+    HostUnknown,
+    MailboxFull,
+    MailerError,
+    MesgTooBig,
+    NetworkError,
+    NoRelaying,
+    NotAccept,
+    NotCompliantRfc,
+    OnHold,
+    PolicyViolation,
+    Rejected,
+    RequirePtr,
+    SecurityError,
+    SpamDetected,
+    Speeding,
+    Suspend,
+    SyntaxError,
+    SystemError,
+    SystemFull,
+    TooManyConn,
+    Undefined,
+    UserUnknown,
+    Vacation,
+    VirusDetected,
+}
+
+impl Reason {
+    /// Every reason, in alphabetical order of its name.
+    pub const ALL: [Reason; 35] = [
+        Reason::AuthFailure,
+        Reason::BadReputation,
+        Reason::Blocked,
+        Reason::ContentError,
+        Reason::Delivered,
+        Reason::ExceedLimit,
+        Reason::Expired,
+        Reason::FailedStartTls,
+        Reason::Feedback,
+        Reason::Filtered,
+        Reason::HasMoved,
+        Reason::HostUnknown,
+        Reason::MailboxFull,
+        Reason::MailerError,
+        Reason::MesgTooBig,
+        Reason::NetworkError,
+        Reason::NoRelaying,
+        Reason::NotAccept,
+        Reason::NotCompliantRfc,
+        Reason::OnHold,
+        Reason::PolicyViolation,
+        Reason::Rejected,
+        Reason::RequirePtr,
+        Reason::SecurityError,
+        Reason::SpamDetected,
+        Reason::Speeding,
+        Reason::Suspend,
+        Reason::SyntaxError,
+        Reason::SystemError,
+        Reason::SystemFull,
+        Reason::TooManyConn,
+        Reason::Undefined,
+        Reason::UserUnknown,
+        Reason::Vacation,
+        Reason::VirusDetected,
+    ];
+
+    /// Sisimai's name for the reason (`userunknown`, `mailboxfull`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::AuthFailure => "authfailure",
+            Reason::BadReputation => "badreputation",
+            Reason::Blocked => "blocked",
+            Reason::ContentError => "contenterror",
+            Reason::Delivered => "delivered",
+            Reason::ExceedLimit => "exceedlimit",
+            Reason::Expired => "expired",
+            Reason::FailedStartTls => "failedstarttls",
+            Reason::Feedback => "feedback",
+            Reason::Filtered => "filtered",
+            Reason::HasMoved => "hasmoved",
+            Reason::HostUnknown => "hostunknown",
+            Reason::MailboxFull => "mailboxfull",
+            Reason::MailerError => "mailererror",
+            Reason::MesgTooBig => "mesgtoobig",
+            Reason::NetworkError => "networkerror",
+            Reason::NoRelaying => "norelaying",
+            Reason::NotAccept => "notaccept",
+            Reason::NotCompliantRfc => "notcompliantrfc",
+            Reason::OnHold => "onhold",
+            Reason::PolicyViolation => "policyviolation",
+            Reason::Rejected => "rejected",
+            Reason::RequirePtr => "requireptr",
+            Reason::SecurityError => "securityerror",
+            Reason::SpamDetected => "spamdetected",
+            Reason::Speeding => "speeding",
+            Reason::Suspend => "suspend",
+            Reason::SyntaxError => "syntaxerror",
+            Reason::SystemError => "systemerror",
+            Reason::SystemFull => "systemfull",
+            Reason::TooManyConn => "toomanyconn",
+            Reason::Undefined => "undefined",
+            Reason::UserUnknown => "userunknown",
+            Reason::Vacation => "vacation",
+            Reason::VirusDetected => "virusdetected",
+        }
+    }
+
+    /// The reason with the given Sisimai name.
+    pub fn from_name(name: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
+    /// True when the failure is caused by the *sender* (its IP, domain,
+    /// authentication or content), not by the recipient address: such a
+    /// bounce must not suppress the recipient, it is a reputation alert.
+    pub fn blames_sender(self) -> bool {
+        matches!(
+            self,
+            Reason::Blocked
+                | Reason::SpamDetected
+                | Reason::PolicyViolation
+                | Reason::AuthFailure
+                | Reason::BadReputation
+                | Reason::RequirePtr
+                | Reason::NotCompliantRfc
+                | Reason::Speeding
+                | Reason::TooManyConn
+                | Reason::ContentError
+                | Reason::VirusDetected
+                | Reason::SecurityError
+                | Reason::FailedStartTls
+                | Reason::NoRelaying
+        )
+    }
+
+    /// Hard or soft, by the corpus rule: only userunknown, hostunknown,
+    /// hasmoved and a permanent notaccept are hard.
+    pub fn is_hard(self, permanent: bool) -> bool {
+        match self {
+            Reason::UserUnknown | Reason::HostUnknown | Reason::HasMoved => true,
+            Reason::NotAccept => permanent,
+            _ => false,
+        }
+    }
+
+    /// Sisimai's pseudo status (`X.0.9NN`) for a bounce that carries none.
+    pub fn pseudo_status(self, permanent: bool) -> String {
+        let n = match self {
+            Reason::OnHold => 901,
+            Reason::RequirePtr if !permanent => 901,
+            Reason::SyntaxError => 902,
+            Reason::NoRelaying => 909,
+            Reason::Filtered => 910,
+            Reason::UserUnknown => 911,
+            Reason::HostUnknown => 912,
+            Reason::HasMoved => 916,
+            Reason::Rejected => 918,
+            Reason::Suspend => 921,
+            Reason::MailboxFull => 922,
+            Reason::ExceedLimit => 923,
+            Reason::SystemError => 930,
+            Reason::SystemFull => 931,
+            Reason::NotAccept => 932,
+            Reason::MesgTooBig => 934,
+            Reason::MailerError => 939,
+            Reason::NetworkError => 944,
+            Reason::TooManyConn => 945,
+            Reason::Speeding => 946,
+            Reason::Expired => 947,
+            Reason::ContentError => 960,
+            Reason::SecurityError => 970,
+            Reason::Blocked => 971,
+            Reason::RequirePtr => 973,
+            Reason::FailedStartTls => 976,
+            Reason::SpamDetected | Reason::VirusDetected => 980,
+            _ => 900,
+        };
+        format!("{}.0.{n}", if permanent { 5 } else { 4 })
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+use crate::phrases::PHRASES;
+
+/// Lower-case and collapse runs of whitespace to single spaces.
+pub(crate) fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            space = true;
+        } else {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+/// True when `phrase` occurs in `text` and, for short phrases, not inside
+/// a longer word (so "rbl" does not match "herblock", "uce" not "reduce").
+fn contains_phrase(text: &str, phrase: &str) -> bool {
+    if phrase.len() > 6 {
+        return text.contains(phrase);
+    }
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    while let Some(pos) = text[start..].find(phrase) {
+        let at = start + pos;
+        let end = at + phrase.len();
+        let before = at == 0 || !bytes[at - 1].is_ascii_alphanumeric();
+        let after = end >= bytes.len() || !bytes[end].is_ascii_alphanumeric();
+        if before && after {
+            return true;
+        }
+        start = at + 1;
+        while !text.is_char_boundary(start) {
+            start += 1;
+        }
+    }
+    false
+}
+
+/// Classify a diagnostic text by its phrases. `None` when nothing matches.
+pub fn classify_text(text: &str) -> Option<Reason> {
+    let text = normalise(text);
+    if text.is_empty() {
+        return None;
+    }
+    PHRASES.iter().find(|(_, phrases)| phrases.iter().any(|p| contains_phrase(&text, p))).map(|(r, _)| *r)
+}
+
+/// The reason an RFC 3463 status implies, when it is specific enough.
+pub fn from_status(status: &str) -> Option<Reason> {
+    let mut it = status.splitn(3, '.');
+    let class = it.next()?;
+    let subject = it.next()?;
+    let detail = it.next()?;
+    let permanent = class == "5";
+    Some(match (subject, detail) {
+        ("1", "1") | ("1", "0") | ("1", "3") | ("1", "6") if permanent => {
+            if detail == "6" {
+                Reason::HasMoved
+            } else {
+                Reason::UserUnknown
+            }
+        }
+        ("1", "2") => Reason::HostUnknown,
+        ("1", "8") | ("1", "7") => Reason::Rejected,
+        ("1", "10") => Reason::UserUnknown,
+        ("2", "1") => Reason::Suspend,
+        ("2", "2") => Reason::MailboxFull,
+        ("2", "3") => Reason::ExceedLimit,
+        ("2", "4") => Reason::SystemError,
+        ("3", "1") => Reason::SystemFull,
+        ("3", "4") => Reason::MesgTooBig,
+        ("3", "5") => Reason::SystemError,
+        ("4", "1") if !permanent => Reason::Expired,
+        ("4", "1") | ("4", "2") => Reason::NetworkError,
+        ("4", "3") => Reason::SystemError,
+        ("4", "4") => Reason::HostUnknown,
+        ("4", "6") => Reason::NetworkError,
+        ("4", "7") => Reason::Expired,
+        ("5", _) => Reason::SyntaxError,
+        ("6", _) => Reason::ContentError,
+        ("7", "1") => Reason::SecurityError,
+        ("7", "7") | ("7", "5") | ("7", "6") => Reason::SecurityError,
+        ("7", "0") => Reason::PolicyViolation,
+        ("7", "13") => Reason::Suspend,
+        ("7", "9") => Reason::PolicyViolation,
+        ("7", "27") => Reason::NotAccept,
+        ("7", "509") => Reason::AuthFailure,
+        ("7", "23") | ("7", "24") | ("7", "25") | ("7", "26") => Reason::AuthFailure,
+        ("7", "8") => Reason::SecurityError,
+        ("7", "606") => Reason::Blocked,
+        _ => return None,
+    })
+}
+
+/// Status codes specific enough to win over the diagnostic text.
+pub(crate) fn strong_status(status: &str) -> Option<Reason> {
+    const STRONG: &[&str] = &[
+        "5.1.8", "5.2.2", "5.2.3", "5.7.13", "5.7.26", "5.7.9", "5.1.6", "5.1.2", "5.3.4", "5.7.606", "5.7.509",
+        "5.7.27", "5.1.10",
+    ];
+    if STRONG.contains(&status) { from_status(status) } else { None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for r in Reason::ALL {
+            assert_eq!(Reason::from_name(r.as_str()), Some(r));
+        }
+    }
+
+    #[test]
+    fn phrases_that_must_map() {
+        let cases = [
+            ("550 5.1.1 <a@b.example>: Recipient address rejected: User unknown", Reason::UserUnknown),
+            ("550 No such user here", Reason::UserUnknown),
+            ("552 5.2.2 Mailbox full", Reason::MailboxFull),
+            ("452 4.2.2 Quota exceeded for this user", Reason::MailboxFull),
+            ("554 5.7.1 <x@y.example>: Relay access denied", Reason::NoRelaying),
+            ("550 5.7.1 Message rejected as spam by Content Filtering", Reason::SpamDetected),
+            ("554 Your IP 192.0.2.1 is blocked, listed at zen.spamhaus.org", Reason::Blocked),
+            ("550 5.7.1 Unauthenticated email is not accepted due to DMARC policy", Reason::AuthFailure),
+            ("Host or domain name not found. Name service error", Reason::HostUnknown),
+            ("421 Too many connections from your host", Reason::TooManyConn),
+            ("552 Message size exceeds fixed maximum message size", Reason::MesgTooBig),
+            ("Retry timeout exceeded", Reason::Expired),
+            ("550 5.2.1 This account has been disabled", Reason::Suspend),
+            ("Client host rejected: cannot find your reverse hostname", Reason::RequirePtr),
+        ];
+        for (text, want) in cases {
+            assert_eq!(classify_text(text), Some(want), "{text}");
+        }
+    }
+
+    #[test]
+    fn look_alikes_that_must_not_map() {
+        // Short phrases must not match inside longer words.
+        assert_ne!(classify_text("we reduce the herblock"), Some(Reason::SpamDetected));
+        assert_ne!(classify_text("herblock"), Some(Reason::Blocked));
+        assert_eq!(classify_text("the weather is fine"), None);
+        assert_eq!(classify_text(""), None);
+        assert_ne!(classify_text("the environment is clean"), Some(Reason::VirusDetected));
+        // A rejected *sender* is not an unknown recipient.
+        assert_eq!(classify_text("553 5.1.8 Sender address rejected: Domain not found"), Some(Reason::Rejected));
+        // A per-hour recipient limit is speeding, not too many connections.
+        assert_eq!(classify_text("550 sent to too many recipients this hour"), Some(Reason::Speeding));
+        // A blocked *account* is suspended, not a blocked sender.
+        assert_eq!(classify_text("550 5.5.0 The recipient account is blocked"), Some(Reason::Suspend));
+        // DMARC is an authentication failure, even though it names a "policy".
+        assert_eq!(classify_text("rejected due to DMARC policy"), Some(Reason::AuthFailure));
+        // A full mailbox is not an unknown user.
+        assert_eq!(classify_text("mailbox is full"), Some(Reason::MailboxFull));
+    }
+
+    #[test]
+    fn status_mapping() {
+        assert_eq!(from_status("5.1.1"), Some(Reason::UserUnknown));
+        assert_eq!(from_status("5.2.2"), Some(Reason::MailboxFull));
+        assert_eq!(from_status("5.0.0"), None);
+        assert_eq!(from_status("garbage"), None);
+    }
+
+    #[test]
+    fn hard_rule() {
+        assert!(Reason::UserUnknown.is_hard(true));
+        assert!(Reason::NotAccept.is_hard(true));
+        assert!(!Reason::NotAccept.is_hard(false));
+        assert!(!Reason::MailboxFull.is_hard(true));
+        assert!(Reason::Blocked.blames_sender());
+        assert!(!Reason::UserUnknown.blames_sender());
+        assert_eq!(Reason::UserUnknown.pseudo_status(true), "5.0.911");
+    }
+}

@@ -1,0 +1,327 @@
+//! Helpers for human-readable bounces: status and reply codes in free text,
+//! e-mail addresses, and the recipient/diagnostic pairs that Postfix, Exim,
+//! Sendmail, qmail, Exchange and others write in their plain-text part.
+
+/// Find an RFC 3463 status (`5.1.1`, `4.7.26`) in text, preferring one
+/// that directly follows an SMTP reply code (`550 5.7.1`, `550-'5.7.1`).
+pub(crate) fn find_status(text: &str) -> Option<String> {
+    let mut all = all_statuses(text);
+    if all.iter().any(|(_, s)| !s.starts_with('2')) {
+        all.retain(|(_, s)| !s.starts_with('2'));
+    }
+    all.iter()
+        .find(|(pos, _)| {
+            let before = text[..*pos].trim_end_matches([' ', '-', '\'', '"', '#', '(']);
+            let b = before.as_bytes();
+            b.len() >= 3 && b[b.len() - 3..].iter().all(u8::is_ascii_digit)
+        })
+        .or(all.first())
+        .map(|(_, s)| s.clone())
+}
+
+pub(crate) fn all_statuses(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if matches!(b[i], b'2' | b'4' | b'5')
+            && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.'))
+            && b.get(i + 1) == Some(&b'.')
+        {
+            let mut j = i + 2;
+            let s1 = j;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            if j > s1 && j - s1 <= 3 && b.get(j) == Some(&b'.') {
+                let s2 = j + 1;
+                let mut k = s2;
+                while k < b.len() && b[k].is_ascii_digit() {
+                    k += 1;
+                }
+                let ends = k >= b.len()
+                    || !(b[k].is_ascii_alphanumeric() || b[k] == b'.' && b.get(k + 1).is_some_and(u8::is_ascii_digit));
+                if k > s2 && k - s2 <= 3 && ends {
+                    out.push((i, text[i..k].to_string()));
+                }
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Collapse whitespace and drop the `550-5.1.1 ` prefixes that multi-line
+/// SMTP replies repeat on every line (keeping the first one).
+pub(crate) fn clean_diagnostic(d: &str) -> String {
+    let words: Vec<&str> = d.split_whitespace().collect();
+    let is_status = |w: &str| find_status(w).as_deref() == Some(w);
+    let mut out: Vec<&str> = Vec::new();
+    let mut seen = false;
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        let b = w.as_bytes();
+        let code3 = b.len() >= 3
+            && b[..3].iter().all(u8::is_ascii_digit)
+            && matches!(b[0], b'2' | b'4' | b'5')
+            && (b.len() == 3 || b[3] == b'-');
+        if code3 && !seen {
+            seen = true;
+        } else if code3 {
+            // "550-5.2.1", "550-", "550 5.2.1" repeated on continuation lines
+            if b.len() > 4 && b[3] == b'-' && is_status(&w[4..]) {
+                i += 1;
+                continue;
+            }
+            if (b.len() == 4 && b[3] == b'-' || b.len() == 3) && words.get(i + 1).is_some_and(|n| is_status(n)) {
+                i += 2;
+                continue;
+            }
+        }
+        out.push(w);
+        i += 1;
+    }
+    out.join(" ")
+}
+
+/// The remote MTA named in prose: "host mx.example.org[192.0.2.9] said",
+/// "host: mx.example.org (192.0.2.9)", "while talking to mx.example.org.:".
+pub(crate) fn find_remote_host(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    for marker in ["while talking to ", "connect to ", "connected to ", "remote host ", "host: ", "host "] {
+        let mut from = 0;
+        while let Some(p) = lower[from..].find(marker) {
+            let start = from + p + marker.len();
+            from = start;
+            let token: String =
+                lower[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-').collect();
+            let token = token.trim_end_matches('.');
+            let ip = token.split('.').count() == 4
+                && token.split('.').all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()));
+            let name = token.contains('.') && token.chars().any(|c| c.is_ascii_alphabetic()) && !token.contains("..");
+            if name || ip {
+                return Some(token.to_string());
+            }
+        }
+    }
+    None
+}
+
+/// The SMTP command the remote server refused, when the text says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Command {
+    MailFrom,
+    RcptTo,
+    Data,
+}
+
+pub(crate) fn smtp_command(text: &str) -> Option<Command> {
+    let t = crate::reason::normalise(text);
+    const PATTERNS: &[(&str, Command)] = &[
+        ("end of data", Command::Data),
+        (">>> data", Command::Data),
+        ("after data", Command::Data),
+        ("in reply to data", Command::Data),
+        ("smtp command data", Command::Data),
+        ("in reply to mail from", Command::MailFrom),
+        ("after mail from", Command::MailFrom),
+        (">>> mail from", Command::MailFrom),
+        ("in reply to rcpt to", Command::RcptTo),
+        ("after rcpt to", Command::RcptTo),
+        (">>> rcpt to", Command::RcptTo),
+        ("did not like our rcpt to", Command::RcptTo),
+    ];
+    PATTERNS.iter().filter_map(|(p, c)| t.find(p).map(|pos| (pos, *c))).min_by_key(|(pos, _)| *pos).map(|(_, c)| c)
+}
+
+/// Find an SMTP reply code (`550`, `421`) at the start of the text or of a
+/// line, or after "said:"/"error:".
+pub(crate) fn find_reply_code(text: &str) -> Option<u16> {
+    let b = text.as_bytes();
+    for i in 0..b.len().saturating_sub(2) {
+        if matches!(b[i], b'4' | b'5')
+            && b[i + 1].is_ascii_digit()
+            && b[i + 2].is_ascii_digit()
+            && (i == 0 || matches!(b[i - 1], b' ' | b'\n' | b'\t' | b'(' | b'<' | b'#' | b':' | b'"'))
+            && (i + 3 >= b.len() || matches!(b[i + 3], b' ' | b'-' | b'\r' | b'\n' | b')' | b'>' | b','))
+        {
+            let code: u16 = text[i..i + 3].parse().ok()?;
+            if (b[i + 1] - b'0') <= 5 {
+                return Some(code);
+            }
+        }
+    }
+    None
+}
+
+fn is_addr_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || b".!#$%&'*+-/=?^_`{|}~".contains(&c)
+}
+
+/// Every e-mail address in text, with its byte offset.
+pub(crate) fn addresses(text: &str) -> Vec<(usize, String)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'@' {
+            let mut s = i;
+            while s > 0 && is_addr_char(b[s - 1]) {
+                s -= 1;
+            }
+            let mut e = i + 1;
+            while e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'.' || b[e] == b'-') {
+                e += 1;
+            }
+            let local = text[s..i].trim_start_matches(['.', '\'', '`']);
+            let domain = text[i + 1..e].trim_end_matches(['.', '-']);
+            if !local.is_empty() && domain.contains('.') {
+                out.push((i - local.len(), format!("{local}@{domain}")));
+            }
+            i = e.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Markers after which a plain-text bounce quotes the original message.
+const ORIGINAL_MARKERS: &[&str] = &[
+    "----- original message -----",
+    "------ this is a copy of the message",
+    "--- below this line is a copy of the message",
+    "----- transcript of session follows -----",
+    "original message follows",
+    "----- unsent message below -----",
+    "--- the header of the original message is following. ---",
+    "------ original message header",
+    "content-type: message/rfc822",
+    "content-type: text/rfc822-headers",
+    "\nreceived: from",
+    "\nreturn-path:",
+];
+
+/// The part of a plain-text bounce before the quoted original message.
+pub(crate) fn cut_original(text: &str) -> &str {
+    let lower = text.to_ascii_lowercase();
+    let mut end = text.len();
+    for m in ORIGINAL_MARKERS {
+        if *m == "----- transcript of session follows -----" {
+            continue;
+        }
+        if let Some(p) = lower.find(m)
+            && p < end
+            && p > 0
+        {
+            end = p;
+        }
+    }
+    &text[..end]
+}
+
+fn is_system_address(a: &str) -> bool {
+    let l = a.to_ascii_lowercase();
+    let local = l.split('@').next().unwrap_or("");
+    matches!(local, "mailer-daemon" | "mailerdaemon" | "mail-daemon" | "noreply" | "no-reply" | "root")
+        || local.starts_with("bounce")
+        || local.starts_with("mailer-daemon")
+}
+
+/// A recipient found in a plain-text bounce, with the text that explains it.
+#[derive(Debug)]
+pub(crate) struct TextRecipient {
+    pub address: String,
+    pub diagnostic: String,
+}
+
+/// Recover failed recipients and their diagnostics from a human-readable
+/// bounce body (already cut before the quoted original message).
+pub(crate) fn recipients(body: &str, exclude: &[String]) -> Vec<TextRecipient> {
+    let lines: Vec<&str> = body.lines().collect();
+    let mut found: Vec<(usize, String)> = Vec::new();
+    let mut strong: Vec<bool> = Vec::new();
+    for (n, line) in lines.iter().enumerate() {
+        let t = line.trim();
+        let lower = t.to_ascii_lowercase();
+        if lower.starts_with("from:")
+            || lower.starts_with("reporting-mta")
+            || lower.starts_with("received")
+            || lower.starts_with("message-id")
+            || lower.starts_with("return-path")
+            || lower.contains("please contact")
+            || lower.contains("assistance")
+            || lower.contains("send mail to")
+        {
+            continue;
+        }
+        for (_, a) in addresses(t) {
+            if is_system_address(&a) || exclude.iter().any(|x| x.eq_ignore_ascii_case(&a)) {
+                continue;
+            }
+            if found.iter().any(|(_, f)| f.eq_ignore_ascii_case(&a)) {
+                continue;
+            }
+            // An address that opens the line ("<a@b>: ...", "a@b", "a@b on ...")
+            // is how MTAs list failed recipients; one inside prose is weaker.
+            let opens =
+                t.trim_start_matches(['<', '"', '\'', ' ']).to_ascii_lowercase().starts_with(&a.to_ascii_lowercase());
+            found.push((n, a));
+            strong.push(opens);
+            break;
+        }
+    }
+    if strong.iter().any(|s| *s) {
+        found = found.into_iter().zip(strong).filter(|(_, s)| *s).map(|(f, _)| f).collect();
+    }
+    let mut out = Vec::new();
+    for (idx, (n, a)) in found.iter().enumerate() {
+        let stop = found.get(idx + 1).map_or(lines.len(), |(m, _)| *m).min(n + 8);
+        let mut diag = String::new();
+        for l in &lines[*n..stop.max(n + 1)] {
+            let l = l.trim();
+            if l.is_empty() && !diag.is_empty() && n + 1 < stop {
+                // keep going across a single blank line, diagnostics often follow
+                diag.push(' ');
+                continue;
+            }
+            diag.push_str(l);
+            diag.push(' ');
+        }
+        out.push(TextRecipient {
+            address: a.clone(),
+            diagnostic: diag.split_whitespace().collect::<Vec<_>>().join(" "),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_and_code() {
+        assert_eq!(find_status("550 5.1.1 <a@b.c> unknown").as_deref(), Some("5.1.1"));
+        assert_eq!(find_status("smtp; 5.7.26 dmarc").as_deref(), Some("5.7.26"));
+        assert_eq!(find_status("version 1.5.2.3"), None);
+        assert_eq!(find_reply_code("550 5.1.1 unknown"), Some(550));
+        assert_eq!(find_reply_code("said: 452 4.2.2 full"), Some(452));
+        assert_eq!(find_reply_code("port 5500x"), None);
+    }
+
+    #[test]
+    fn remote_host() {
+        assert_eq!(find_remote_host("host mx.example.org[192.0.2.9] said: 550").as_deref(), Some("mx.example.org"));
+        assert_eq!(find_remote_host("... while talking to mx.example.jp.:").as_deref(), Some("mx.example.jp"));
+        assert_eq!(find_remote_host("host unknown"), None);
+        assert_eq!(find_remote_host("Connected to 192.0.2.225 but").as_deref(), Some("192.0.2.225"));
+    }
+
+    #[test]
+    fn addresses_found() {
+        let a = addresses("<kijitora@example.jp>: host mx said: 550");
+        assert_eq!(a[0].1, "kijitora@example.jp");
+    }
+}

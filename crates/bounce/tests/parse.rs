@@ -1,0 +1,219 @@
+//! Behaviour on small hand-written messages: formats, kinds, robustness.
+
+use kurier_bounce::{Kind, Reason, parse};
+
+const DSN: &str = "From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\r
+To: bounces+abc@news.example.com\r
+Subject: Undelivered Mail Returned to Sender\r
+Auto-Submitted: auto-replied\r
+MIME-Version: 1.0\r
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r
+\r
+--B\r
+Content-Type: text/plain\r
+\r
+I'm sorry to have to inform you that your message could not be delivered.\r
+--B\r
+Content-Type: message/delivery-status\r
+\r
+Reporting-MTA: dns; mx.example.net\r
+\r
+Final-Recipient: rfc822; anna@example.org\r
+Original-Recipient: rfc822;anna@example.org\r
+Action: failed\r
+Status: 5.1.1\r
+Remote-MTA: dns; mx.example.org\r
+Diagnostic-Code: smtp; 550 5.1.1 <anna@example.org>: Recipient address\r
+    rejected: User unknown in local recipient table\r
+\r
+Final-Recipient: rfc822; bob@example.org\r
+Action: failed\r
+Status: 5.2.2\r
+Diagnostic-Code: smtp; 552 5.2.2 Mailbox full\r
+\r
+Final-Recipient: rfc822; carl@example.org\r
+Action: delayed\r
+Status: 4.7.1\r
+Diagnostic-Code: smtp; 450 4.7.1 Client host rejected: cannot find your\r
+    reverse hostname, [192.0.2.1]\r
+--B\r
+Content-Type: text/rfc822-headers\r
+\r
+Message-ID: <m1@news.example.com>\r
+To: anna@example.org\r
+--B--\r
+";
+
+#[test]
+fn dsn_with_three_recipients() {
+    let r = parse(DSN.as_bytes());
+    assert_eq!(r.kind, Kind::Bounce);
+    assert_eq!(r.original_message_id.as_deref(), Some("m1@news.example.com"));
+    assert_eq!(r.recipients.len(), 3);
+    let a = &r.recipients[0];
+    assert_eq!(a.address.as_deref(), Some("anna@example.org"));
+    assert_eq!(a.status.as_deref(), Some("5.1.1"));
+    assert_eq!(a.reply_code, Some(550));
+    assert_eq!(a.reason, Reason::UserUnknown);
+    assert!(a.hard);
+    assert_eq!(a.remote_mta.as_deref(), Some("mx.example.org"));
+    let b = &r.recipients[1];
+    assert_eq!(b.reason, Reason::MailboxFull);
+    assert!(!b.hard);
+    let c = &r.recipients[2];
+    assert_eq!(c.reason, Reason::RequirePtr);
+    assert!(c.reason.blames_sender());
+    assert!(!c.hard);
+}
+
+#[test]
+fn dsn_with_lf_endings_is_the_same() {
+    let lf = DSN.replace("\r\n", "\n");
+    assert_eq!(parse(lf.as_bytes()), parse(DSN.as_bytes()));
+}
+
+#[test]
+fn arf_complaint() {
+    let msg = "From: feedback@isp.example\n\
+Subject: complaint\n\
+MIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=feedback-report; boundary=\"X\"\n\
+\n\
+--X\n\
+Content-Type: text/plain\n\
+\n\
+This is an abuse report.\n\
+--X\n\
+Content-Type: message/feedback-report\n\
+\n\
+Feedback-Type: abuse\n\
+User-Agent: Example-FBL/1.0\n\
+Version: 1\n\
+Original-Rcpt-To: <dora@isp.example>\n\
+Source-IP: 192.0.2.1\n\
+--X\n\
+Content-Type: message/rfc822\n\
+\n\
+Message-ID: <c1@news.example.com>\n\
+From: news@news.example.com\n\
+To: dora@isp.example\n\
+Subject: Our news\n\
+\n\
+Hello\n\
+--X--\n";
+    let r = parse(msg.as_bytes());
+    assert_eq!(r.kind, Kind::Complaint);
+    assert_eq!(r.feedback_type.as_deref(), Some("abuse"));
+    assert_eq!(r.original_message_id.as_deref(), Some("c1@news.example.com"));
+    assert_eq!(r.recipients[0].address.as_deref(), Some("dora@isp.example"));
+    assert_eq!(r.recipients[0].reason, Reason::Feedback);
+}
+
+#[test]
+fn german_out_of_office_is_an_auto_reply() {
+    let msg = "From: Erika Muster <erika@firma.example>\n\
+To: news@news.example.com\n\
+Subject: Abwesenheitsnotiz: Unser Newsletter\n\
+Auto-Submitted: auto-replied\n\
+\n\
+Vielen Dank für Ihre Nachricht. Ich bin bis zum 3. Mai nicht im Büro.\n";
+    let r = parse(msg.as_bytes());
+    assert_eq!(r.kind, Kind::AutoReply);
+    assert_eq!(r.recipients[0].reason, Reason::Vacation);
+    assert!(!r.recipients[0].hard);
+}
+
+#[test]
+fn english_out_of_office_without_header() {
+    let msg = "From: john@corp.example\nTo: news@news.example.com\nSubject: Out of Office: Weekly news\n\nI am out of the office until Monday.\n";
+    assert_eq!(parse(msg.as_bytes()).kind, Kind::AutoReply);
+}
+
+#[test]
+fn plain_text_postfix_bounce() {
+    let msg = "From: MAILER-DAEMON@mx.example.net\n\
+Subject: Undelivered Mail Returned to Sender\n\
+\n\
+This is the mail system at host mx.example.net.\n\
+\n\
+<eve@example.org>: host mx.example.org[192.0.2.9] said: 554 5.7.1\n\
+    Service unavailable; Client host [192.0.2.1] blocked using\n\
+    zen.spamhaus.org (in reply to RCPT TO command)\n";
+    let r = parse(msg.as_bytes());
+    assert_eq!(r.kind, Kind::Bounce);
+    let e = &r.recipients[0];
+    assert_eq!(e.address.as_deref(), Some("eve@example.org"));
+    assert_eq!(e.status.as_deref(), Some("5.7.1"));
+    assert_eq!(e.reply_code, Some(554));
+    assert_eq!(e.reason, Reason::Blocked);
+    assert!(e.reason.blames_sender());
+    assert!(!e.hard);
+}
+
+#[test]
+fn ordinary_mail_is_not_a_bounce() {
+    let msg = "From: friend@example.org\nTo: me@example.com\nSubject: Lunch?\n\nShall we meet at noon?\n";
+    let r = parse(msg.as_bytes());
+    assert_eq!(r.kind, Kind::NotBounce);
+    assert!(r.recipients.is_empty());
+}
+
+#[test]
+fn garbage_never_panics() {
+    let inputs: [&[u8]; 6] = [
+        b"",
+        b"\0\0\0\xff\xfe",
+        b"Content-Type: multipart/report; boundary=\"\n\n--",
+        b"From: MAILER-DAEMON@x\n\nFinal-Recipient: rfc822;\nStatus: 5.\nDiagnostic-Code: smtp; 5",
+        b"From: a@b\nSubject: \xc3\x28 undeliverable\n\n\xe2\x82 <@> @@ a@ @b. 550 5.1.",
+        b"Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; x@y.z\n",
+    ];
+    for raw in inputs {
+        let _ = parse(raw);
+    }
+    // Every prefix of a real-looking DSN.
+    for end in 0..DSN.len() {
+        if DSN.is_char_boundary(end) {
+            let _ = parse(&DSN.as_bytes()[..end]);
+        }
+    }
+}
+
+#[test]
+fn german_exim_style_bounce() {
+    let msg = "From: Mail Delivery System <mailer-daemon@gmx.example>\n\
+Subject: Mail delivery failed: returning message to sender\n\
+\n\
+This message was created automatically by mail delivery software.\n\
+\n\
+A message that you sent could not be delivered to one or more of its\n\
+recipients. This is a permanent error. The following address(es) failed:\n\
+\n\
+  max@example.de\n\
+    SMTP error from remote server for RCPT TO command, host: mx.example.de\n\
+    (192.0.2.5) reason: 550 5.1.1 Empfaenger unbekannt\n\
+\n\
+--- The header of the original message is following. ---\n\
+Message-ID: <o1@news.example.com>\n\
+From: news@news.example.com\n\
+To: max@example.de\n";
+    let r = parse(msg.as_bytes());
+    assert_eq!(r.kind, Kind::Bounce);
+    assert_eq!(r.recipients.len(), 1);
+    let m = &r.recipients[0];
+    assert_eq!(m.address.as_deref(), Some("max@example.de"));
+    assert_eq!(m.status.as_deref(), Some("5.1.1"));
+    assert_eq!(m.reply_code, Some(550));
+    assert_eq!(m.reason, Reason::UserUnknown);
+    assert!(m.hard);
+}
+
+#[test]
+fn bounce_with_auto_submitted_is_still_a_bounce() {
+    let msg = "From: mailer-daemon\nSubject: There was an error sending your mail\nAuto-Submitted: auto-replied\n\n\
+The following recipients returned permanent errors: ann@example.org. Reason: 554 5.4.6 Hop count exceeded - possible mail loop\n";
+    let r = parse(msg.as_bytes());
+    assert_eq!(r.kind, Kind::Bounce);
+    assert_eq!(r.recipients[0].address.as_deref(), Some("ann@example.org"));
+    assert_eq!(r.recipients[0].reason, Reason::NetworkError);
+}
