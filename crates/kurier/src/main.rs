@@ -2,6 +2,7 @@
 //! delivery engine (see ARCHITECTURE.md).
 
 mod bench;
+mod bounce_cli;
 mod config;
 mod csv_import;
 mod serve;
@@ -43,9 +44,18 @@ enum Command {
     },
     /// Print every configuration key with its meaning.
     ConfigKeys,
+    /// Work with bounces and complaints.
+    #[command(subcommand)]
+    Bounce(BounceCommand),
     /// Measure throughput (see `kurier bench smtp --help`).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum BounceCommand {
+    /// Classify bounces, complaints and auto-replies in files, directories, Maildirs and mbox files.
+    Classify(bounce_cli::ClassifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +64,13 @@ fn main() -> ExitCode {
         Command::Serve { listen } => listen.clone(),
         _ => None,
     };
+    if let Command::Bounce(BounceCommand::Classify(args)) = cli.command {
+        // Pure parsing: no configuration, database or runtime needed.
+        return bounce_cli::classify(args).unwrap_or_else(|e| {
+            eprintln!("kurier: {e:#}");
+            ExitCode::FAILURE
+        });
+    }
     if let Command::ConfigKeys = cli.command {
         for (k, doc) in config::KEYS {
             println!("{k:<24} KURIER_{:<24} {doc}", k.to_ascii_uppercase());
@@ -90,7 +107,7 @@ fn main() -> ExitCode {
             Command::Serve { .. } => serve::serve(config).await,
             Command::Import(args) => csv_import::import(config, args).await,
             Command::Export { list } => csv_import::export(config, &list).await,
-            Command::ConfigKeys | Command::Bench(_) => Ok(ExitCode::SUCCESS),
+            Command::ConfigKeys | Command::Bench(_) | Command::Bounce(_) => Ok(ExitCode::SUCCESS),
         }
     });
     match result {

@@ -1,0 +1,204 @@
+//! `kurier bounce classify PATH...`: what each bounce, complaint or auto-reply says, per failed
+//! recipient. Takes message files, directories (recursively; Maildirs included) and mbox files. A file
+//! that cannot be read is reported and the run goes on; the exit code is 0 only when every input was read.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+use kurier_bounce::{Kind, Report};
+use serde_json::{Value, json};
+
+#[derive(Args, Debug)]
+pub struct ClassifyArgs {
+    /// One JSON object per failed recipient, one per line.
+    #[arg(long)]
+    json: bool,
+    /// Message files, directories, Maildirs or mbox files.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+}
+
+/// One message to classify: where it came from, and (for mbox) its position in the file.
+struct Input {
+    file: String,
+    message: Option<usize>,
+    bytes: Vec<u8>,
+}
+
+pub fn classify(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    let mut unreadable = 0usize;
+    let mut rows: Vec<Value> = Vec::new();
+    for path in &args.paths {
+        let mut inputs = Vec::new();
+        if let Err(e) = collect(path, &mut inputs) {
+            unreadable += 1;
+            eprintln!("kurier: {}: cannot read: {e}", path.display());
+            if args.json {
+                writeln!(
+                    out,
+                    "{}",
+                    json!({ "file": path.display().to_string(), "kind": "unreadable", "error": e.to_string() })
+                )?;
+            }
+            continue;
+        }
+        for input in inputs {
+            let report = kurier_bounce::parse(&input.bytes);
+            for row in rows_of(&input, &report) {
+                if args.json {
+                    writeln!(out, "{row}")?;
+                } else {
+                    rows.push(row);
+                }
+            }
+        }
+    }
+    if !args.json {
+        print_table(&mut out, &rows)?;
+    }
+    Ok(if unreadable == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// One object per failed recipient, in message order; a message without recipients gives one object.
+fn rows_of(input: &Input, report: &Report) -> Vec<Value> {
+    let base = |v: &mut Value| {
+        v["file"] = json!(input.file);
+        if let Some(n) = input.message {
+            v["message"] = json!(n);
+        }
+        v["kind"] = json!(report.kind.as_str());
+        v["original_message_id"] = json!(report.original_message_id);
+        v["feedback_type"] = json!(report.feedback_type);
+    };
+    if report.recipients.is_empty() || report.kind == Kind::NotBounce {
+        let mut v = json!({
+            "recipient": null, "status": null, "reply_code": null, "reason": null, "hard": null,
+            "diagnostic": null, "remote_mta": null,
+        });
+        base(&mut v);
+        return vec![v];
+    }
+    report
+        .recipients
+        .iter()
+        .map(|r| {
+            let mut v = json!({
+                "recipient": r.address,
+                "status": r.status,
+                "reply_code": r.reply_code,
+                "reason": r.reason.as_str(),
+                "hard": r.hard,
+                "diagnostic": r.diagnostic,
+                "remote_mta": r.remote_mta,
+            });
+            base(&mut v);
+            v
+        })
+        .collect()
+}
+
+fn collect(path: &Path, inputs: &mut Vec<Input>) -> std::io::Result<()> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_dir() {
+        let mut entries: Vec<PathBuf> =
+            std::fs::read_dir(path)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+        entries.sort();
+        for entry in entries {
+            let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            // Maildir's tmp/ holds messages still being written; dot files are not messages.
+            if name.starts_with('.') || (name == "tmp" && path.join("cur").is_dir()) {
+                continue;
+            }
+            collect(&entry, inputs)?;
+        }
+        return Ok(());
+    }
+    let bytes = std::fs::read(path)?;
+    let file = path.display().to_string();
+    if bytes.starts_with(b"From ") {
+        for (i, message) in split_mbox(&bytes).into_iter().enumerate() {
+            inputs.push(Input { file: file.clone(), message: Some(i + 1), bytes: message });
+        }
+    } else {
+        inputs.push(Input { file, message: None, bytes });
+    }
+    Ok(())
+}
+
+/// Splits an mbox file at its `From ` separator lines, undoing `>From ` quoting (mboxrd).
+fn split_mbox(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut messages = Vec::new();
+    let mut current: Option<Vec<u8>> = None;
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        if line.starts_with(b"From ") {
+            if let Some(m) = current.take() {
+                messages.push(m);
+            }
+            current = Some(Vec::new());
+            continue;
+        }
+        let Some(m) = current.as_mut() else { continue };
+        let quoted = line.iter().take_while(|&&b| b == b'>').count();
+        if quoted > 0 && line[quoted..].starts_with(b"From ") {
+            m.extend_from_slice(&line[1..]);
+        } else {
+            m.extend_from_slice(line);
+        }
+    }
+    messages.extend(current);
+    messages
+}
+
+fn print_table(out: &mut impl std::io::Write, rows: &[Value]) -> std::io::Result<()> {
+    let s = |v: &Value| match v {
+        Value::Null => "-".to_string(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    writeln!(
+        out,
+        "{:<40} {:<11} {:<36} {:<8} {:<5} {:<16} hard",
+        "file", "kind", "recipient", "status", "code", "reason"
+    )?;
+    let mut by_reason = std::collections::BTreeMap::<String, usize>::new();
+    for r in rows {
+        let mut file = s(&r["file"]);
+        if let Some(n) = r.get("message") {
+            file = format!("{file}#{n}");
+        }
+        writeln!(
+            out,
+            "{:<40} {:<11} {:<36} {:<8} {:<5} {:<16} {}",
+            file,
+            s(&r["kind"]),
+            s(&r["recipient"]),
+            s(&r["status"]),
+            s(&r["reply_code"]),
+            s(&r["reason"]),
+            s(&r["hard"])
+        )?;
+        *by_reason.entry(format!("{} {}", s(&r["kind"]), s(&r["reason"]))).or_default() += 1;
+    }
+    writeln!(out, "\n{} row(s)", rows.len())?;
+    for (k, n) in by_reason {
+        writeln!(out, "  {n:>6}  {k}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mbox_is_split_and_unquoted() {
+        let mbox = b"From a@b Sat Jan  1 00:00:00 2026\nSubject: one\n\n>From here\nbody\nFrom c@d Sat Jan  1 00:00:01 2026\nSubject: two\n\nx\n";
+        let m = split_mbox(mbox);
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0], b"Subject: one\n\nFrom here\nbody\n");
+        assert_eq!(m[1], b"Subject: two\n\nx\n");
+    }
+}
