@@ -98,6 +98,23 @@ pub struct Recipient {
     pub action: Option<String>,
 }
 
+impl Recipient {
+    /// A recipient with only an address and a reason: complaints and auto-replies carry no status,
+    /// reply code or remote MTA.
+    fn bare(address: Option<String>, reason: Reason) -> Self {
+        Self {
+            address,
+            status: None,
+            reply_code: None,
+            reason,
+            hard: false,
+            diagnostic: None,
+            remote_mta: None,
+            action: None,
+        }
+    }
+}
+
 /// The result of parsing one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
@@ -302,19 +319,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         }
         return Report {
             kind: Kind::Complaint,
-            recipients: addresses
-                .into_iter()
-                .map(|address| Recipient {
-                    address,
-                    status: None,
-                    reply_code: None,
-                    reason: Reason::Feedback,
-                    hard: false,
-                    diagnostic: None,
-                    remote_mta: None,
-                    action: None,
-                })
-                .collect(),
+            recipients: addresses.into_iter().map(|address| Recipient::bare(address, Reason::Feedback)).collect(),
             original_message_id: parts.original_message_id,
             feedback_type: f.feedback_type.or(Some("abuse".into())),
         };
@@ -355,16 +360,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         let address = msg.from().and_then(|a| a.first()).and_then(|a| a.address()).map(str::to_string);
         return Report {
             kind: Kind::AutoReply,
-            recipients: vec![Recipient {
-                address,
-                status: None,
-                reply_code: None,
-                reason: Reason::Vacation,
-                hard: false,
-                diagnostic: Some(subject),
-                remote_mta: None,
-                action: None,
-            }],
+            recipients: vec![Recipient { diagnostic: Some(subject), ..Recipient::bare(address, Reason::Vacation) }],
             original_message_id: parts.original_message_id,
             feedback_type: None,
         };
@@ -477,16 +473,7 @@ fn from_ses(notice: ses::SesNotice, body: &str) -> Report {
     for r in notice.recipients {
         let address = Some(r.address);
         let rec = match notice.kind.as_str() {
-            "Complaint" => Recipient {
-                address,
-                status: None,
-                reply_code: None,
-                reason: Reason::Feedback,
-                hard: false,
-                diagnostic: None,
-                remote_mta: None,
-                action: None,
-            },
+            "Complaint" => Recipient::bare(address, Reason::Feedback),
             "Delivery" => Recipient {
                 address,
                 status: r.diagnostic.as_deref().and_then(text::find_status),
