@@ -6,6 +6,7 @@
 pub mod consent;
 pub mod delivery;
 pub mod email;
+pub mod feedback;
 pub mod list;
 pub mod text;
 pub mod token;
@@ -14,6 +15,7 @@ pub mod verp;
 pub use consent::{ConsentAction, Evidence, LegalBasis, SubscriptionStatus};
 pub use delivery::{DeliveryState, MessageKind, RetryPolicy};
 pub use email::{EmailAddress, EmailError};
+pub use feedback::{FeedbackKind, FeedbackPolicy, RateLevel, RateThresholds, SoftBounceRule, Threshold};
 pub use list::{Language, ListName, TimeZone};
 pub use text::{FieldError, edit_distance, edit_distance_within, single_line};
 pub use token::{Secret, Token, TokenError, TokenPurpose};

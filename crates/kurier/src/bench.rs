@@ -158,6 +158,7 @@ fn message(i: u32, size: usize, secret: &Secret) -> anyhow::Result<NewMessage> {
         envelope_from: format!("{}@bounces.bench.example", key.verp_local(secret)),
         dedupe_key: format!("bench:{i}"),
         source: "bench".into(),
+        from_domain: "bench.example".into(),
         kind: MessageKind::Transactional,
         list_id: None,
         contact_id: None,

@@ -352,7 +352,8 @@ impl Store {
         })))
     }
 
-    /// Erases a person (GDPR Art. 17): contact, subscriptions, ledger and messages are deleted; what is
+    /// Erases a person (GDPR Art. 17): contact, subscriptions, ledger, messages and received bounces
+    /// are deleted, feedback about them loses the address; what is
     /// left is a suppression entry holding only the address's keyed hash, so the address is never
     /// imported or mailed again. Returns false when nothing was held.
     pub async fn erase_contact(&self, email: &EmailAddress, now: DateTime<Utc>) -> Result<bool> {
@@ -364,6 +365,16 @@ impl Store {
             .await?
             .map(|r| r.try_get("id"))
             .transpose()?;
+        // Feedback about the person stays countable for the rates, but without the address, the
+        // diagnostic (which often quotes it) or the received message it came in.
+        sqlx::query("DELETE FROM inbound WHERE id IN (SELECT inbound_id FROM feedback_events WHERE address_hash = $1)")
+            .bind(&hash)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE feedback_events SET address = NULL, diagnostic = NULL WHERE address_hash = $1")
+            .bind(&hash)
+            .execute(&mut *tx)
+            .await?;
         let messages = sqlx::query("DELETE FROM outbox WHERE contact_id = $1 OR to_hash = $2")
             .bind(id)
             .bind(&hash)

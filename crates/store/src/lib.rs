@@ -6,6 +6,7 @@
 //! flags as 0/1, so every column decodes the same way on both engines.
 
 mod contacts;
+mod feedback;
 mod import;
 mod lists;
 mod outbox;
@@ -25,6 +26,10 @@ use tokio::sync::Notify;
 pub use contacts::{
     ComposeError, ConfirmOutcome, ConsentRecord, Contact, ContactDetails, SubscribeOutcome, SubscribeRequest,
     Subscription,
+};
+pub use feedback::{
+    Alert, AlertKind, Attribution, Completed, Feedback, FeedbackAction, FeedbackEvent, FeedbackOutcome, InboundFormat,
+    InboundItem, NewInbound, Rate, RateScope,
 };
 pub use import::{ImportOptions, ImportRow, ImportSummary, ImportTx, RowOutcome};
 pub use lists::{List, NewList};
@@ -136,6 +141,7 @@ pub struct Store {
     dialect: Dialect,
     secret: Arc<Secret>,
     outbox_wakeup: Arc<Notify>,
+    inbound_wakeup: Arc<Notify>,
     /// Numbers this process's claims, so each lease owner is unique.
     claims: Arc<AtomicU64>,
     /// Queue of this process's SQLite writers (see [`Store::begin`]).
@@ -193,6 +199,7 @@ impl Store {
             dialect,
             secret: Arc::new(secret),
             outbox_wakeup: Arc::new(Notify::new()),
+            inbound_wakeup: Arc::new(Notify::new()),
             claims: Arc::default(),
             writer: Arc::default(),
         })

@@ -31,6 +31,8 @@ pub struct NewMessage {
     pub contact_id: Option<i64>,
     pub to: EmailAddress,
     pub envelope_from: String,
+    /// The domain of the `From` address: rates are kept per sending domain.
+    pub from_domain: String,
     pub subject: String,
     pub raw: Vec<u8>,
     pub not_before: DateTime<Utc>,
@@ -165,10 +167,10 @@ impl Store {
         }
         let mut sql = values_sql(
             "INSERT INTO outbox (message_key, dedupe_key, source, kind, list_id, contact_id, to_addr, to_hash, \
-             envelope_from, subject, next_attempt_at, state, attempts, created_at, updated_at) VALUES ",
+             envelope_from, from_domain, subject, next_attempt_at, state, attempts, created_at, updated_at) VALUES ",
             1,
             msgs.len(),
-            11,
+            12,
             ", 'ready', 0, $1, $1",
         );
         sql.push_str(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, message_key");
@@ -184,6 +186,7 @@ impl Store {
                 .bind(msg.to.as_str())
                 .bind(self.address_hash(&msg.to))
                 .bind(&msg.envelope_from)
+                .bind(msg.from_domain.to_ascii_lowercase())
                 .bind(&msg.subject)
                 .bind(to_ms(msg.not_before));
         }

@@ -15,6 +15,8 @@ pub enum SuppressionReason {
     Manual,
     /// The receiving server refused the address permanently (5xx).
     HardBounce,
+    /// Soft bounces added up (see [`kurier_core::SoftBounceRule`]).
+    SoftBounce,
     /// The recipient marked a message as spam.
     Complaint,
     /// The person's data was erased (GDPR Art. 17); only the hash is left.
@@ -26,6 +28,7 @@ impl SuppressionReason {
         match self {
             Self::Manual => "manual",
             Self::HardBounce => "hard_bounce",
+            Self::SoftBounce => "soft_bounce",
             Self::Complaint => "complaint",
             Self::Erased => "erased",
         }
@@ -35,6 +38,7 @@ impl SuppressionReason {
         Some(match s {
             "manual" => Self::Manual,
             "hard_bounce" => Self::HardBounce,
+            "soft_bounce" => Self::SoftBounce,
             "complaint" => Self::Complaint,
             "erased" => Self::Erased,
             _ => return None,

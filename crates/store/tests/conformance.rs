@@ -15,6 +15,10 @@ use kurier_store::{
 };
 use serde_json::Map;
 
+#[path = "suite/feedback.rs"]
+mod feedback;
+use feedback::*;
+
 struct Db {
     store: Store,
     /// For looking behind the store's back (what erasure leaves).
@@ -100,6 +104,7 @@ fn message(key: u8, to: &str, kind: MessageKind, list: Option<i64>, contact: Opt
         contact_id: contact,
         to: addr(to),
         envelope_from: "b-x@bounces.example.org".into(),
+        from_domain: "example.org".into(),
         subject: format!("Nachricht {key}"),
         raw: format!("Subject: Nachricht {key}\r\n\r\nHallo\r\n").into_bytes(),
         not_before: t(0),
@@ -131,6 +136,15 @@ conformance!(
     enqueue_many_stores_each_cause_once,
     erasure_leaves_only_a_hash,
     import_in_one_transaction,
+    inbound_items_are_kept_once_and_leased,
+    hard_bounces_suppress_the_address_that_was_mailed,
+    attribution_falls_back_to_message_id_then_recipient,
+    complaints_unsubscribe_from_every_list_with_a_ledger_entry,
+    soft_bounces_escalate_after_three_over_a_week,
+    a_delivery_between_soft_bounces_ends_the_streak,
+    blocks_that_blame_the_sender_raise_one_alert_and_suppress_no_one,
+    rates_raise_alerts_once_per_level,
+    erasure_removes_the_address_from_feedback,
 );
 
 async fn lists_are_unique(db: Db) {

@@ -47,6 +47,7 @@ impl AppState {
             contact_id: Some(contact.id),
             to,
             envelope_from: composed.envelope_from,
+            from_domain: self.config.sender.address.domain().to_string(),
             subject: composed.subject,
             raw: composed.raw,
             not_before: now,
