@@ -26,9 +26,11 @@
 //! inbound SMTP/IMAP for bounces and complaints.
 
 pub mod engine;
+pub mod feedback;
 pub mod transport;
 
 pub use engine::{DeliveryEngine, DrainReport, EngineConfig, default_node_id};
+pub use feedback::{FeedbackConfig, FeedbackReport, FeedbackWorker};
 pub use transport::{SmtpConfig, SmtpTransport, SmtpUrlError, TlsMode, Transport, TransportError};
 
 /// This machine's host name, when the system tells it and it is usable in EHLO and lease owners.

@@ -292,6 +292,7 @@ pub fn message(n: u32, to: &str, body: &str) -> NewMessage {
         key,
         dedupe_key: format!("test:{n}"),
         source: "test".into(),
+        from_domain: "example.com".into(),
         kind: MessageKind::Transactional,
         list_id: None,
         contact_id: None,
