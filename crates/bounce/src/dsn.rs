@@ -8,8 +8,12 @@ pub(crate) struct DsnRecipient {
     pub original_recipient: Option<String>,
     pub action: Option<String>,
     pub status: Option<String>,
+    /// The text after the status code (`5.2.1 (mailbox disabled)`), when any.
+    pub status_comment: Option<String>,
     pub remote_mta: Option<String>,
     pub diagnostic: Option<String>,
+    /// The type of the `Diagnostic-Code` (`smtp`, `x-unix`, `x-postfix`), lower case.
+    pub diagnostic_type: Option<String>,
 }
 
 /// Unfold header-like fields of `text` into (lower-cased name, value) pairs;
@@ -62,11 +66,24 @@ pub(crate) fn clean_address(value: &str) -> Option<String> {
     Some(v.to_string())
 }
 
-fn strip_type(value: &str) -> String {
+fn split_type(value: &str) -> (Option<String>, String) {
     match value.split_once(';') {
-        Some((t, rest)) if !t.contains(' ') && t.len() < 16 => rest.trim().to_string(),
-        _ => value.trim().to_string(),
+        Some((t, rest)) if !t.contains(' ') && t.len() < 16 => {
+            (Some(t.trim().to_ascii_lowercase()), rest.trim().to_string())
+        }
+        _ => (None, value.trim().to_string()),
     }
+}
+
+fn strip_type(value: &str) -> String {
+    split_type(value).1
+}
+
+/// The words after the status code of a `Status` field, without brackets.
+fn status_comment(value: &str, status: &str) -> Option<String> {
+    let at = value.find(status)? + status.len();
+    let rest = value[at..].trim().trim_start_matches('(').trim_end_matches(')').trim();
+    (rest.bytes().filter(u8::is_ascii_alphabetic).count() >= 3).then(|| rest.to_string())
 }
 
 /// Parse the per-recipient blocks of a delivery-status text.
@@ -101,7 +118,9 @@ pub(crate) fn parse(text: &str) -> Vec<DsnRecipient> {
                 cur.get_or_insert_with(Default::default).action = Some(value.to_ascii_lowercase());
             }
             "status" => {
-                cur.get_or_insert_with(Default::default).status = crate::text::find_status(&value);
+                let r = cur.get_or_insert_with(Default::default);
+                r.status = crate::text::find_status(&value);
+                r.status_comment = r.status.as_deref().and_then(|s| status_comment(&value, s));
             }
             "remote-mta" => {
                 let v = strip_type(&value);
@@ -111,7 +130,10 @@ pub(crate) fn parse(text: &str) -> Vec<DsnRecipient> {
                 }
             }
             "diagnostic-code" => {
-                cur.get_or_insert_with(Default::default).diagnostic = Some(strip_type(&value));
+                let (kind, text) = split_type(&value);
+                let r = cur.get_or_insert_with(Default::default);
+                r.diagnostic = Some(text);
+                r.diagnostic_type = kind;
             }
             _ => {}
         }

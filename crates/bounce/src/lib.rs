@@ -23,11 +23,16 @@
 //!
 //! Modules: `dsn` (RFC 3464 fields), `arf` (RFC 5965), `autoreply`
 //! (RFC 3834 and vacation texts), `ses`, `text` (status codes, reply codes,
-//! addresses, recipients in prose), `reason` + `phrases` (the taxonomy and
-//! the classifier).
+//! SMTP commands, addresses, recipients in prose and in Sendmail
+//! transcripts), `reason` + `phrases` (the taxonomy and the phrase
+//! classifier), `provider` (error codes and host rules of large mailbox
+//! providers), `classify` (from the evidence about one recipient to its
+//! reason, status and verdict).
 //!
 //! Each recipient gets a [`Reason`] from Sisimai's taxonomy (same names),
-//! classified from the diagnostic text and the status code, and a hard/soft
+//! classified from the diagnostic text, the status code and the SMTP
+//! command the remote server refused (a "user unknown" that was not the
+//! answer to `RCPT TO` is a filter speaking), and a hard/soft
 //! verdict (only `userunknown`, `hostunknown`, `hasmoved` and a permanent
 //! `notaccept` are hard). [`Reason::blames_sender`] tells reasons that are
 //! the sender's fault (blocked, spam, DMARC ...): they must not suppress
@@ -43,11 +48,15 @@
 
 mod arf;
 mod autoreply;
+mod classify;
 mod dsn;
 mod phrases;
+mod provider;
 mod reason;
 mod ses;
 mod text;
+
+use classify::{Evidence, finish};
 
 use mail_parser::{MessageParser, MimeHeaders, PartType};
 
@@ -253,6 +262,7 @@ const BOUNCE_SUBJECTS: &[&str] = &[
     "nondeliverable",
     "non-deliverable",
     "error",
+    "loop alert",
 ];
 
 /// Content-filtering gateways (named in the bounce's headers or text).
@@ -370,11 +380,8 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     }
 
     let body = text::cut_original(&parts.body);
-    let mut exclude = vec![from.clone()];
-    if let Some(to) = msg.to().and_then(|a| a.first()).and_then(|a| a.address()) {
-        exclude.push(to.to_string());
-    }
-    let text_recipients = text::recipients(body, &exclude);
+    let sender = msg.to().and_then(|a| a.first()).and_then(|a| a.address());
+    let text_recipients = text::recipients(body, std::slice::from_ref(&from), sender);
 
     let mut recipients = Vec::new();
     if !dsn.is_empty() {
@@ -397,15 +404,17 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
                 .filter(|s| !s.trim().is_empty())
                 .or_else(|| from_text.map(|t| t.diagnostic.clone()));
             let extra = from_text.map(|t| t.diagnostic.as_str()).unwrap_or("");
-            recipients.push(finish(
+            recipients.push(finish(Evidence {
                 address,
-                d.status.clone(),
+                status: d.status.clone(),
+                status_comment: d.status_comment.clone(),
                 diagnostic,
-                d.remote_mta.clone(),
-                d.action.clone(),
+                diagnostic_type: d.diagnostic_type.clone(),
+                remote_mta: d.remote_mta.clone(),
+                action: d.action.clone(),
                 extra,
                 body,
-            ));
+            }));
         }
     } else {
         let mut list: Vec<(String, String)> =
@@ -437,6 +446,12 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         {
             list.push((to.clone(), String::new()));
         }
+        if list.is_empty()
+            && let Some(to) = quoted_to(&parts.body[body.len()..])
+        {
+            // A plain-text bounce that quotes the original message after its report.
+            list.push((to, String::new()));
+        }
         if list.is_empty() {
             list.push((String::new(), String::new()));
         }
@@ -444,7 +459,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
             let diag = if diag.trim().is_empty() { None } else { Some(diag) };
             let status = diag.as_deref().and_then(text::find_status);
             let address = if a.is_empty() { None } else { Some(a) };
-            recipients.push(finish(address, status, diag, None, None, "", body));
+            recipients.push(finish(Evidence { address, status, diagnostic: diag, body, ..Evidence::default() }));
         }
     }
     // Content-filtering gateways answer "user unknown" for what their rules
@@ -467,6 +482,11 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     Report { kind: Kind::Bounce, recipients, original_message_id: parts.original_message_id, feedback_type: None }
 }
 
+/// The `To` of an original message quoted as text.
+fn quoted_to(quoted: &str) -> Option<String> {
+    dsn::fields(quoted).into_iter().find(|(name, _)| name == "to").and_then(|(_, v)| dsn::clean_address(&v))
+}
+
 fn from_ses(notice: ses::SesNotice, body: &str) -> Report {
     let kind = if notice.kind == "Complaint" { Kind::Complaint } else { Kind::Bounce };
     let mut recipients = Vec::new();
@@ -484,7 +504,15 @@ fn from_ses(notice: ses::SesNotice, body: &str) -> Report {
                 remote_mta: r.remote_mta,
                 action: Some("delivered".into()),
             },
-            _ => finish(address, r.status, r.diagnostic, r.remote_mta, Some("failed".into()), "", body),
+            _ => finish(Evidence {
+                address,
+                status: r.status,
+                diagnostic: r.diagnostic,
+                remote_mta: r.remote_mta,
+                action: Some("failed".into()),
+                body,
+                ..Evidence::default()
+            }),
         };
         recipients.push(rec);
     }
@@ -494,77 +522,4 @@ fn from_ses(notice: ses::SesNotice, body: &str) -> Report {
         original_message_id: notice.message_id,
         feedback_type: if kind == Kind::Complaint { notice.feedback_type.or(Some("abuse".into())) } else { None },
     }
-}
-
-fn says_temporary(text: &str) -> bool {
-    let t = reason::normalise(text);
-    ["temporary failure", "will be retried", "temporary error", "delayed", "deferred", "will keep trying"]
-        .iter()
-        .any(|p| t.contains(p))
-}
-
-/// Classify one recipient and fill in the derived fields.
-fn finish(
-    address: Option<String>,
-    status: Option<String>,
-    diagnostic: Option<String>,
-    remote_mta: Option<String>,
-    action: Option<String>,
-    extra: &str,
-    body: &str,
-) -> Recipient {
-    let diagnostic = diagnostic.map(|d| text::clean_diagnostic(&d));
-    let diag = diagnostic.as_deref().unwrap_or("");
-    let reply_code = text::find_reply_code(diag).or_else(|| text::find_reply_code(extra));
-    // A generic DSN status (X.0.0, or X.4.7 "expired") gives way to a more
-    // specific one quoted in the diagnostic.
-    let status = match status.filter(|s| !s.is_empty()) {
-        Some(s) if s.ends_with(".0.0") || s.ends_with(".4.7") => Some(
-            text::find_status(diag)
-                .into_iter()
-                .chain(text::all_statuses(diag).into_iter().map(|(_, d)| d))
-                .find(|d| *d != s && !d.ends_with(".0.0") && !d.starts_with('2'))
-                .unwrap_or(s),
-        ),
-        other => other,
-    };
-    let status = status.or_else(|| text::find_status(diag)).or_else(|| text::find_status(extra));
-    let delayed = action.as_deref().is_some_and(|a| a.starts_with("delay"));
-    let permanent = match (&status, reply_code) {
-        (Some(s), _) => s.starts_with('5'),
-        (None, Some(c)) => c >= 500,
-        _ => !delayed && !says_temporary(diag) && !says_temporary(extra),
-    };
-    let specific = status.as_deref().and_then(from_status);
-    let strong = status.as_deref().and_then(reason::strong_status);
-    let mut reason = strong
-        .or_else(|| classify_text(diag))
-        .or_else(|| classify_text(extra))
-        .or(specific)
-        .or_else(|| classify_text(body))
-        .unwrap_or(if delayed {
-            Reason::Expired
-        } else if status.is_some() || reply_code.is_some() {
-            Reason::Undefined
-        } else {
-            Reason::OnHold
-        });
-    let command = text::smtp_command(diag).or_else(|| text::smtp_command(extra));
-    match (command, reason) {
-        (
-            Some(text::Command::MailFrom),
-            Reason::UserUnknown | Reason::HostUnknown | Reason::Undefined | Reason::OnHold,
-        ) => reason = Reason::Rejected,
-        (_, Reason::HostUnknown) if !permanent => reason = Reason::NetworkError,
-        (_, Reason::UserUnknown) if status.as_deref().is_some_and(|s| s.contains(".7.")) => reason = Reason::Filtered,
-        (Some(text::Command::Data), Reason::UserUnknown)
-            if !status.as_deref().is_some_and(|s| s.starts_with("5.1.") || s.starts_with("4.1.")) =>
-        {
-            reason = Reason::Filtered
-        }
-        _ => {}
-    }
-    let status = status.or_else(|| Some(reason.pseudo_status(permanent)));
-    let remote_mta = remote_mta.or_else(|| text::find_remote_host(diag)).or_else(|| text::find_remote_host(extra));
-    Recipient { address, hard: reason.is_hard(permanent), status, reply_code, reason, diagnostic, remote_mta, action }
 }

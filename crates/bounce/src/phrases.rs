@@ -8,6 +8,22 @@ use crate::reason::Reason;
 /// Phrase tables, checked in this order; the first reason with a phrase
 /// contained in the (lower-cased, whitespace-collapsed) text wins.
 pub(crate) const PHRASES: &[(Reason, &[&str])] = &[
+    // Specific wordings that contain a more general phrase of another reason.
+    (Reason::HostUnknown, &["account or domain may not exist"]),
+    (
+        Reason::Rejected,
+        &[
+            "purported responsible address",
+            "address that has been blacklisted",
+            "sender address has been blacklisted",
+            "is not a registered gateway user",
+            "'send mail as'",
+        ],
+    ),
+    (Reason::NoRelaying, &["email address is not verified"]),
+    (Reason::RequirePtr, &["unverifyable sending ip", "unverifiable sending ip"]),
+    (Reason::FailedStartTls, &["does not support tls", "does not support starttls", "tls negotiation failed"]),
+    (Reason::SystemError, &["duplicated message-id"]),
     (
         Reason::Filtered,
         &[
@@ -357,9 +373,10 @@ pub(crate) const PHRASES: &[(Reason, &[&str])] = &[
             "barracuda",
             "dnsbl",
             "rbl",
-            "access denied",
             "client host rejected",
             "connection refused",
+            "connection reset by peer",
+            "no access from mail server",
             "refused to talk",
             "not allowed to send",
             "your ip",
@@ -444,10 +461,8 @@ pub(crate) const PHRASES: &[(Reason, &[&str])] = &[
             "local error",
             "internal error",
             "server error",
-            "temporary failure",
             "service unavailable",
             "system config error",
-            "try again later",
             "resources temporarily unavailable",
             "mail delivery to this user is not allowed",
         ],

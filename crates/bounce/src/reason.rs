@@ -247,11 +247,44 @@ fn contains_phrase(text: &str, phrase: &str) -> bool {
     false
 }
 
+/// Boilerplate that wraps what the remote server said without explaining
+/// it: Amazon SES writes "5.1.0 - Unknown address error" before every
+/// remote reply, Gmail "it was rejected by the recipient domain".
+const MASKS: &[&str] = &["unknown address error", "rejected by the recipient domain"];
+
+/// A reply that names only a domain and says it does not exist
+/// ("553 mx.example.org does not exist"): the host is unknown.
+fn names_missing_domain(text: &str) -> bool {
+    let mut from = 0;
+    while let Some(p) = text[from..].find(" does not exist") {
+        let at = from + p;
+        from = at + 1;
+        let mut words = text[..at].rsplit(' ');
+        let (Some(name), Some(code)) = (words.next(), words.next()) else { continue };
+        let is_code = code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit());
+        let is_domain = name.contains('.')
+            && !name.contains('@')
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+        if is_code && is_domain {
+            return true;
+        }
+    }
+    false
+}
+
 /// Classify a diagnostic text by its phrases. `None` when nothing matches.
 pub fn classify_text(text: &str) -> Option<Reason> {
-    let text = normalise(text);
-    if text.is_empty() {
+    let mut text = normalise(text);
+    for m in MASKS {
+        if text.contains(m) {
+            text = text.replace(m, " ");
+        }
+    }
+    if text.trim().is_empty() {
         return None;
+    }
+    if names_missing_domain(&text) {
+        return Some(Reason::HostUnknown);
     }
     PHRASES.iter().find(|(_, phrases)| phrases.iter().any(|p| contains_phrase(&text, p))).map(|(r, _)| *r)
 }
@@ -364,6 +397,29 @@ mod tests {
         assert_eq!(classify_text("rejected due to DMARC policy"), Some(Reason::AuthFailure));
         // A full mailbox is not an unknown user.
         assert_eq!(classify_text("mailbox is full"), Some(Reason::MailboxFull));
+    }
+
+    #[test]
+    fn specific_wordings_and_boilerplate() {
+        // A reply that names only a domain that does not exist.
+        assert_eq!(classify_text("553 mx.example.org does not exist"), Some(Reason::HostUnknown));
+        assert_eq!(classify_text("550 mailbox does not exist"), Some(Reason::UserUnknown));
+        // Boilerplate around the remote reply does not classify.
+        assert_eq!(classify_text("5.1.0 - Unknown address error 550-'5.7.1 Access denied'"), None);
+        assert_eq!(classify_text("it was rejected by the recipient domain. 554 Header error"), None);
+        // A blacklisted *address* is a rejected sender, a blacklisted IP is blocked.
+        assert_eq!(
+            classify_text("Sorry, you are sending to/from an address that has been blacklisted"),
+            Some(Reason::Rejected)
+        );
+        assert_eq!(classify_text("your IP is blacklisted"), Some(Reason::Blocked));
+        assert_eq!(
+            classify_text("The account or domain may not exist, they may be blacklisted"),
+            Some(Reason::HostUnknown)
+        );
+        assert_eq!(classify_text("500 Remote server does not support TLS"), Some(Reason::FailedStartTls));
+        assert_eq!(classify_text("service permits 2 unverifyable sending IPs"), Some(Reason::RequirePtr));
+        assert_eq!(classify_text("Message rejected: Email address is not verified."), Some(Reason::NoRelaying));
     }
 
     #[test]

@@ -9,14 +9,19 @@ pub(crate) fn find_status(text: &str) -> Option<String> {
     if all.iter().any(|(_, s)| !s.starts_with('2')) {
         all.retain(|(_, s)| !s.starts_with('2'));
     }
-    all.iter()
-        .find(|(pos, _)| {
-            let before = text[..*pos].trim_end_matches([' ', '-', '\'', '"', '#', '(']);
-            let b = before.as_bytes();
-            b.len() >= 3 && b[b.len() - 3..].iter().all(u8::is_ascii_digit)
-        })
-        .or(all.first())
-        .map(|(_, s)| s.clone())
+    all.iter().find(|(pos, _)| after_reply_code(text, *pos)).or(all.first()).map(|(_, s)| s.clone())
+}
+
+/// The first status that directly follows an SMTP reply code: the remote
+/// server's own (`550 5.7.1`).
+pub(crate) fn replied_status(text: &str) -> Option<String> {
+    all_statuses(text).into_iter().find(|(pos, s)| !s.starts_with('2') && after_reply_code(text, *pos)).map(|(_, s)| s)
+}
+
+fn after_reply_code(text: &str, pos: usize) -> bool {
+    let before = text[..pos].trim_end_matches([' ', '-', '\'', '"', '#', '(']);
+    let b = before.as_bytes();
+    b.len() >= 3 && b[b.len() - 3..].iter().all(u8::is_ascii_digit)
 }
 
 pub(crate) fn all_statuses(text: &str) -> Vec<(usize, String)> {
@@ -111,6 +116,8 @@ pub(crate) fn find_remote_host(text: &str) -> Option<String> {
 /// The SMTP command the remote server refused, when the text says so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Command {
+    /// The greeting, HELO or EHLO: the sending host was refused.
+    Connect,
     MailFrom,
     RcptTo,
     Data,
@@ -124,10 +131,27 @@ pub(crate) fn smtp_command(text: &str) -> Option<Command> {
         ("after data", Command::Data),
         ("in reply to data", Command::Data),
         ("smtp command data", Command::Data),
+        ("after initial connection", Command::Connect),
+        ("after ehlo", Command::Connect),
+        ("after helo", Command::Connect),
+        ("in reply to ehlo", Command::Connect),
+        ("in reply to helo", Command::Connect),
+        (">>> ehlo", Command::Connect),
+        (">>> helo", Command::Connect),
+        // Gmail names the SMTP state its peer was in when it refused.
+        ("(state 13)", Command::Connect),
+        ("(state 14)", Command::RcptTo),
+        ("(state 15)", Command::Data),
+        ("(state 17)", Command::Data),
+        ("(state 18)", Command::Data),
         ("in reply to mail from", Command::MailFrom),
         ("after mail from", Command::MailFrom),
         (">>> mail from", Command::MailFrom),
         ("in reply to rcpt to", Command::RcptTo),
+        ("after rcpt command", Command::RcptTo),
+        ("rcpt to response", Command::RcptTo),
+        ("smtp:rcpt", Command::RcptTo),
+        ("[rcpt_to]", Command::RcptTo),
         ("after rcpt to", Command::RcptTo),
         (">>> rcpt to", Command::RcptTo),
         ("did not like our rcpt to", Command::RcptTo),
@@ -195,6 +219,8 @@ const ORIGINAL_MARKERS: &[&str] = &[
     "----- transcript of session follows -----",
     "original message follows",
     "----- unsent message below -----",
+    "----- unsent message follows -----",
+    "original mail as follows",
     "--- the header of the original message is following. ---",
     "------ original message header",
     "content-type: message/rfc822",
@@ -236,12 +262,37 @@ pub(crate) struct TextRecipient {
     pub diagnostic: String,
 }
 
+/// Sendmail's per-recipient line: `550 <a@b>... reason`.
+fn is_sendmail_line(line: &str, address: &str) -> bool {
+    let b = line.as_bytes();
+    b.len() > 5
+        && b[..3].iter().all(u8::is_ascii_digit)
+        && line[3..].trim_start().strip_prefix('<').is_some_and(|rest| {
+            rest.get(..address.len()).is_some_and(|a| a.eq_ignore_ascii_case(address))
+                && rest[address.len()..].starts_with(">...")
+        })
+}
+
+/// The line holds nothing but the address (`a@b`, `<a@b>`, `a@b:`).
+fn is_alone(line: &str, address: &str) -> bool {
+    line.trim_matches(['<', '>', ':', '"', ' ']).eq_ignore_ascii_case(address)
+}
+
+struct Found {
+    line: usize,
+    address: String,
+    /// Listed the way MTAs list failed recipients, not mentioned in prose.
+    listed: bool,
+    sendmail: bool,
+}
+
 /// Recover failed recipients and their diagnostics from a human-readable
 /// bounce body (already cut before the quoted original message).
-pub(crate) fn recipients(body: &str, exclude: &[String]) -> Vec<TextRecipient> {
+/// Addresses in `exclude` are never recipients; `sender` (the address the
+/// bounce goes to) counts only where a line lists nothing else.
+pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -> Vec<TextRecipient> {
     let lines: Vec<&str> = body.lines().collect();
-    let mut found: Vec<(usize, String)> = Vec::new();
-    let mut strong: Vec<bool> = Vec::new();
+    let mut found: Vec<Found> = Vec::new();
     for (n, line) in lines.iter().enumerate() {
         let t = line.trim();
         let lower = t.to_ascii_lowercase();
@@ -260,37 +311,66 @@ pub(crate) fn recipients(body: &str, exclude: &[String]) -> Vec<TextRecipient> {
             if is_system_address(&a) || exclude.iter().any(|x| x.eq_ignore_ascii_case(&a)) {
                 continue;
             }
-            if found.iter().any(|(_, f)| f.eq_ignore_ascii_case(&a)) {
+            if sender.is_some_and(|s| s.eq_ignore_ascii_case(&a)) && !is_alone(t, &a) {
                 continue;
             }
             // An address that opens the line ("<a@b>: ...", "a@b", "a@b on ...")
             // is how MTAs list failed recipients; one inside prose is weaker.
             let opens =
                 t.trim_start_matches(['<', '"', '\'', ' ']).to_ascii_lowercase().starts_with(&a.to_ascii_lowercase());
-            found.push((n, a));
-            strong.push(opens);
+            let sendmail = is_sendmail_line(t, &a);
+            let listed = opens || sendmail;
+            if let Some(f) = found.iter_mut().find(|f| f.address.eq_ignore_ascii_case(&a)) {
+                // Named in a transcript first, listed later: the listing counts.
+                if listed && !f.listed {
+                    *f = Found { line: n, address: a, listed, sendmail };
+                    break;
+                }
+                continue;
+            }
+            found.push(Found { line: n, address: a, listed, sendmail });
             break;
         }
     }
-    if strong.iter().any(|s| *s) {
-        found = found.into_iter().zip(strong).filter(|(_, s)| *s).map(|(f, _)| f).collect();
+    if found.iter().any(|f| f.listed) {
+        found.retain(|f| f.listed);
     }
+    found.sort_by_key(|f| f.line);
     let mut out = Vec::new();
-    for (idx, (n, a)) in found.iter().enumerate() {
-        let stop = found.get(idx + 1).map_or(lines.len(), |(m, _)| *m).min(n + 8);
+    for (idx, f) in found.iter().enumerate() {
+        let n = f.line;
         let mut diag = String::new();
-        for l in &lines[*n..stop.max(n + 1)] {
-            let l = l.trim();
-            if l.is_empty() && !diag.is_empty() && n + 1 < stop {
-                // keep going across a single blank line, diagnostics often follow
-                diag.push(' ');
-                continue;
+        if f.sendmail {
+            // Sendmail lists each recipient after the transcript of its
+            // session: "While talking to host:", ">>> RCPT To:<a@b>", "<<< 550 ...".
+            diag.push_str(lines[n].trim());
+            let first = if idx == 0 { 0 } else { found[idx - 1].line + 1 };
+            let mut start = n;
+            while start > first && !lines[start - 1].trim().is_empty() {
+                start -= 1;
+                if lines[start].trim_start().starts_with("While talking to") {
+                    break;
+                }
             }
-            diag.push_str(l);
-            diag.push(' ');
+            for l in &lines[start..n] {
+                diag.push(' ');
+                diag.push_str(l.trim());
+            }
+        } else {
+            let stop = found.get(idx + 1).map_or(lines.len(), |g| g.line).min(n + 8);
+            for l in &lines[n..stop.max(n + 1)] {
+                let l = l.trim();
+                if l.is_empty() && !diag.is_empty() && n + 1 < stop {
+                    // keep going across a single blank line, diagnostics often follow
+                    diag.push(' ');
+                    continue;
+                }
+                diag.push_str(l);
+                diag.push(' ');
+            }
         }
         out.push(TextRecipient {
-            address: a.clone(),
+            address: f.address.clone(),
             diagnostic: diag.split_whitespace().collect::<Vec<_>>().join(" "),
         });
     }
@@ -309,6 +389,30 @@ mod tests {
         assert_eq!(find_reply_code("550 5.1.1 unknown"), Some(550));
         assert_eq!(find_reply_code("said: 452 4.2.2 full"), Some(452));
         assert_eq!(find_reply_code("port 5500x"), None);
+    }
+
+    #[test]
+    fn statuses_of_the_remote_server() {
+        assert_eq!(replied_status("550 5.7.1 blacklisted, see 5.1.1").as_deref(), Some("5.7.1"));
+        assert_eq!(replied_status("see 5.1.1"), None);
+    }
+
+    #[test]
+    fn commands() {
+        assert_eq!(smtp_command("SMTP error from remote mail server after EHLO a.example:"), Some(Command::Connect));
+        assert_eq!(smtp_command("550 Unknown user (state 14)."), Some(Command::RcptTo));
+        assert_eq!(smtp_command("554 Header error (state 18)."), Some(Command::Data));
+        assert_eq!(smtp_command("SMTP error from remote server after RCPT command:"), Some(Command::RcptTo));
+        assert_eq!(smtp_command("550 User unknown"), None);
+    }
+
+    #[test]
+    fn sendmail_recipient_lines() {
+        assert!(is_sendmail_line("554 <a@b.example>... Remote protocol error", "a@b.example"));
+        assert!(!is_sendmail_line("<<< 554 <a@b.example>... Remote protocol error", "a@b.example"));
+        assert!(!is_sendmail_line("554 <a@b.example.org>... x", "a@b.example"));
+        assert!(is_alone("<a@b.example>:", "a@b.example"));
+        assert!(!is_alone("sent by a@b.example", "a@b.example"));
     }
 
     #[test]
