@@ -20,7 +20,7 @@ fn eml_files(dir: &Path) -> Vec<PathBuf> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "eml"))
         .collect();
-    files.sort();
+    files.sort_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     files
 }
 

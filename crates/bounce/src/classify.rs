@@ -10,12 +10,35 @@
 //! speaking, a refusal of MAIL FROM is about the sender, one at the
 //! greeting is about the sending host.
 
-use crate::reason::{self, Reason, classify_text, from_status};
+use std::cell::OnceCell;
+
+use crate::reason::{self, Reason, classify_normalised, from_status};
 use crate::text::{self, Command};
 use crate::{Recipient, provider};
 
+/// The human-readable part of a report. Its normalised form and its first
+/// reply code are worked out once, for all its recipients.
+pub(crate) struct Body<'a> {
+    raw: &'a str,
+    normal: OnceCell<String>,
+    reply_code: OnceCell<Option<u16>>,
+}
+
+impl<'a> Body<'a> {
+    pub(crate) fn new(raw: &'a str) -> Self {
+        Body { raw, normal: OnceCell::new(), reply_code: OnceCell::new() }
+    }
+
+    fn normal(&self) -> &str {
+        self.normal.get_or_init(|| reason::normalise(self.raw))
+    }
+
+    fn reply_code(&self) -> Option<u16> {
+        *self.reply_code.get_or_init(|| text::find_reply_code(self.raw))
+    }
+}
+
 /// What a bounce says about one recipient.
-#[derive(Default)]
 pub(crate) struct Evidence<'a> {
     pub address: Option<String>,
     pub status: Option<String>,
@@ -29,11 +52,28 @@ pub(crate) struct Evidence<'a> {
     /// What the human-readable part says about this recipient.
     pub extra: &'a str,
     /// The whole human-readable part.
-    pub body: &'a str,
+    pub body: &'a Body<'a>,
 }
 
-fn says_temporary(text: &str) -> bool {
-    let t = reason::normalise(text);
+impl<'a> Evidence<'a> {
+    /// Only the address and the report it comes from; the rest empty.
+    pub(crate) fn new(address: Option<String>, body: &'a Body<'a>) -> Self {
+        Evidence {
+            address,
+            status: None,
+            status_comment: None,
+            diagnostic: None,
+            diagnostic_type: None,
+            remote_mta: None,
+            action: None,
+            extra: "",
+            body,
+        }
+    }
+}
+
+/// `normalised` says the failure was temporary.
+fn says_temporary(normalised: &str) -> bool {
     [
         "temporary failure",
         "will be retried",
@@ -44,7 +84,7 @@ fn says_temporary(text: &str) -> bool {
         "retry timeout exceeded",
     ]
     .iter()
-    .any(|p| t.contains(p))
+    .any(|p| normalised.contains(p))
 }
 
 /// True when `text` says something beyond the recipient's address.
@@ -96,27 +136,29 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
     let delayed = e.action.as_deref().is_some_and(|a| a.starts_with("delay"));
     // Without a status or a reply code for this recipient, the report as a
     // whole tells whether the failure was temporary.
-    let permanent = match (&status, reply_code.or_else(|| text::find_reply_code(e.body))) {
+    let (diag_n, extra_n) = (reason::normalise(diag), reason::normalise(extra));
+    let permanent = match (&status, reply_code.or_else(|| e.body.reply_code())) {
         (Some(s), _) => s.starts_with('5'),
         (None, Some(c)) => c >= 500,
-        _ => !delayed && ![diag, extra, e.body].into_iter().any(says_temporary),
+        _ => !delayed && ![diag_n.as_str(), extra_n.as_str(), e.body.normal()].into_iter().any(says_temporary),
     };
     let by_status = status.as_deref().and_then(from_status);
     let strong = status.as_deref().and_then(reason::strong_status);
     let by_text = provider::reason(diag)
         .or_else(|| provider::reason(extra))
-        .or_else(|| classify_text(comment))
-        .or_else(|| classify_text(diag))
-        .or_else(|| classify_text(extra));
-    let mut reason = strong.or(by_text).or(by_status).or_else(|| classify_text(e.body)).unwrap_or_else(|| {
-        if delayed {
-            Reason::Expired
-        } else if has_words(diag) || has_words(comment) || has_words(extra) {
-            Reason::OnHold
-        } else {
-            Reason::Undefined
-        }
-    });
+        .or_else(|| classify_normalised(&reason::normalise(comment)))
+        .or_else(|| classify_normalised(&diag_n))
+        .or_else(|| classify_normalised(&extra_n));
+    let mut reason =
+        strong.or(by_text).or(by_status).or_else(|| classify_normalised(e.body.normal())).unwrap_or_else(|| {
+            if delayed {
+                Reason::Expired
+            } else if has_words(diag) || has_words(comment) || has_words(extra) {
+                Reason::OnHold
+            } else {
+                Reason::Undefined
+            }
+        });
     // A local delivery program (pipe, procmail) failed: unless the text
     // names a specific cause, the mailer is to blame.
     if e.diagnostic_type.as_deref() == Some("x-unix") {
@@ -126,12 +168,11 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
             reason = Reason::MailerError;
         }
     }
-    let command = text::smtp_command(diag).or_else(|| text::smtp_command(extra));
+    let command = text::command_in(&diag_n).or_else(|| text::command_in(&extra_n));
     let unknown_by_status = status.as_deref().is_some_and(|s| s.starts_with("5.1.") || s.starts_with("4.1."));
     // The remote server's reply is quoted: it refused the message, at a point the bounce does not name.
-    let quoted_reply = command == Some(Command::Data)
-        || reply_code.is_some()
-        || by_text.is_none() && text::find_reply_code(e.body).is_some();
+    let quoted_reply =
+        command == Some(Command::Data) || reply_code.is_some() || by_text.is_none() && e.body.reply_code().is_some();
     match (command, reason) {
         (Some(Command::MailFrom), Reason::UserUnknown | Reason::HostUnknown | Reason::Undefined | Reason::OnHold) => {
             reason = Reason::Rejected

@@ -50,15 +50,19 @@ mod arf;
 mod autoreply;
 mod classify;
 mod dsn;
+mod mime;
 mod phrases;
 mod provider;
 mod reason;
 mod ses;
 mod text;
 
-use classify::{Evidence, finish};
+use classify::{Body, Evidence, finish};
+use mime::Head;
 
-use mail_parser::{MessageParser, MimeHeaders, PartType};
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 
 pub use reason::{Reason, classify_text, from_status};
 
@@ -156,60 +160,45 @@ struct Parts {
     nested: Option<Vec<u8>>,
 }
 
-fn collect(msg: &mail_parser::Message<'_>) -> Parts {
-    let mut p = Parts::default();
-    if let Some(ct) = msg.root_part().content_type() {
-        p.report_type = ct.attribute("report-type").map(|s| s.to_ascii_lowercase());
-    }
-    let mut html = String::new();
-    for part in &msg.parts {
-        let (ctype, sub) = part
-            .content_type()
-            .map(|c| (c.ctype().to_ascii_lowercase(), c.subtype().unwrap_or("").to_ascii_lowercase()))
-            .unwrap_or_else(|| ("text".into(), "plain".into()));
-        match &part.body {
-            PartType::Message(m) => {
+fn collect(head: &Head<'_>, leaves: &[mime::Part<'_>]) -> Parts {
+    let mut p = Parts { report_type: head.report_type.clone(), ..Parts::default() };
+    let mut html: Vec<&mime::Part<'_>> = Vec::new();
+    for part in leaves {
+        match (part.ctype.as_str(), part.subtype.as_str()) {
+            ("message", "rfc822" | "global") => {
+                let bytes = part.bytes();
+                let Some((m, at)) = Head::parse(&bytes, mime::ORIGINAL) else {
+                    p.original_headers.push_str(&text::lossy(&bytes));
+                    continue;
+                };
                 if p.original_message_id.is_none() {
-                    p.original_message_id = m.message_id().map(str::to_string);
+                    p.original_message_id = m.message_id;
                 }
                 if p.original_to.is_none() {
-                    p.original_to = m.to().and_then(|a| a.first()).and_then(|a| a.address()).map(str::to_string);
+                    p.original_to = m.to;
                 }
-                let raw = m.raw_message();
+                p.original_headers.push_str(&text::lossy(&bytes[..at]));
                 if p.nested.is_none() {
-                    p.nested = Some(raw.to_vec());
-                }
-                let end = raw.len().min(m.root_part().offset_body as usize);
-                p.original_headers.push_str(&String::from_utf8_lossy(&raw[..end]));
-            }
-            PartType::Multipart(_) => {}
-            body => {
-                let text = match body {
-                    PartType::Text(t) | PartType::Html(t) => t.to_string(),
-                    _ => String::from_utf8_lossy(part.contents()).into_owned(),
-                };
-                match (ctype.as_str(), sub.as_str()) {
-                    ("message", "delivery-status" | "global-delivery-status") => {
-                        p.dsn.push_str(&text);
-                        p.dsn.push('\n');
-                    }
-                    ("message", "feedback-report") => p.feedback.push_str(&text),
-                    ("text", "rfc822-headers") | ("message", "rfc822-headers") => {
-                        p.original_headers.push_str(&text);
-                    }
-                    ("message", "rfc822" | "global") => p.original_headers.push_str(&text),
-                    ("text", "html") => html.push_str(&strip_html(&text)),
-                    ("text", _) => {
-                        p.body.push_str(&text);
-                        p.body.push('\n');
-                    }
-                    _ => {}
+                    p.nested = Some(bytes.into_owned());
                 }
             }
+            ("message", "delivery-status" | "global-delivery-status") => {
+                p.dsn.push_str(&part.text());
+                p.dsn.push('\n');
+            }
+            ("message", "feedback-report") => p.feedback.push_str(&part.text()),
+            ("text" | "message", "rfc822-headers") => p.original_headers.push_str(&part.text()),
+            ("text", "html") => html.push(part),
+            ("text", _) => {
+                p.body.push_str(&part.text());
+                p.body.push('\n');
+            }
+            _ => {}
         }
     }
     if p.body.trim().is_empty() {
-        p.body = html;
+        // Only an HTML part: its text, decoded now that it is needed.
+        p.body = html.iter().map(|h| strip_html(&h.text())).collect();
     }
     if p.original_message_id.is_none() || p.original_to.is_none() {
         for (name, value) in dsn::fields(&p.original_headers) {
@@ -223,21 +212,33 @@ fn collect(msg: &mail_parser::Message<'_>) -> Parts {
     p
 }
 
+/// The text of an HTML document: tags become spaces, `&lt;`, `&gt;` and
+/// `&nbsp;` their characters.
 fn strip_html(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
+    let mut rest = html;
+    while let Some(at) = rest.find(['<', '&']) {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if tail.starts_with('<') {
+            match tail.find('>') {
+                Some(end) => {
+                    out.push(' ');
+                    rest = &tail[end + 1..];
+                }
+                None => rest = "",
             }
-            _ if !in_tag => out.push(c),
-            _ => {}
+            continue;
         }
+        let (entity, len) = [("&lt;", '<'), ("&gt;", '>'), ("&nbsp;", ' ')]
+            .iter()
+            .find(|(e, _)| tail.starts_with(e))
+            .map_or(('&', 1), |(e, c)| (*c, e.len()));
+        out.push(entity);
+        rest = &tail[len..];
     }
-    out.replace("&lt;", "<").replace("&gt;", ">").replace("&nbsp;", " ")
+    out.push_str(rest);
+    out
 }
 
 const BOUNCE_SUBJECTS: &[&str] = &[
@@ -265,8 +266,14 @@ const BOUNCE_SUBJECTS: &[&str] = &[
     "loop alert",
 ];
 
-/// Content-filtering gateways (named in the bounce's headers or text).
-const FILTER_GATEWAYS: &[&str] = &["mcafee", "mxlogic", "surfcontrol", "mailfoundry", "m-filter"];
+/// Content-filtering gateways (named in the bounce's headers or text),
+/// looked for in lower-cased copies.
+static FILTER_GATEWAYS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
+        .build(["mcafee", "mxlogic", "surfcontrol", "mailfoundry", "m-filter"])
+        .expect("the gateway names build an automaton")
+});
 
 /// Phrases that mark a body as a delivery failure report.
 const BOUNCE_BODY: &[&str] = &[
@@ -285,28 +292,36 @@ const BOUNCE_BODY: &[&str] = &[
     "nicht zugestellt werden",
 ];
 
+/// `needle` (lower case ASCII) occurs in `haystack`, whatever its case.
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    let Some(&first) = n.first() else { return true };
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), h)
+        .any(|at| h.get(at..at + n.len()).is_some_and(|w| w.eq_ignore_ascii_case(n)))
+}
+
 /// Parse one raw message. Never panics.
 pub fn parse(raw: &[u8]) -> Report {
     parse_at(raw, 0)
 }
 
 fn parse_at(raw: &[u8], depth: u8) -> Report {
-    let Some(msg) = MessageParser::default().parse(raw) else {
+    let Some((msg, body_at)) = Head::parse(raw, mime::MESSAGE) else {
         return Report::not_bounce();
     };
-    let mut parts = collect(&msg);
+    let mut parts = collect(&msg, &mime::parts(&msg, &raw[body_at..]));
     if parts.body.trim().is_empty() && parts.dsn.is_empty() && parts.feedback.is_empty() {
-        // A MIME structure mail-parser could not split: read the raw body.
-        let body = &raw[(msg.root_part().offset_body as usize).min(raw.len())..];
-        parts.body = String::from_utf8_lossy(body).into_owned();
+        // A MIME structure that could not be split: read the raw body.
+        let body = &raw[body_at..];
+        parts.body = text::lossy(body).into_owned();
         if parts.body.contains("\nFinal-Recipient:") || parts.body.contains("\nFinal-recipient:") {
             parts.dsn = parts.body.clone();
         }
     }
-    let subject = msg.subject().unwrap_or("").to_string();
-    let from = msg.from().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or("").to_ascii_lowercase();
-    let raw_from = msg.header_raw("From").unwrap_or("").to_ascii_lowercase();
-    let header = |name: &str| msg.header_raw(name).map(|s| s.trim().to_string());
+    let subject = msg.subject.clone().unwrap_or_default();
+    let from = msg.from.as_deref().unwrap_or("").to_ascii_lowercase();
+    let raw_from = msg.raw("From").unwrap_or("").to_ascii_lowercase();
+    let header = |name: &str| msg.raw(name).map(|s| s.trim().to_string());
 
     // Amazon SES notifications carried in an e-mail body.
     if (parts.body.contains("\"notificationType\"") || parts.body.contains("\"eventType\""))
@@ -316,7 +331,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     }
 
     // Complaints (ARF, and Hotmail's older non-ARF reports).
-    let hotmail_complaint = parts.original_headers.to_ascii_lowercase().contains("x-hmxmroriginalrecipient:");
+    let hotmail_complaint = contains_ignore_case(&parts.original_headers, "x-hmxmroriginalrecipient:");
     if parts.report_type.as_deref() == Some("feedback-report") || !parts.feedback.is_empty() || hotmail_complaint {
         let f = arf::parse(&parts.feedback);
         let hm = dsn::fields(&parts.original_headers)
@@ -336,7 +351,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     }
 
     let mut dsn = dsn::parse(&parts.dsn);
-    if dsn.is_empty() {
+    if dsn.is_empty() && contains_ignore_case(&parts.body, "recipient:") {
         let embedded = dsn::parse(&parts.body);
         if embedded.iter().any(|r| r.status.is_some() || r.action.is_some()) {
             dsn = embedded;
@@ -352,7 +367,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         || failed_header.is_some()
         || from_daemon;
     let bounce_like = strong_bounce || BOUNCE_SUBJECTS.iter().any(|s| lower_subject.contains(s)) || {
-        let head: String = reason::normalise(&parts.body).chars().take(2000).collect();
+        let head = reason::normalise_prefix(&parts.body, 2000);
         BOUNCE_BODY.iter().any(|p| head.contains(p))
     };
 
@@ -367,7 +382,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         strong_bounce,
         bounce_like,
     ) {
-        let address = msg.from().and_then(|a| a.first()).and_then(|a| a.address()).map(str::to_string);
+        let address = msg.from.clone();
         return Report {
             kind: Kind::AutoReply,
             recipients: vec![Recipient { diagnostic: Some(subject), ..Recipient::bare(address, Reason::Vacation) }],
@@ -380,7 +395,8 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     }
 
     let body = text::cut_original(&parts.body);
-    let sender = msg.to().and_then(|a| a.first()).and_then(|a| a.address());
+    let report_text = Body::new(body);
+    let sender = msg.to.as_deref();
     let text_recipients = text::recipients(body, std::slice::from_ref(&from), sender);
 
     let mut recipients = Vec::new();
@@ -413,7 +429,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
                 remote_mta: d.remote_mta.clone(),
                 action: d.action.clone(),
                 extra,
-                body,
+                body: &report_text,
             }));
         }
     } else {
@@ -459,18 +475,19 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
             let diag = if diag.trim().is_empty() { None } else { Some(diag) };
             let status = diag.as_deref().and_then(text::find_status);
             let address = if a.is_empty() { None } else { Some(a) };
-            recipients.push(finish(Evidence { address, status, diagnostic: diag, body, ..Evidence::default() }));
+            recipients.push(finish(Evidence { status, diagnostic: diag, ..Evidence::new(address, &report_text) }));
         }
     }
     // Content-filtering gateways answer "user unknown" for what their rules
     // rejected: Sisimai's taxonomy calls that "filtered".
-    let head_end = (msg.root_part().offset_body as usize).min(raw.len());
-    let mut marks = String::from_utf8_lossy(&raw[..head_end]).to_ascii_lowercase();
-    marks.push_str(&parts.body.to_ascii_lowercase());
-    if FILTER_GATEWAYS.iter().any(|g| marks.contains(g)) {
+    let exact = |r: &Recipient| r.status.as_deref().is_some_and(|s| s.ends_with(".1.1"));
+    let head_end = body_at;
+    if recipients.iter().any(|r| r.reason == Reason::UserUnknown && !exact(r))
+        && (FILTER_GATEWAYS.is_match(&raw[..head_end].to_ascii_lowercase())
+            || FILTER_GATEWAYS.is_match(&parts.body.to_ascii_lowercase()))
+    {
         for r in &mut recipients {
-            let exact = r.status.as_deref().is_some_and(|s| s.ends_with(".1.1"));
-            if r.reason == Reason::UserUnknown && !exact {
+            if r.reason == Reason::UserUnknown && !exact(r) {
                 r.reason = Reason::Filtered;
                 r.hard = false;
                 if r.status.as_deref() == Some("5.0.911") {
@@ -488,6 +505,7 @@ fn quoted_to(quoted: &str) -> Option<String> {
 }
 
 fn from_ses(notice: ses::SesNotice, body: &str) -> Report {
+    let body = Body::new(body);
     let kind = if notice.kind == "Complaint" { Kind::Complaint } else { Kind::Bounce };
     let mut recipients = Vec::new();
     for r in notice.recipients {
@@ -505,13 +523,11 @@ fn from_ses(notice: ses::SesNotice, body: &str) -> Report {
                 action: Some("delivered".into()),
             },
             _ => finish(Evidence {
-                address,
                 status: r.status,
                 diagnostic: r.diagnostic,
                 remote_mta: r.remote_mta,
                 action: Some("failed".into()),
-                body,
-                ..Evidence::default()
+                ..Evidence::new(address, &body)
             }),
         };
         recipients.push(rec);

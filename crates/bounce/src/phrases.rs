@@ -3,7 +3,75 @@
 //! general ones (a sender rejection before "address rejected", a rate limit
 //! before "blocked").
 
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
 use crate::reason::Reason;
+
+/// Boilerplate that wraps what the remote server said without explaining
+/// it: Amazon SES writes "5.1.0 - Unknown address error" before every
+/// remote reply, Gmail "it was rejected by the recipient domain". Phrases
+/// inside them do not count.
+const MASKS: &[&str] = &["unknown address error", "rejected by the recipient domain"];
+
+/// Every phrase of every table (and the masks) in one automaton, so a text
+/// is read once whatever the number of phrases.
+struct Matcher {
+    automaton: AhoCorasick,
+    /// Per pattern: the index of its table in [`PHRASES`] (`None` for a
+    /// mask), and whether it must stand as a word of its own.
+    patterns: Vec<(Option<usize>, bool)>,
+}
+
+static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
+    let mut words: Vec<&str> = MASKS.to_vec();
+    let mut patterns: Vec<(Option<usize>, bool)> = MASKS.iter().map(|_| (None, false)).collect();
+    for (table, (_, phrases)) in PHRASES.iter().enumerate() {
+        for p in *phrases {
+            words.push(p);
+            // Short phrases must not match inside a longer word
+            // ("rbl" in "herblock", "uce" in "reduce").
+            patterns.push((Some(table), p.len() <= 6));
+        }
+    }
+    // An NFA: a DFA would search faster but take milliseconds to build,
+    // which a one-shot command line run pays; the texts are short.
+    let automaton = AhoCorasick::builder()
+        .kind(Some(AhoCorasickKind::NoncontiguousNFA))
+        .match_kind(MatchKind::Standard)
+        .build(&words)
+        .expect("the phrase tables build an automaton");
+    Matcher { automaton, patterns }
+});
+
+/// The reason of the first table with a phrase in `text` (lower-cased,
+/// whitespace collapsed), outside the masks.
+pub(crate) fn first_reason(text: &str) -> Option<Reason> {
+    let m = &*MATCHER;
+    let bytes = text.as_bytes();
+    let mut masks: Vec<(usize, usize)> = Vec::new();
+    let mut hits: Vec<(usize, usize, usize)> = Vec::new();
+    for found in m.automaton.find_overlapping_iter(text) {
+        let (start, end) = (found.start(), found.end());
+        match m.patterns[found.pattern().as_usize()] {
+            (None, _) => masks.push((start, end)),
+            (Some(table), word) => {
+                let alone = !word
+                    || (start == 0 || !bytes[start - 1].is_ascii_alphanumeric())
+                        && (end >= bytes.len() || !bytes[end].is_ascii_alphanumeric());
+                if alone {
+                    hits.push((start, end, table));
+                }
+            }
+        }
+    }
+    hits.iter()
+        .filter(|(s, e, _)| !masks.iter().any(|(ms, me)| ms <= s && e <= me))
+        .map(|(_, _, table)| *table)
+        .min()
+        .map(|table| PHRASES[table].0)
+}
 
 /// Phrase tables, checked in this order; the first reason with a phrase
 /// contained in the (lower-cased, whitespace-collapsed) text wins.

@@ -75,14 +75,17 @@ fn spectrum(n: u16) -> Option<Reason> {
 /// cause. Only codes whose text does not already say it are listed.
 fn orange(text: &str) -> Option<Reason> {
     let b = text.as_bytes();
-    let mut from = 0;
-    while let Some(p) = find_prefix(&text[from..]) {
-        let start = from + p;
-        from = start + 3;
-        if start > 0 && b[start - 1].is_ascii_alphanumeric() {
+    let mut start = 0;
+    while start + 3 <= b.len() {
+        let Some(p) = b[start..].iter().position(|c| matches!(c, b'O' | b'o' | b'L' | b'l')) else { break };
+        let at = start + p;
+        start = at + 1;
+        let Some(prefix) = b.get(at..at + 3) else { break };
+        let known = [b"OFR", b"LPN", b"OUK"].iter().any(|k| prefix.eq_ignore_ascii_case(*k));
+        if !known || at > 0 && b[at - 1].is_ascii_alphanumeric() {
             continue;
         }
-        let mut i = start + 3;
+        let mut i = at + 3;
         while i < b.len() && b[i].is_ascii_alphabetic() {
             i += 1;
         }
@@ -92,8 +95,7 @@ fn orange(text: &str) -> Option<Reason> {
         if b.get(i).is_none_or(|c| *c != b'_' && *c != b'-') {
             continue;
         }
-        let digits = &b[i + 1..];
-        let n = digits.iter().take_while(|c| c.is_ascii_digit()).count();
+        let n = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
         if n != 3 {
             continue;
         }
@@ -112,10 +114,6 @@ fn orange(text: &str) -> Option<Reason> {
         });
     }
     None
-}
-
-fn find_prefix(text: &str) -> Option<usize> {
-    ["OFR", "LPN", "OUK", "ofr", "lpn", "ouk"].iter().filter_map(|p| text.find(p)).min()
 }
 
 /// Receiving hosts whose words mean something else than elsewhere; their

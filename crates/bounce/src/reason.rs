@@ -203,54 +203,60 @@ impl std::fmt::Display for Reason {
     }
 }
 
-use crate::phrases::PHRASES;
-
 /// Lower-case and collapse runs of whitespace to single spaces.
 pub(crate) fn normalise(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    normalise_prefix(text, usize::MAX)
+}
+
+/// [`normalise`], stopping after `max` characters of output.
+pub(crate) fn normalise_prefix(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max));
     let mut space = false;
+    let mut count = 0usize;
+    if text.is_ascii() {
+        let mut bytes = Vec::with_capacity(text.len().min(max));
+        for &b in text.as_bytes() {
+            if b.is_ascii_whitespace() || b == 0x0b {
+                space = true;
+                continue;
+            }
+            if count >= max {
+                break;
+            }
+            if space && !bytes.is_empty() {
+                bytes.push(b' ');
+                count += 1;
+            }
+            space = false;
+            bytes.push(b.to_ascii_lowercase());
+            count += 1;
+        }
+        bytes.truncate(max.min(bytes.len()));
+        return String::from_utf8(bytes).unwrap_or_default();
+    }
     for c in text.chars() {
         if c.is_whitespace() {
             space = true;
-        } else {
-            if space && !out.is_empty() {
-                out.push(' ');
-            }
-            space = false;
-            out.extend(c.to_lowercase());
+            continue;
         }
+        if count >= max {
+            break;
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+            count += 1;
+        }
+        space = false;
+        for l in c.to_lowercase() {
+            out.push(l);
+            count += 1;
+        }
+    }
+    if count > max {
+        out = out.chars().take(max).collect();
     }
     out
 }
-
-/// True when `phrase` occurs in `text` and, for short phrases, not inside
-/// a longer word (so "rbl" does not match "herblock", "uce" not "reduce").
-fn contains_phrase(text: &str, phrase: &str) -> bool {
-    if phrase.len() > 6 {
-        return text.contains(phrase);
-    }
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    while let Some(pos) = text[start..].find(phrase) {
-        let at = start + pos;
-        let end = at + phrase.len();
-        let before = at == 0 || !bytes[at - 1].is_ascii_alphanumeric();
-        let after = end >= bytes.len() || !bytes[end].is_ascii_alphanumeric();
-        if before && after {
-            return true;
-        }
-        start = at + 1;
-        while !text.is_char_boundary(start) {
-            start += 1;
-        }
-    }
-    false
-}
-
-/// Boilerplate that wraps what the remote server said without explaining
-/// it: Amazon SES writes "5.1.0 - Unknown address error" before every
-/// remote reply, Gmail "it was rejected by the recipient domain".
-const MASKS: &[&str] = &["unknown address error", "rejected by the recipient domain"];
 
 /// A reply that names only a domain and says it does not exist
 /// ("553 mx.example.org does not exist"): the host is unknown.
@@ -274,19 +280,18 @@ fn names_missing_domain(text: &str) -> bool {
 
 /// Classify a diagnostic text by its phrases. `None` when nothing matches.
 pub fn classify_text(text: &str) -> Option<Reason> {
-    let mut text = normalise(text);
-    for m in MASKS {
-        if text.contains(m) {
-            text = text.replace(m, " ");
-        }
-    }
-    if text.trim().is_empty() {
+    classify_normalised(&normalise(text))
+}
+
+/// [`classify_text`] for a text already [`normalise`]d.
+pub(crate) fn classify_normalised(text: &str) -> Option<Reason> {
+    if text.is_empty() {
         return None;
     }
-    if names_missing_domain(&text) {
+    if names_missing_domain(text) {
         return Some(Reason::HostUnknown);
     }
-    PHRASES.iter().find(|(_, phrases)| phrases.iter().any(|p| contains_phrase(&text, p))).map(|(r, _)| *r)
+    crate::phrases::first_reason(text)
 }
 
 /// The reason an RFC 3463 status implies, when it is specific enough.
