@@ -10,7 +10,7 @@
 //! speaking, a refusal of MAIL FROM is about the sender, one at the
 //! greeting is about the sending host.
 
-use std::cell::OnceCell;
+use std::cell::{LazyCell, OnceCell};
 
 use crate::reason::{self, Reason, classify_normalised, from_status};
 use crate::text::{self, Command};
@@ -136,7 +136,8 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
     let delayed = e.action.as_deref().is_some_and(|a| a.starts_with("delay"));
     // Without a status or a reply code for this recipient, the report as a
     // whole tells whether the failure was temporary.
-    let (diag_n, extra_n) = (reason::normalise(diag), reason::normalise(extra));
+    let diag_n = reason::normalise(diag);
+    let extra_n = LazyCell::new(|| reason::normalise(extra));
     let permanent = match (&status, reply_code.or_else(|| e.body.reply_code())) {
         (Some(s), _) => s.starts_with('5'),
         (None, Some(c)) => c >= 500,
@@ -146,7 +147,7 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
     let strong = status.as_deref().and_then(reason::strong_status);
     let by_text = provider::reason(diag)
         .or_else(|| provider::reason(extra))
-        .or_else(|| classify_normalised(&reason::normalise(comment)))
+        .or_else(|| (!comment.is_empty()).then(|| classify_normalised(&reason::normalise(comment))).flatten())
         .or_else(|| classify_normalised(&diag_n))
         .or_else(|| classify_normalised(&extra_n));
     let mut reason =

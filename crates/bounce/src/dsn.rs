@@ -1,6 +1,8 @@
 //! RFC 3464 delivery status notifications: the `message/delivery-status`
 //! fields, one block per recipient.
 
+use std::borrow::Cow;
+
 /// One per-recipient block of a delivery-status part.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct DsnRecipient {
@@ -16,15 +18,54 @@ pub(crate) struct DsnRecipient {
     pub diagnostic_type: Option<String>,
 }
 
+/// A field name, lower-cased, kept inline (names are short).
+#[derive(Clone, Copy)]
+pub(crate) struct Name {
+    buf: [u8; 40],
+    len: u8,
+}
+
+impl Name {
+    const EMPTY: Name = Name { buf: [0; 40], len: 0 };
+
+    fn new(name: &str) -> Option<Name> {
+        if name.is_empty() || name.len() >= 40 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return None;
+        }
+        let mut n = Name::EMPTY;
+        for (d, s) in n.buf.iter_mut().zip(name.bytes()) {
+            *d = s.to_ascii_lowercase();
+        }
+        n.len = name.len() as u8;
+        Some(n)
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII letters, digits and '-' are ever stored.
+        std::str::from_utf8(&self.buf[..self.len as usize]).unwrap_or("")
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// Unfold header-like fields of `text` into (lower-cased name, value) pairs;
-/// an empty line gives a `("", "")` separator.
-pub(crate) fn fields(text: &str) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
+/// an empty line gives an empty name as a separator. Values are borrowed
+/// unless folded.
+pub(crate) fn fields(text: &str) -> Vec<(Name, Cow<'_, str>)> {
+    let mut out: Vec<(Name, Cow<'_, str>)> = Vec::new();
     for line in text.lines() {
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() {
             if out.last().is_some_and(|(n, _)| !n.is_empty()) {
-                out.push((String::new(), String::new()));
+                out.push((Name::EMPTY, Cow::Borrowed("")));
             }
             continue;
         }
@@ -32,17 +73,16 @@ pub(crate) fn fields(text: &str) -> Vec<(String, String)> {
             if let Some((n, v)) = out.last_mut()
                 && !n.is_empty()
             {
+                let v = v.to_mut();
                 v.push(' ');
                 v.push_str(line.trim());
             }
             continue;
         }
         if let Some((name, value)) = line.split_once(':')
-            && !name.is_empty()
-            && name.len() < 40
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && let Some(name) = Name::new(name)
         {
-            out.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+            out.push((name, Cow::Borrowed(value.trim())));
         }
     }
     out

@@ -292,14 +292,6 @@ const BOUNCE_BODY: &[&str] = &[
     "nicht zugestellt werden",
 ];
 
-/// `needle` (lower case ASCII) occurs in `haystack`, whatever its case.
-fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
-    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
-    let Some(&first) = n.first() else { return true };
-    memchr::memchr2_iter(first, first.to_ascii_uppercase(), h)
-        .any(|at| h.get(at..at + n.len()).is_some_and(|w| w.eq_ignore_ascii_case(n)))
-}
-
 /// Parse one raw message. Never panics.
 pub fn parse(raw: &[u8]) -> Report {
     parse_at(raw, 0)
@@ -331,12 +323,12 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     }
 
     // Complaints (ARF, and Hotmail's older non-ARF reports).
-    let hotmail_complaint = contains_ignore_case(&parts.original_headers, "x-hmxmroriginalrecipient:");
+    let hotmail_complaint = text::contains_ci(&parts.original_headers, "x-hmxmroriginalrecipient:");
     if parts.report_type.as_deref() == Some("feedback-report") || !parts.feedback.is_empty() || hotmail_complaint {
         let f = arf::parse(&parts.feedback);
         let hm = dsn::fields(&parts.original_headers)
             .into_iter()
-            .find(|(n, _)| n == "x-hmxmroriginalrecipient")
+            .find(|(n, _)| n.as_str() == "x-hmxmroriginalrecipient")
             .and_then(|(_, v)| dsn::clean_address(&v));
         let mut addresses: Vec<Option<String>> = f.original_rcpt_to.iter().cloned().map(Some).collect();
         if addresses.is_empty() {
@@ -351,7 +343,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     }
 
     let mut dsn = dsn::parse(&parts.dsn);
-    if dsn.is_empty() && contains_ignore_case(&parts.body, "recipient:") {
+    if dsn.is_empty() && text::contains_ci(&parts.body, "recipient:") {
         let embedded = dsn::parse(&parts.body);
         if embedded.iter().any(|r| r.status.is_some() || r.action.is_some()) {
             dsn = embedded;
@@ -501,7 +493,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
 
 /// The `To` of an original message quoted as text.
 fn quoted_to(quoted: &str) -> Option<String> {
-    dsn::fields(quoted).into_iter().find(|(name, _)| name == "to").and_then(|(_, v)| dsn::clean_address(&v))
+    dsn::fields(quoted).into_iter().find(|(name, _)| name.as_str() == "to").and_then(|(_, v)| dsn::clean_address(&v))
 }
 
 fn from_ses(notice: ses::SesNotice, body: &str) -> Report {

@@ -121,8 +121,11 @@ fn orange(text: &str) -> Option<Reason> {
 /// diagnostic text.
 pub(crate) fn by_host(host: &str, diag: &str, status: Option<&str>, command: Option<Command>) -> Option<Reason> {
     let host = host.split_whitespace().next().unwrap_or("").trim_end_matches('.').to_ascii_lowercase();
+    let under = |domain: &str| host.strip_suffix(domain).is_some_and(|rest| rest.is_empty() || rest.ends_with('.'));
+    if !["ezweb.ne.jp", "au.com", "docomo.ne.jp", "yahoodns.net", "yahoo.com"].iter().any(|d| under(d)) {
+        return None;
+    }
     let diag = diag.to_ascii_lowercase();
-    let under = |domain: &str| host == domain || host.ends_with(&format!(".{domain}"));
     if under("ezweb.ne.jp") || under("au.com") {
         // au (KDDI) answers "User unknown" for its subscribers' receiving
         // filters too; only a reply that names the address is about the address.

@@ -238,8 +238,9 @@ pub(crate) fn addresses(text: &str) -> Vec<(usize, String)> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'@' {
+    while let Some(p) = memchr::memchr(b'@', &b[i..]) {
+        i += p;
+        {
             let mut s = i;
             while s > 0 && is_addr_char(b[s - 1]) {
                 s -= 1;
@@ -254,11 +255,22 @@ pub(crate) fn addresses(text: &str) -> Vec<(usize, String)> {
                 out.push((i - local.len(), format!("{local}@{domain}")));
             }
             i = e.max(i + 1);
-        } else {
-            i += 1;
         }
     }
     out
+}
+
+/// `text` starts with `prefix`, whatever the ASCII case of either.
+fn starts_with_ci(text: &str, prefix: &str) -> bool {
+    text.as_bytes().get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
+/// `needle` (lower case ASCII) occurs in `haystack`, whatever its case.
+pub(crate) fn contains_ci(haystack: &str, needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    let Some(&first) = n.first() else { return true };
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), h)
+        .any(|at| h.get(at..at + n.len()).is_some_and(|w| w.eq_ignore_ascii_case(n)))
 }
 
 /// Markers after which a plain-text bounce quotes the original message.
@@ -297,11 +309,12 @@ pub(crate) fn cut_original(text: &str) -> &str {
 }
 
 fn is_system_address(a: &str) -> bool {
-    let l = a.to_ascii_lowercase();
-    let local = l.split('@').next().unwrap_or("");
-    matches!(local, "mailer-daemon" | "mailerdaemon" | "mail-daemon" | "noreply" | "no-reply" | "root")
-        || local.starts_with("bounce")
-        || local.starts_with("mailer-daemon")
+    let local = a.split('@').next().unwrap_or("");
+    ["mailer-daemon", "mailerdaemon", "mail-daemon", "noreply", "no-reply", "root"]
+        .iter()
+        .any(|n| local.eq_ignore_ascii_case(n))
+        || starts_with_ci(local, "bounce")
+        || starts_with_ci(local, "mailer-daemon")
 }
 
 /// A recipient found in a plain-text bounce, with the text that explains it.
@@ -340,22 +353,35 @@ struct Found {
 /// Addresses in `exclude` are never recipients; `sender` (the address the
 /// bounce goes to) counts only where a line lists nothing else.
 pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -> Vec<TextRecipient> {
-    let lines: Vec<&str> = body.lines().collect();
-    let mut found: Vec<Found> = Vec::new();
-    for (n, line) in lines.iter().enumerate() {
-        if !line.contains('@') {
-            continue;
+    // The lines (as `str::lines` gives them), and the ones with an '@'
+    // (found in one pass over the text): only those can list a recipient.
+    let b = body.as_bytes();
+    let mut starts: Vec<usize> = Vec::new();
+    let mut lines: Vec<&str> = Vec::new();
+    let mut start = 0;
+    while start < b.len() {
+        let end = memchr::memchr(b'\n', &b[start..]).map_or(b.len(), |p| start + p);
+        let line = &body[start..end];
+        starts.push(start);
+        lines.push(line.strip_suffix('\r').unwrap_or(line));
+        start = end + 1;
+    }
+    let mut candidates: Vec<usize> = Vec::new();
+    let mut n = 0usize;
+    for at in memchr::memchr_iter(b'@', b) {
+        while n + 1 < starts.len() && starts[n + 1] <= at {
+            n += 1;
         }
+        if candidates.last() != Some(&n) && n < lines.len() {
+            candidates.push(n);
+        }
+    }
+    let mut found: Vec<Found> = Vec::new();
+    for &n in &candidates {
+        let line = lines[n];
         let t = line.trim();
-        let lower = t.to_ascii_lowercase();
-        if lower.starts_with("from:")
-            || lower.starts_with("reporting-mta")
-            || lower.starts_with("received")
-            || lower.starts_with("message-id")
-            || lower.starts_with("return-path")
-            || lower.contains("please contact")
-            || lower.contains("assistance")
-            || lower.contains("send mail to")
+        if ["from:", "reporting-mta", "received", "message-id", "return-path"].iter().any(|p| starts_with_ci(t, p))
+            || ["please contact", "assistance", "send mail to"].iter().any(|p| contains_ci(t, p))
         {
             continue;
         }
@@ -368,8 +394,7 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
             }
             // An address that opens the line ("<a@b>: ...", "a@b", "a@b on ...")
             // is how MTAs list failed recipients; one inside prose is weaker.
-            let opens =
-                t.trim_start_matches(['<', '"', '\'', ' ']).to_ascii_lowercase().starts_with(&a.to_ascii_lowercase());
+            let opens = starts_with_ci(t.trim_start_matches(['<', '"', '\'', ' ']), &a);
             let sendmail = is_sendmail_line(t, &a);
             let listed = opens || sendmail;
             if let Some(f) = found.iter_mut().find(|f| f.address.eq_ignore_ascii_case(&a)) {
