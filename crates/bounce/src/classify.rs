@@ -127,7 +127,7 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
         // The remote server's own status, when it differs from the one the
         // reporting MTA chose, is the more precise.
         Some(s) => match text::replied_status(diag) {
-            Some(d) if d != s && d[..1] == s[..1] && !d.ends_with(".0.0") => Some(d),
+            Some(d) if d != s && d.as_bytes().first() == s.as_bytes().first() && !d.ends_with(".0.0") => Some(d),
             _ => Some(s),
         },
         None => None,

@@ -521,7 +521,8 @@ fn from_ses(notice: ses::SesNotice, body: &str) -> Report {
                 action: Some("delivered".into()),
             },
             _ => finish(Evidence {
-                status: r.status,
+                // Only a status code counts, not whatever the field holds.
+                status: r.status.as_deref().and_then(text::find_status),
                 diagnostic: r.diagnostic,
                 remote_mta: r.remote_mta,
                 action: Some("failed".into()),
