@@ -22,7 +22,7 @@ pub(crate) fn parse(text: &str) -> Feedback {
                     f.original_rcpt_to.push(a);
                 }
             }
-            "source-ip" => f.source_ip = Some(value),
+            "source-ip" => f.source_ip = Some(value.into_owned()),
             _ => {}
         }
     }

@@ -1,7 +1,7 @@
 //! RFC 3834 auto-replies, vacation and out-of-office notices (English and
 //! German). They are not bounces.
 
-use crate::reason::normalise;
+use crate::reason::{normalise, normalise_prefix};
 
 const SUBJECT_PHRASES: &[&str] = &[
     "out of office",
@@ -61,8 +61,7 @@ pub(crate) fn is_auto_reply(
     if SUBJECT_PHRASES.iter().any(|p| subject.contains(p)) {
         return true;
     }
-    let body = normalise(body);
-    let head: String = body.chars().take(600).collect();
+    let head = normalise_prefix(body, 600);
     if BODY_PHRASES.iter().any(|p| head.contains(p)) {
         return true;
     }

@@ -1,6 +1,8 @@
 //! RFC 3464 delivery status notifications: the `message/delivery-status`
 //! fields, one block per recipient.
 
+use std::borrow::Cow;
+
 /// One per-recipient block of a delivery-status part.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct DsnRecipient {
@@ -8,19 +10,62 @@ pub(crate) struct DsnRecipient {
     pub original_recipient: Option<String>,
     pub action: Option<String>,
     pub status: Option<String>,
+    /// The text after the status code (`5.2.1 (mailbox disabled)`), when any.
+    pub status_comment: Option<String>,
     pub remote_mta: Option<String>,
     pub diagnostic: Option<String>,
+    /// The type of the `Diagnostic-Code` (`smtp`, `x-unix`, `x-postfix`), lower case.
+    pub diagnostic_type: Option<String>,
+}
+
+/// A field name, lower-cased, kept inline (names are short).
+#[derive(Clone, Copy)]
+pub(crate) struct Name {
+    buf: [u8; 40],
+    len: u8,
+}
+
+impl Name {
+    const EMPTY: Name = Name { buf: [0; 40], len: 0 };
+
+    fn new(name: &str) -> Option<Name> {
+        if name.is_empty() || name.len() >= 40 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return None;
+        }
+        let mut n = Name::EMPTY;
+        for (d, s) in n.buf.iter_mut().zip(name.bytes()) {
+            *d = s.to_ascii_lowercase();
+        }
+        n.len = name.len() as u8;
+        Some(n)
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII letters, digits and '-' are ever stored.
+        std::str::from_utf8(&self.buf[..self.len as usize]).unwrap_or("")
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
 }
 
 /// Unfold header-like fields of `text` into (lower-cased name, value) pairs;
-/// an empty line gives a `("", "")` separator.
-pub(crate) fn fields(text: &str) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
+/// an empty line gives an empty name as a separator. Values are borrowed
+/// unless folded.
+pub(crate) fn fields(text: &str) -> Vec<(Name, Cow<'_, str>)> {
+    let mut out: Vec<(Name, Cow<'_, str>)> = Vec::new();
     for line in text.lines() {
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() {
             if out.last().is_some_and(|(n, _)| !n.is_empty()) {
-                out.push((String::new(), String::new()));
+                out.push((Name::EMPTY, Cow::Borrowed("")));
             }
             continue;
         }
@@ -28,17 +73,16 @@ pub(crate) fn fields(text: &str) -> Vec<(String, String)> {
             if let Some((n, v)) = out.last_mut()
                 && !n.is_empty()
             {
+                let v = v.to_mut();
                 v.push(' ');
                 v.push_str(line.trim());
             }
             continue;
         }
         if let Some((name, value)) = line.split_once(':')
-            && !name.is_empty()
-            && name.len() < 40
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && let Some(name) = Name::new(name)
         {
-            out.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+            out.push((name, Cow::Borrowed(value.trim())));
         }
     }
     out
@@ -62,11 +106,24 @@ pub(crate) fn clean_address(value: &str) -> Option<String> {
     Some(v.to_string())
 }
 
-fn strip_type(value: &str) -> String {
+fn split_type(value: &str) -> (Option<String>, String) {
     match value.split_once(';') {
-        Some((t, rest)) if !t.contains(' ') && t.len() < 16 => rest.trim().to_string(),
-        _ => value.trim().to_string(),
+        Some((t, rest)) if !t.contains(' ') && t.len() < 16 => {
+            (Some(t.trim().to_ascii_lowercase()), rest.trim().to_string())
+        }
+        _ => (None, value.trim().to_string()),
     }
+}
+
+fn strip_type(value: &str) -> String {
+    split_type(value).1
+}
+
+/// The words after the status code of a `Status` field, without brackets.
+fn status_comment(value: &str, status: &str) -> Option<String> {
+    let at = value.find(status)? + status.len();
+    let rest = value[at..].trim().trim_start_matches('(').trim_end_matches(')').trim();
+    (rest.bytes().filter(u8::is_ascii_alphabetic).count() >= 3).then(|| rest.to_string())
 }
 
 /// Parse the per-recipient blocks of a delivery-status text.
@@ -101,7 +158,9 @@ pub(crate) fn parse(text: &str) -> Vec<DsnRecipient> {
                 cur.get_or_insert_with(Default::default).action = Some(value.to_ascii_lowercase());
             }
             "status" => {
-                cur.get_or_insert_with(Default::default).status = crate::text::find_status(&value);
+                let r = cur.get_or_insert_with(Default::default);
+                r.status = crate::text::find_status(&value);
+                r.status_comment = r.status.as_deref().and_then(|s| status_comment(&value, s));
             }
             "remote-mta" => {
                 let v = strip_type(&value);
@@ -111,7 +170,10 @@ pub(crate) fn parse(text: &str) -> Vec<DsnRecipient> {
                 }
             }
             "diagnostic-code" => {
-                cur.get_or_insert_with(Default::default).diagnostic = Some(strip_type(&value));
+                let (kind, text) = split_type(&value);
+                let r = cur.get_or_insert_with(Default::default);
+                r.diagnostic = Some(text);
+                r.diagnostic_type = kind;
             }
             _ => {}
         }

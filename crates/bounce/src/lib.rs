@@ -21,13 +21,24 @@
 //!   complaint, and delivery, the latter reported as a [`Kind::Bounce`] with
 //!   reason [`Reason::Delivered`], as Sisimai does).
 //!
-//! Modules: `dsn` (RFC 3464 fields), `arf` (RFC 5965), `autoreply`
-//! (RFC 3834 and vacation texts), `ses`, `text` (status codes, reply codes,
-//! addresses, recipients in prose), `reason` + `phrases` (the taxonomy and
-//! the classifier).
+//! Modules: `mime` (the header block and the MIME parts, split and decoded
+//! only as far as they are read), `dsn` (RFC 3464 fields), `arf` (RFC 5965),
+//! `autoreply` (RFC 3834 and vacation texts), `ses`, `text` (status codes,
+//! reply codes, SMTP commands, addresses, recipients in prose and in
+//! Sendmail transcripts), `reason` + `phrases` (the taxonomy and the phrase
+//! classifier), `provider` (error codes and host rules of large mailbox
+//! providers), `classify` (from the evidence about one recipient to its
+//! reason, status and verdict).
+//!
+//! Speed: `examples/classify_bench.rs` measures messages per second over a
+//! folder (`--bench`), or classifies it once for a whole-process comparison.
+//! The phrase tables are one aho-corasick automaton, built once per process.
+//! `fuzz/` holds a cargo-fuzz target for [`parse`].
 //!
 //! Each recipient gets a [`Reason`] from Sisimai's taxonomy (same names),
-//! classified from the diagnostic text and the status code, and a hard/soft
+//! classified from the diagnostic text, the status code and the SMTP
+//! command the remote server refused (a "user unknown" that was not the
+//! answer to `RCPT TO` is a filter speaking), and a hard/soft
 //! verdict (only `userunknown`, `hostunknown`, `hasmoved` and a permanent
 //! `notaccept` are hard). [`Reason::blames_sender`] tells reasons that are
 //! the sender's fault (blocked, spam, DMARC ...): they must not suppress
@@ -43,13 +54,21 @@
 
 mod arf;
 mod autoreply;
+mod classify;
 mod dsn;
+mod mime;
 mod phrases;
+mod provider;
 mod reason;
 mod ses;
 mod text;
 
-use mail_parser::{MessageParser, MimeHeaders, PartType};
+use classify::{Body, Evidence, finish};
+use mime::Head;
+
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 
 pub use reason::{Reason, classify_text, from_status};
 
@@ -147,60 +166,45 @@ struct Parts {
     nested: Option<Vec<u8>>,
 }
 
-fn collect(msg: &mail_parser::Message<'_>) -> Parts {
-    let mut p = Parts::default();
-    if let Some(ct) = msg.root_part().content_type() {
-        p.report_type = ct.attribute("report-type").map(|s| s.to_ascii_lowercase());
-    }
-    let mut html = String::new();
-    for part in &msg.parts {
-        let (ctype, sub) = part
-            .content_type()
-            .map(|c| (c.ctype().to_ascii_lowercase(), c.subtype().unwrap_or("").to_ascii_lowercase()))
-            .unwrap_or_else(|| ("text".into(), "plain".into()));
-        match &part.body {
-            PartType::Message(m) => {
+fn collect(head: &Head<'_>, leaves: &[mime::Part<'_>]) -> Parts {
+    let mut p = Parts { report_type: head.report_type.clone(), ..Parts::default() };
+    let mut html: Vec<&mime::Part<'_>> = Vec::new();
+    for part in leaves {
+        match (part.ctype.as_str(), part.subtype.as_str()) {
+            ("message", "rfc822" | "global") => {
+                let bytes = part.bytes();
+                let Some((m, at)) = Head::parse(&bytes, mime::ORIGINAL) else {
+                    p.original_headers.push_str(&text::lossy(&bytes));
+                    continue;
+                };
                 if p.original_message_id.is_none() {
-                    p.original_message_id = m.message_id().map(str::to_string);
+                    p.original_message_id = m.message_id;
                 }
                 if p.original_to.is_none() {
-                    p.original_to = m.to().and_then(|a| a.first()).and_then(|a| a.address()).map(str::to_string);
+                    p.original_to = m.to;
                 }
-                let raw = m.raw_message();
+                p.original_headers.push_str(&text::lossy(&bytes[..at]));
                 if p.nested.is_none() {
-                    p.nested = Some(raw.to_vec());
-                }
-                let end = raw.len().min(m.root_part().offset_body as usize);
-                p.original_headers.push_str(&String::from_utf8_lossy(&raw[..end]));
-            }
-            PartType::Multipart(_) => {}
-            body => {
-                let text = match body {
-                    PartType::Text(t) | PartType::Html(t) => t.to_string(),
-                    _ => String::from_utf8_lossy(part.contents()).into_owned(),
-                };
-                match (ctype.as_str(), sub.as_str()) {
-                    ("message", "delivery-status" | "global-delivery-status") => {
-                        p.dsn.push_str(&text);
-                        p.dsn.push('\n');
-                    }
-                    ("message", "feedback-report") => p.feedback.push_str(&text),
-                    ("text", "rfc822-headers") | ("message", "rfc822-headers") => {
-                        p.original_headers.push_str(&text);
-                    }
-                    ("message", "rfc822" | "global") => p.original_headers.push_str(&text),
-                    ("text", "html") => html.push_str(&strip_html(&text)),
-                    ("text", _) => {
-                        p.body.push_str(&text);
-                        p.body.push('\n');
-                    }
-                    _ => {}
+                    p.nested = Some(bytes.into_owned());
                 }
             }
+            ("message", "delivery-status" | "global-delivery-status") => {
+                p.dsn.push_str(&part.text());
+                p.dsn.push('\n');
+            }
+            ("message", "feedback-report") => p.feedback.push_str(&part.text()),
+            ("text" | "message", "rfc822-headers") => p.original_headers.push_str(&part.text()),
+            ("text", "html") => html.push(part),
+            ("text", _) => {
+                p.body.push_str(&part.text());
+                p.body.push('\n');
+            }
+            _ => {}
         }
     }
     if p.body.trim().is_empty() {
-        p.body = html;
+        // Only an HTML part: its text, decoded now that it is needed.
+        p.body = html.iter().map(|h| strip_html(&h.text())).collect();
     }
     if p.original_message_id.is_none() || p.original_to.is_none() {
         for (name, value) in dsn::fields(&p.original_headers) {
@@ -214,21 +218,33 @@ fn collect(msg: &mail_parser::Message<'_>) -> Parts {
     p
 }
 
+/// The text of an HTML document: tags become spaces, `&lt;`, `&gt;` and
+/// `&nbsp;` their characters.
 fn strip_html(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
+    let mut rest = html;
+    while let Some(at) = rest.find(['<', '&']) {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if tail.starts_with('<') {
+            match tail.find('>') {
+                Some(end) => {
+                    out.push(' ');
+                    rest = &tail[end + 1..];
+                }
+                None => rest = "",
             }
-            _ if !in_tag => out.push(c),
-            _ => {}
+            continue;
         }
+        let (entity, len) = [("&lt;", '<'), ("&gt;", '>'), ("&nbsp;", ' ')]
+            .iter()
+            .find(|(e, _)| tail.starts_with(e))
+            .map_or(('&', 1), |(e, c)| (*c, e.len()));
+        out.push(entity);
+        rest = &tail[len..];
     }
-    out.replace("&lt;", "<").replace("&gt;", ">").replace("&nbsp;", " ")
+    out.push_str(rest);
+    out
 }
 
 const BOUNCE_SUBJECTS: &[&str] = &[
@@ -253,10 +269,17 @@ const BOUNCE_SUBJECTS: &[&str] = &[
     "nondeliverable",
     "non-deliverable",
     "error",
+    "loop alert",
 ];
 
-/// Content-filtering gateways (named in the bounce's headers or text).
-const FILTER_GATEWAYS: &[&str] = &["mcafee", "mxlogic", "surfcontrol", "mailfoundry", "m-filter"];
+/// Content-filtering gateways (named in the bounce's headers or text),
+/// looked for in lower-cased copies.
+static FILTER_GATEWAYS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
+        .build(["mcafee", "mxlogic", "surfcontrol", "mailfoundry", "m-filter"])
+        .expect("the gateway names build an automaton")
+});
 
 /// Phrases that mark a body as a delivery failure report.
 const BOUNCE_BODY: &[&str] = &[
@@ -281,22 +304,22 @@ pub fn parse(raw: &[u8]) -> Report {
 }
 
 fn parse_at(raw: &[u8], depth: u8) -> Report {
-    let Some(msg) = MessageParser::default().parse(raw) else {
+    let Some((msg, body_at)) = Head::parse(raw, mime::MESSAGE) else {
         return Report::not_bounce();
     };
-    let mut parts = collect(&msg);
+    let mut parts = collect(&msg, &mime::parts(&msg, &raw[body_at..]));
     if parts.body.trim().is_empty() && parts.dsn.is_empty() && parts.feedback.is_empty() {
-        // A MIME structure mail-parser could not split: read the raw body.
-        let body = &raw[(msg.root_part().offset_body as usize).min(raw.len())..];
-        parts.body = String::from_utf8_lossy(body).into_owned();
+        // A MIME structure that could not be split: read the raw body.
+        let body = &raw[body_at..];
+        parts.body = text::lossy(body).into_owned();
         if parts.body.contains("\nFinal-Recipient:") || parts.body.contains("\nFinal-recipient:") {
             parts.dsn = parts.body.clone();
         }
     }
-    let subject = msg.subject().unwrap_or("").to_string();
-    let from = msg.from().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or("").to_ascii_lowercase();
-    let raw_from = msg.header_raw("From").unwrap_or("").to_ascii_lowercase();
-    let header = |name: &str| msg.header_raw(name).map(|s| s.trim().to_string());
+    let subject = msg.subject.clone().unwrap_or_default();
+    let from = msg.from.as_deref().unwrap_or("").to_ascii_lowercase();
+    let raw_from = msg.raw("From").unwrap_or("").to_ascii_lowercase();
+    let header = |name: &str| msg.raw(name).map(|s| s.trim().to_string());
 
     // Amazon SES notifications carried in an e-mail body.
     if (parts.body.contains("\"notificationType\"") || parts.body.contains("\"eventType\""))
@@ -306,12 +329,12 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     }
 
     // Complaints (ARF, and Hotmail's older non-ARF reports).
-    let hotmail_complaint = parts.original_headers.to_ascii_lowercase().contains("x-hmxmroriginalrecipient:");
+    let hotmail_complaint = text::contains_ci(&parts.original_headers, "x-hmxmroriginalrecipient:");
     if parts.report_type.as_deref() == Some("feedback-report") || !parts.feedback.is_empty() || hotmail_complaint {
         let f = arf::parse(&parts.feedback);
         let hm = dsn::fields(&parts.original_headers)
             .into_iter()
-            .find(|(n, _)| n == "x-hmxmroriginalrecipient")
+            .find(|(n, _)| n.as_str() == "x-hmxmroriginalrecipient")
             .and_then(|(_, v)| dsn::clean_address(&v));
         let mut addresses: Vec<Option<String>> = f.original_rcpt_to.iter().cloned().map(Some).collect();
         if addresses.is_empty() {
@@ -326,7 +349,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     }
 
     let mut dsn = dsn::parse(&parts.dsn);
-    if dsn.is_empty() {
+    if dsn.is_empty() && text::contains_ci(&parts.body, "recipient:") {
         let embedded = dsn::parse(&parts.body);
         if embedded.iter().any(|r| r.status.is_some() || r.action.is_some()) {
             dsn = embedded;
@@ -342,7 +365,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         || failed_header.is_some()
         || from_daemon;
     let bounce_like = strong_bounce || BOUNCE_SUBJECTS.iter().any(|s| lower_subject.contains(s)) || {
-        let head: String = reason::normalise(&parts.body).chars().take(2000).collect();
+        let head = reason::normalise_prefix(&parts.body, 2000);
         BOUNCE_BODY.iter().any(|p| head.contains(p))
     };
 
@@ -357,7 +380,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         strong_bounce,
         bounce_like,
     ) {
-        let address = msg.from().and_then(|a| a.first()).and_then(|a| a.address()).map(str::to_string);
+        let address = msg.from.clone();
         return Report {
             kind: Kind::AutoReply,
             recipients: vec![Recipient { diagnostic: Some(subject), ..Recipient::bare(address, Reason::Vacation) }],
@@ -370,11 +393,9 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     }
 
     let body = text::cut_original(&parts.body);
-    let mut exclude = vec![from.clone()];
-    if let Some(to) = msg.to().and_then(|a| a.first()).and_then(|a| a.address()) {
-        exclude.push(to.to_string());
-    }
-    let text_recipients = text::recipients(body, &exclude);
+    let report_text = Body::new(body);
+    let sender = msg.to.as_deref();
+    let text_recipients = text::recipients(body, std::slice::from_ref(&from), sender);
 
     let mut recipients = Vec::new();
     if !dsn.is_empty() {
@@ -397,15 +418,17 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
                 .filter(|s| !s.trim().is_empty())
                 .or_else(|| from_text.map(|t| t.diagnostic.clone()));
             let extra = from_text.map(|t| t.diagnostic.as_str()).unwrap_or("");
-            recipients.push(finish(
+            recipients.push(finish(Evidence {
                 address,
-                d.status.clone(),
+                status: d.status.clone(),
+                status_comment: d.status_comment.clone(),
                 diagnostic,
-                d.remote_mta.clone(),
-                d.action.clone(),
+                diagnostic_type: d.diagnostic_type.clone(),
+                remote_mta: d.remote_mta.clone(),
+                action: d.action.clone(),
                 extra,
-                body,
-            ));
+                body: &report_text,
+            }));
         }
     } else {
         let mut list: Vec<(String, String)> =
@@ -437,6 +460,12 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         {
             list.push((to.clone(), String::new()));
         }
+        if list.is_empty()
+            && let Some(to) = quoted_to(&parts.body[body.len()..])
+        {
+            // A plain-text bounce that quotes the original message after its report.
+            list.push((to, String::new()));
+        }
         if list.is_empty() {
             list.push((String::new(), String::new()));
         }
@@ -444,18 +473,19 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
             let diag = if diag.trim().is_empty() { None } else { Some(diag) };
             let status = diag.as_deref().and_then(text::find_status);
             let address = if a.is_empty() { None } else { Some(a) };
-            recipients.push(finish(address, status, diag, None, None, "", body));
+            recipients.push(finish(Evidence { status, diagnostic: diag, ..Evidence::new(address, &report_text) }));
         }
     }
     // Content-filtering gateways answer "user unknown" for what their rules
     // rejected: Sisimai's taxonomy calls that "filtered".
-    let head_end = (msg.root_part().offset_body as usize).min(raw.len());
-    let mut marks = String::from_utf8_lossy(&raw[..head_end]).to_ascii_lowercase();
-    marks.push_str(&parts.body.to_ascii_lowercase());
-    if FILTER_GATEWAYS.iter().any(|g| marks.contains(g)) {
+    let exact = |r: &Recipient| r.status.as_deref().is_some_and(|s| s.ends_with(".1.1"));
+    let head_end = body_at;
+    if recipients.iter().any(|r| r.reason == Reason::UserUnknown && !exact(r))
+        && (FILTER_GATEWAYS.is_match(&raw[..head_end].to_ascii_lowercase())
+            || FILTER_GATEWAYS.is_match(&parts.body.to_ascii_lowercase()))
+    {
         for r in &mut recipients {
-            let exact = r.status.as_deref().is_some_and(|s| s.ends_with(".1.1"));
-            if r.reason == Reason::UserUnknown && !exact {
+            if r.reason == Reason::UserUnknown && !exact(r) {
                 r.reason = Reason::Filtered;
                 r.hard = false;
                 if r.status.as_deref() == Some("5.0.911") {
@@ -467,7 +497,13 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     Report { kind: Kind::Bounce, recipients, original_message_id: parts.original_message_id, feedback_type: None }
 }
 
+/// The `To` of an original message quoted as text.
+fn quoted_to(quoted: &str) -> Option<String> {
+    dsn::fields(quoted).into_iter().find(|(name, _)| name.as_str() == "to").and_then(|(_, v)| dsn::clean_address(&v))
+}
+
 fn from_ses(notice: ses::SesNotice, body: &str) -> Report {
+    let body = Body::new(body);
     let kind = if notice.kind == "Complaint" { Kind::Complaint } else { Kind::Bounce };
     let mut recipients = Vec::new();
     for r in notice.recipients {
@@ -484,7 +520,14 @@ fn from_ses(notice: ses::SesNotice, body: &str) -> Report {
                 remote_mta: r.remote_mta,
                 action: Some("delivered".into()),
             },
-            _ => finish(address, r.status, r.diagnostic, r.remote_mta, Some("failed".into()), "", body),
+            _ => finish(Evidence {
+                // Only a status code counts, not whatever the field holds.
+                status: r.status.as_deref().and_then(text::find_status),
+                diagnostic: r.diagnostic,
+                remote_mta: r.remote_mta,
+                action: Some("failed".into()),
+                ..Evidence::new(address, &body)
+            }),
         };
         recipients.push(rec);
     }
@@ -494,77 +537,4 @@ fn from_ses(notice: ses::SesNotice, body: &str) -> Report {
         original_message_id: notice.message_id,
         feedback_type: if kind == Kind::Complaint { notice.feedback_type.or(Some("abuse".into())) } else { None },
     }
-}
-
-fn says_temporary(text: &str) -> bool {
-    let t = reason::normalise(text);
-    ["temporary failure", "will be retried", "temporary error", "delayed", "deferred", "will keep trying"]
-        .iter()
-        .any(|p| t.contains(p))
-}
-
-/// Classify one recipient and fill in the derived fields.
-fn finish(
-    address: Option<String>,
-    status: Option<String>,
-    diagnostic: Option<String>,
-    remote_mta: Option<String>,
-    action: Option<String>,
-    extra: &str,
-    body: &str,
-) -> Recipient {
-    let diagnostic = diagnostic.map(|d| text::clean_diagnostic(&d));
-    let diag = diagnostic.as_deref().unwrap_or("");
-    let reply_code = text::find_reply_code(diag).or_else(|| text::find_reply_code(extra));
-    // A generic DSN status (X.0.0, or X.4.7 "expired") gives way to a more
-    // specific one quoted in the diagnostic.
-    let status = match status.filter(|s| !s.is_empty()) {
-        Some(s) if s.ends_with(".0.0") || s.ends_with(".4.7") => Some(
-            text::find_status(diag)
-                .into_iter()
-                .chain(text::all_statuses(diag).into_iter().map(|(_, d)| d))
-                .find(|d| *d != s && !d.ends_with(".0.0") && !d.starts_with('2'))
-                .unwrap_or(s),
-        ),
-        other => other,
-    };
-    let status = status.or_else(|| text::find_status(diag)).or_else(|| text::find_status(extra));
-    let delayed = action.as_deref().is_some_and(|a| a.starts_with("delay"));
-    let permanent = match (&status, reply_code) {
-        (Some(s), _) => s.starts_with('5'),
-        (None, Some(c)) => c >= 500,
-        _ => !delayed && !says_temporary(diag) && !says_temporary(extra),
-    };
-    let specific = status.as_deref().and_then(from_status);
-    let strong = status.as_deref().and_then(reason::strong_status);
-    let mut reason = strong
-        .or_else(|| classify_text(diag))
-        .or_else(|| classify_text(extra))
-        .or(specific)
-        .or_else(|| classify_text(body))
-        .unwrap_or(if delayed {
-            Reason::Expired
-        } else if status.is_some() || reply_code.is_some() {
-            Reason::Undefined
-        } else {
-            Reason::OnHold
-        });
-    let command = text::smtp_command(diag).or_else(|| text::smtp_command(extra));
-    match (command, reason) {
-        (
-            Some(text::Command::MailFrom),
-            Reason::UserUnknown | Reason::HostUnknown | Reason::Undefined | Reason::OnHold,
-        ) => reason = Reason::Rejected,
-        (_, Reason::HostUnknown) if !permanent => reason = Reason::NetworkError,
-        (_, Reason::UserUnknown) if status.as_deref().is_some_and(|s| s.contains(".7.")) => reason = Reason::Filtered,
-        (Some(text::Command::Data), Reason::UserUnknown)
-            if !status.as_deref().is_some_and(|s| s.starts_with("5.1.") || s.starts_with("4.1.")) =>
-        {
-            reason = Reason::Filtered
-        }
-        _ => {}
-    }
-    let status = status.or_else(|| Some(reason.pseudo_status(permanent)));
-    let remote_mta = remote_mta.or_else(|| text::find_remote_host(diag)).or_else(|| text::find_remote_host(extra));
-    Recipient { address, hard: reason.is_hard(permanent), status, reply_code, reason, diagnostic, remote_mta, action }
 }

@@ -3,11 +3,95 @@
 //! general ones (a sender rejection before "address rejected", a rate limit
 //! before "blocked").
 
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
 use crate::reason::Reason;
+
+/// Boilerplate that wraps what the remote server said without explaining
+/// it: Amazon SES writes "5.1.0 - Unknown address error" before every
+/// remote reply, Gmail "it was rejected by the recipient domain". Phrases
+/// inside them do not count.
+const MASKS: &[&str] = &["unknown address error", "rejected by the recipient domain"];
+
+/// Every phrase of every table (and the masks) in one automaton, so a text
+/// is read once whatever the number of phrases.
+struct Matcher {
+    automaton: AhoCorasick,
+    /// Per pattern: the index of its table in [`PHRASES`] (`None` for a
+    /// mask), and whether it must stand as a word of its own.
+    patterns: Vec<(Option<usize>, bool)>,
+}
+
+static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
+    let mut words: Vec<&str> = MASKS.to_vec();
+    let mut patterns: Vec<(Option<usize>, bool)> = MASKS.iter().map(|_| (None, false)).collect();
+    for (table, (_, phrases)) in PHRASES.iter().enumerate() {
+        for p in *phrases {
+            words.push(p);
+            // Short phrases must not match inside a longer word
+            // ("rbl" in "herblock", "uce" in "reduce").
+            patterns.push((Some(table), p.len() <= 6));
+        }
+    }
+    // An NFA: a DFA would search faster but take milliseconds to build,
+    // which a one-shot command line run pays; the texts are short.
+    let automaton = AhoCorasick::builder()
+        .kind(Some(AhoCorasickKind::NoncontiguousNFA))
+        .match_kind(MatchKind::Standard)
+        .build(&words)
+        .expect("the phrase tables build an automaton");
+    Matcher { automaton, patterns }
+});
+
+/// The reason of the first table with a phrase in `text` (lower-cased,
+/// whitespace collapsed), outside the masks.
+pub(crate) fn first_reason(text: &str) -> Option<Reason> {
+    let m = &*MATCHER;
+    let bytes = text.as_bytes();
+    let mut masks: Vec<(usize, usize)> = Vec::new();
+    let mut hits: Vec<(usize, usize, usize)> = Vec::new();
+    for found in m.automaton.find_overlapping_iter(text) {
+        let (start, end) = (found.start(), found.end());
+        match m.patterns[found.pattern().as_usize()] {
+            (None, _) => masks.push((start, end)),
+            (Some(table), word) => {
+                let alone = !word
+                    || (start == 0 || !bytes[start - 1].is_ascii_alphanumeric())
+                        && (end >= bytes.len() || !bytes[end].is_ascii_alphanumeric());
+                if alone {
+                    hits.push((start, end, table));
+                }
+            }
+        }
+    }
+    hits.iter()
+        .filter(|(s, e, _)| !masks.iter().any(|(ms, me)| ms <= s && e <= me))
+        .map(|(_, _, table)| *table)
+        .min()
+        .map(|table| PHRASES[table].0)
+}
 
 /// Phrase tables, checked in this order; the first reason with a phrase
 /// contained in the (lower-cased, whitespace-collapsed) text wins.
 pub(crate) const PHRASES: &[(Reason, &[&str])] = &[
+    // Specific wordings that contain a more general phrase of another reason.
+    (Reason::HostUnknown, &["account or domain may not exist"]),
+    (
+        Reason::Rejected,
+        &[
+            "purported responsible address",
+            "address that has been blacklisted",
+            "sender address has been blacklisted",
+            "is not a registered gateway user",
+            "'send mail as'",
+        ],
+    ),
+    (Reason::NoRelaying, &["email address is not verified"]),
+    (Reason::RequirePtr, &["unverifyable sending ip", "unverifiable sending ip"]),
+    (Reason::FailedStartTls, &["does not support tls", "does not support starttls", "tls negotiation failed"]),
+    (Reason::SystemError, &["duplicated message-id"]),
     (
         Reason::Filtered,
         &[
@@ -357,9 +441,10 @@ pub(crate) const PHRASES: &[(Reason, &[&str])] = &[
             "barracuda",
             "dnsbl",
             "rbl",
-            "access denied",
             "client host rejected",
             "connection refused",
+            "connection reset by peer",
+            "no access from mail server",
             "refused to talk",
             "not allowed to send",
             "your ip",
@@ -444,10 +529,8 @@ pub(crate) const PHRASES: &[(Reason, &[&str])] = &[
             "local error",
             "internal error",
             "server error",
-            "temporary failure",
             "service unavailable",
             "system config error",
-            "try again later",
             "resources temporarily unavailable",
             "mail delivery to this user is not allowed",
         ],

@@ -203,45 +203,76 @@ impl std::fmt::Display for Reason {
     }
 }
 
-use crate::phrases::PHRASES;
-
 /// Lower-case and collapse runs of whitespace to single spaces.
 pub(crate) fn normalise(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    normalise_prefix(text, usize::MAX)
+}
+
+/// [`normalise`], stopping after `max` characters of output.
+pub(crate) fn normalise_prefix(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max));
     let mut space = false;
+    let mut count = 0usize;
+    if text.is_ascii() {
+        let mut bytes = Vec::with_capacity(text.len().min(max));
+        for &b in text.as_bytes() {
+            if b.is_ascii_whitespace() || b == 0x0b {
+                space = true;
+                continue;
+            }
+            if count >= max {
+                break;
+            }
+            if space && !bytes.is_empty() {
+                bytes.push(b' ');
+                count += 1;
+            }
+            space = false;
+            bytes.push(b.to_ascii_lowercase());
+            count += 1;
+        }
+        bytes.truncate(max.min(bytes.len()));
+        return String::from_utf8(bytes).unwrap_or_default();
+    }
     for c in text.chars() {
         if c.is_whitespace() {
             space = true;
-        } else {
-            if space && !out.is_empty() {
-                out.push(' ');
-            }
-            space = false;
-            out.extend(c.to_lowercase());
+            continue;
         }
+        if count >= max {
+            break;
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+            count += 1;
+        }
+        space = false;
+        for l in c.to_lowercase() {
+            out.push(l);
+            count += 1;
+        }
+    }
+    if count > max {
+        out = out.chars().take(max).collect();
     }
     out
 }
 
-/// True when `phrase` occurs in `text` and, for short phrases, not inside
-/// a longer word (so "rbl" does not match "herblock", "uce" not "reduce").
-fn contains_phrase(text: &str, phrase: &str) -> bool {
-    if phrase.len() > 6 {
-        return text.contains(phrase);
-    }
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    while let Some(pos) = text[start..].find(phrase) {
-        let at = start + pos;
-        let end = at + phrase.len();
-        let before = at == 0 || !bytes[at - 1].is_ascii_alphanumeric();
-        let after = end >= bytes.len() || !bytes[end].is_ascii_alphanumeric();
-        if before && after {
+/// A reply that names only a domain and says it does not exist
+/// ("553 mx.example.org does not exist"): the host is unknown.
+fn names_missing_domain(text: &str) -> bool {
+    let mut from = 0;
+    while let Some(p) = text[from..].find(" does not exist") {
+        let at = from + p;
+        from = at + 1;
+        let mut words = text[..at].rsplit(' ');
+        let (Some(name), Some(code)) = (words.next(), words.next()) else { continue };
+        let is_code = code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit());
+        let is_domain = name.contains('.')
+            && !name.contains('@')
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+        if is_code && is_domain {
             return true;
-        }
-        start = at + 1;
-        while !text.is_char_boundary(start) {
-            start += 1;
         }
     }
     false
@@ -249,11 +280,18 @@ fn contains_phrase(text: &str, phrase: &str) -> bool {
 
 /// Classify a diagnostic text by its phrases. `None` when nothing matches.
 pub fn classify_text(text: &str) -> Option<Reason> {
-    let text = normalise(text);
+    classify_normalised(&normalise(text))
+}
+
+/// [`classify_text`] for a text already [`normalise`]d.
+pub(crate) fn classify_normalised(text: &str) -> Option<Reason> {
     if text.is_empty() {
         return None;
     }
-    PHRASES.iter().find(|(_, phrases)| phrases.iter().any(|p| contains_phrase(&text, p))).map(|(r, _)| *r)
+    if names_missing_domain(text) {
+        return Some(Reason::HostUnknown);
+    }
+    crate::phrases::first_reason(text)
 }
 
 /// The reason an RFC 3463 status implies, when it is specific enough.
@@ -364,6 +402,29 @@ mod tests {
         assert_eq!(classify_text("rejected due to DMARC policy"), Some(Reason::AuthFailure));
         // A full mailbox is not an unknown user.
         assert_eq!(classify_text("mailbox is full"), Some(Reason::MailboxFull));
+    }
+
+    #[test]
+    fn specific_wordings_and_boilerplate() {
+        // A reply that names only a domain that does not exist.
+        assert_eq!(classify_text("553 mx.example.org does not exist"), Some(Reason::HostUnknown));
+        assert_eq!(classify_text("550 mailbox does not exist"), Some(Reason::UserUnknown));
+        // Boilerplate around the remote reply does not classify.
+        assert_eq!(classify_text("5.1.0 - Unknown address error 550-'5.7.1 Access denied'"), None);
+        assert_eq!(classify_text("it was rejected by the recipient domain. 554 Header error"), None);
+        // A blacklisted *address* is a rejected sender, a blacklisted IP is blocked.
+        assert_eq!(
+            classify_text("Sorry, you are sending to/from an address that has been blacklisted"),
+            Some(Reason::Rejected)
+        );
+        assert_eq!(classify_text("your IP is blacklisted"), Some(Reason::Blocked));
+        assert_eq!(
+            classify_text("The account or domain may not exist, they may be blacklisted"),
+            Some(Reason::HostUnknown)
+        );
+        assert_eq!(classify_text("500 Remote server does not support TLS"), Some(Reason::FailedStartTls));
+        assert_eq!(classify_text("service permits 2 unverifyable sending IPs"), Some(Reason::RequirePtr));
+        assert_eq!(classify_text("Message rejected: Email address is not verified."), Some(Reason::NoRelaying));
     }
 
     #[test]

@@ -11,14 +11,15 @@ const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpo
 // was measured. These figures only ever go up: raise them when the parser
 // improves, never lower them. Issue 3's goals: recipient and hard >= 97,
 // reason and status >= 90 (for LF and CRLF alike).
-// Known ceiling for `recipient`: 11 labels are empty where the message does
-// name the failed address, 2 are Sisimai's placeholder for undisclosed
-// recipients and 1 is truncated, so about 95.9% is the most a correct
-// parser can agree on.
-const MIN_RECIPIENT: f64 = 94.5;
-const MIN_HARD: f64 = 94.0;
-const MIN_REASON: f64 = 86.5;
-const MIN_STATUS: f64 = 92.0;
+// `recipient` is judged only where the label establishes one: the corpus
+// README says an empty recipient means "not established", not "none" (the
+// messages behind those 12 labels do name an address, and Sisimai finds it).
+// Of the rest, 2 are Sisimai's placeholder for undisclosed recipients and 1
+// is truncated, so those stay misses for a correct parser.
+const MIN_RECIPIENT: f64 = 98.0;
+const MIN_HARD: f64 = 97.5;
+const MIN_REASON: f64 = 96.5;
+const MIN_STATUS: f64 = 97.0;
 
 struct Label {
     file: String,
@@ -87,6 +88,9 @@ fn run(name: &str, convert: fn(&[u8]) -> Vec<u8>) -> [f64; 4] {
     assert!(!labels.is_empty(), "labels.tsv is empty");
     let mut cache: BTreeMap<String, kurier_bounce::Report> = BTreeMap::new();
     let mut ok = [0usize; 4];
+    let mut judged = [0usize; 4];
+    // Recipient agreement counting the empty labels too (as before they were read as "no recipient").
+    let mut all_labels_recipient = 0usize;
     let mut misses: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for l in &labels {
         let report = cache.entry(l.file.clone()).or_insert_with(|| {
@@ -105,6 +109,13 @@ fn run(name: &str, convert: fn(&[u8]) -> Vec<u8>) -> [f64; 4] {
             ("status", status == l.status, l.status.clone(), status.clone()),
         ];
         for (i, (what, good, want, have)) in checks.into_iter().enumerate() {
+            if what == "recipient" {
+                all_labels_recipient += usize::from(good);
+                if l.recipient.is_empty() {
+                    continue;
+                }
+            }
+            judged[i] += 1;
             if good {
                 ok[i] += 1;
             } else {
@@ -119,7 +130,7 @@ fn run(name: &str, convert: fn(&[u8]) -> Vec<u8>) -> [f64; 4] {
         }
     }
     let total = labels.len();
-    let figures = ok.map(|n| pct(n, total));
+    let figures = [0, 1, 2, 3].map(|i| pct(ok[i], judged[i]));
     for (what, list) in &misses {
         eprintln!("--- {name}: {what} misses ({})", list.len());
         for m in list {
@@ -127,8 +138,14 @@ fn run(name: &str, convert: fn(&[u8]) -> Vec<u8>) -> [f64; 4] {
         }
     }
     eprintln!(
-        "{name}: {total} recipients: recipient {:.1}%  hard {:.1}%  reason {:.1}%  status {:.1}%",
-        figures[0], figures[1], figures[2], figures[3]
+        "{name}: {total} recipients: recipient {:.1}% (of {} labels that name one; {:.1}% of all)  hard {:.1}%  \
+         reason {:.1}%  status {:.1}%",
+        figures[0],
+        judged[0],
+        pct(all_labels_recipient, total),
+        figures[1],
+        figures[2],
+        figures[3]
     );
     figures
 }

@@ -217,3 +217,19 @@ The following recipients returned permanent errors: ann@example.org. Reason: 554
     assert_eq!(r.recipients[0].address.as_deref(), Some("ann@example.org"));
     assert_eq!(r.recipients[0].reason, Reason::NetworkError);
 }
+
+/// Found by the fuzzer: an SES notification whose `status` starts with a
+/// multi-byte character, and a diagnostic with a status of its own, made
+/// the status comparison slice inside that character.
+#[test]
+fn ses_status_that_is_not_a_status() {
+    let msg = "From: no-reply@sns.example\nSubject: AWS Notification Message\n\n\
+{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\",\"bouncedRecipients\":[\
+{\"emailAddress\":\"ann@example.org\",\"status\":\"\u{e9}5.1.1\",\
+\"diagnosticCode\":\"smtp; 550 5.7.1 rejected\"}]}}\n";
+    let r = parse(msg.as_bytes());
+    assert_eq!(r.kind, Kind::Bounce);
+    assert_eq!(r.recipients[0].address.as_deref(), Some("ann@example.org"));
+    let status = r.recipients[0].status.as_deref().unwrap_or("");
+    assert!(status.is_ascii(), "{status}");
+}

@@ -1,0 +1,206 @@
+//! From what a bounce says about one recipient to a classified
+//! [`Recipient`]: status, reply code, reason and the hard/soft verdict.
+//!
+//! The reason comes from the most specific evidence first: a provider's
+//! error code, a status code that names the cause unambiguously, the
+//! status comment and the diagnostic text, the status code in general,
+//! then the rest of the human-readable report. The SMTP command the remote
+//! server refused then corrects it: an unknown user that is refused only
+//! after the message was sent (or at an unknown point) is a content filter
+//! speaking, a refusal of MAIL FROM is about the sender, one at the
+//! greeting is about the sending host.
+
+use std::cell::{LazyCell, OnceCell};
+
+use crate::reason::{self, Reason, classify_normalised, from_status};
+use crate::text::{self, Command};
+use crate::{Recipient, provider};
+
+/// The human-readable part of a report. Its normalised form and its first
+/// reply code are worked out once, for all its recipients.
+pub(crate) struct Body<'a> {
+    raw: &'a str,
+    normal: OnceCell<String>,
+    reply_code: OnceCell<Option<u16>>,
+}
+
+impl<'a> Body<'a> {
+    pub(crate) fn new(raw: &'a str) -> Self {
+        Body { raw, normal: OnceCell::new(), reply_code: OnceCell::new() }
+    }
+
+    fn normal(&self) -> &str {
+        self.normal.get_or_init(|| reason::normalise(self.raw))
+    }
+
+    fn reply_code(&self) -> Option<u16> {
+        *self.reply_code.get_or_init(|| text::find_reply_code(self.raw))
+    }
+}
+
+/// What a bounce says about one recipient.
+pub(crate) struct Evidence<'a> {
+    pub address: Option<String>,
+    pub status: Option<String>,
+    /// The words after the status in a DSN `Status` field.
+    pub status_comment: Option<String>,
+    pub diagnostic: Option<String>,
+    /// `smtp`, `x-unix`, `x-postfix` (the DSN `Diagnostic-Code` type).
+    pub diagnostic_type: Option<String>,
+    pub remote_mta: Option<String>,
+    pub action: Option<String>,
+    /// What the human-readable part says about this recipient.
+    pub extra: &'a str,
+    /// The whole human-readable part.
+    pub body: &'a Body<'a>,
+}
+
+impl<'a> Evidence<'a> {
+    /// Only the address and the report it comes from; the rest empty.
+    pub(crate) fn new(address: Option<String>, body: &'a Body<'a>) -> Self {
+        Evidence {
+            address,
+            status: None,
+            status_comment: None,
+            diagnostic: None,
+            diagnostic_type: None,
+            remote_mta: None,
+            action: None,
+            extra: "",
+            body,
+        }
+    }
+}
+
+/// `normalised` says the failure was temporary.
+fn says_temporary(normalised: &str) -> bool {
+    [
+        "temporary failure",
+        "will be retried",
+        "temporary error",
+        "delayed",
+        "deferred",
+        "will keep trying",
+        "retry timeout exceeded",
+    ]
+    .iter()
+    .any(|p| normalised.contains(p))
+}
+
+/// True when `text` says something beyond the recipient's address.
+fn has_words(text: &str) -> bool {
+    let mut rest = text.to_string();
+    for (_, a) in text::addresses(text) {
+        rest = rest.replace(&a, " ");
+    }
+    rest.split(|c: char| !c.is_alphabetic()).any(|w| w.chars().count() >= 2)
+}
+
+/// The reason behind an exit status of a local delivery program
+/// (`Diagnostic-Code: X-Unix; 77`), by the codes of `sysexits.h`.
+fn sysexits(code: u8) -> Reason {
+    match code {
+        67 => Reason::UserUnknown, // EX_NOUSER
+        68 => Reason::HostUnknown, // EX_NOHOST
+        77 => Reason::SystemError, // EX_NOPERM: the delivery system may not write there
+        _ => Reason::MailerError,  // the program failed
+    }
+}
+
+/// Classify one recipient and fill in the derived fields.
+pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
+    let diagnostic = e.diagnostic.map(|d| text::clean_diagnostic(&d)).filter(|d| !d.is_empty());
+    let diag = diagnostic.as_deref().unwrap_or("");
+    let extra = e.extra;
+    let comment = e.status_comment.as_deref().unwrap_or("");
+    let reply_code = text::find_reply_code(diag).or_else(|| text::find_reply_code(extra));
+    // A generic DSN status (X.0.0, or X.4.7 "expired") gives way to a more
+    // specific one quoted in the diagnostic.
+    let status = match e.status.filter(|s| !s.is_empty()) {
+        Some(s) if s.ends_with(".0.0") || s.ends_with(".4.7") => Some(
+            text::find_status(diag)
+                .into_iter()
+                .chain(text::all_statuses(diag).into_iter().map(|(_, d)| d))
+                .find(|d| *d != s && !d.ends_with(".0.0") && !d.starts_with('2'))
+                .unwrap_or(s),
+        ),
+        // The remote server's own status, when it differs from the one the
+        // reporting MTA chose, is the more precise.
+        Some(s) => match text::replied_status(diag) {
+            Some(d) if d != s && d.as_bytes().first() == s.as_bytes().first() && !d.ends_with(".0.0") => Some(d),
+            _ => Some(s),
+        },
+        None => None,
+    };
+    let status = status.or_else(|| text::find_status(diag)).or_else(|| text::find_status(extra));
+    let delayed = e.action.as_deref().is_some_and(|a| a.starts_with("delay"));
+    // Without a status or a reply code for this recipient, the report as a
+    // whole tells whether the failure was temporary.
+    let diag_n = reason::normalise(diag);
+    let extra_n = LazyCell::new(|| reason::normalise(extra));
+    let permanent = match (&status, reply_code.or_else(|| e.body.reply_code())) {
+        (Some(s), _) => s.starts_with('5'),
+        (None, Some(c)) => c >= 500,
+        _ => !delayed && ![diag_n.as_str(), extra_n.as_str(), e.body.normal()].into_iter().any(says_temporary),
+    };
+    let by_status = status.as_deref().and_then(from_status);
+    let strong = status.as_deref().and_then(reason::strong_status);
+    let by_text = provider::reason(diag)
+        .or_else(|| provider::reason(extra))
+        .or_else(|| (!comment.is_empty()).then(|| classify_normalised(&reason::normalise(comment))).flatten())
+        .or_else(|| classify_normalised(&diag_n))
+        .or_else(|| classify_normalised(&extra_n));
+    let mut reason =
+        strong.or(by_text).or(by_status).or_else(|| classify_normalised(e.body.normal())).unwrap_or_else(|| {
+            if delayed {
+                Reason::Expired
+            } else if has_words(diag) || has_words(comment) || has_words(extra) {
+                Reason::OnHold
+            } else {
+                Reason::Undefined
+            }
+        });
+    // A local delivery program (pipe, procmail) failed: unless the text
+    // names a specific cause, the mailer is to blame.
+    if e.diagnostic_type.as_deref() == Some("x-unix") {
+        if let Ok(code) = diag.trim().parse::<u8>() {
+            reason = sysexits(code);
+        } else if matches!(reason, Reason::SystemError | Reason::SyntaxError | Reason::Undefined | Reason::OnHold) {
+            reason = Reason::MailerError;
+        }
+    }
+    let command = text::command_in(&diag_n).or_else(|| text::command_in(&extra_n));
+    let unknown_by_status = status.as_deref().is_some_and(|s| s.starts_with("5.1.") || s.starts_with("4.1."));
+    // The remote server's reply is quoted: it refused the message, at a point the bounce does not name.
+    let quoted_reply =
+        command == Some(Command::Data) || reply_code.is_some() || by_text.is_none() && e.body.reply_code().is_some();
+    match (command, reason) {
+        (Some(Command::MailFrom), Reason::UserUnknown | Reason::HostUnknown | Reason::Undefined | Reason::OnHold) => {
+            reason = Reason::Rejected
+        }
+        (Some(Command::Connect), Reason::Undefined | Reason::OnHold) => reason = Reason::Blocked,
+        (_, Reason::HostUnknown) if !permanent => reason = Reason::NetworkError,
+        (_, Reason::UserUnknown) if status.as_deref().is_some_and(|s| s.contains(".7.")) => reason = Reason::Filtered,
+        // "User unknown" that was not the answer to RCPT TO, and not backed
+        // by a 5.1.x status: a filter rejected the message.
+        (c, Reason::UserUnknown) if c != Some(Command::RcptTo) && !unknown_by_status && quoted_reply => {
+            reason = Reason::Filtered
+        }
+        _ => {}
+    }
+    let remote_mta = e.remote_mta.or_else(|| text::find_remote_host(diag)).or_else(|| text::find_remote_host(extra));
+    if let Some(r) = remote_mta.as_deref().and_then(|h| provider::by_host(h, diag, status.as_deref(), command)) {
+        reason = r;
+    }
+    let status = status.or_else(|| Some(reason.pseudo_status(permanent)));
+    Recipient {
+        address: e.address,
+        hard: reason.is_hard(permanent),
+        status,
+        reply_code,
+        reason,
+        diagnostic,
+        remote_mta,
+        action: e.action,
+    }
+}

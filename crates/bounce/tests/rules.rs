@@ -1,0 +1,211 @@
+//! The classification rules, each on a small hand-written message: what
+//! the SMTP command, the status comment, the diagnostic type and the
+//! transcript of a bounce change about the reason.
+
+use kurier_bounce::{Kind, Reason, Recipient, parse};
+
+fn postfix(recipient_line: &str) -> String {
+    format!(
+        "From: MAILER-DAEMON@mx.example.net\nTo: news@news.example.com\n\
+Subject: Undelivered Mail Returned to Sender\n\n\
+This is the mail system at host mx.example.net.\n\n{recipient_line}\n"
+    )
+}
+
+fn only(msg: &str) -> Recipient {
+    let r = parse(msg.as_bytes());
+    assert_eq!(r.kind, Kind::Bounce, "{msg}");
+    assert_eq!(r.recipients.len(), 1, "{msg}");
+    r.recipients.into_iter().next().unwrap()
+}
+
+fn dsn(fields: &str) -> String {
+    format!(
+        "From: MAILER-DAEMON@mx.example.net\nTo: news@news.example.com\nSubject: Delivery Status Notification\n\
+MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n\
+--B\nContent-Type: text/plain\n\nYour message could not be delivered.\n\
+--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n{fields}\n--B--\n"
+    )
+}
+
+#[test]
+fn user_unknown_at_rcpt_is_hard() {
+    let r = only(&postfix(
+        "<ann@example.org>: host mx.example.org[192.0.2.9] said: 550 <ann@example.org>:\n    User unknown (in reply to RCPT TO command)",
+    ));
+    assert_eq!(r.reason, Reason::UserUnknown);
+    assert!(r.hard);
+}
+
+#[test]
+fn user_unknown_at_an_unnamed_point_is_a_filter() {
+    // The remote server's reply is quoted, but not as the answer to RCPT TO.
+    let r = only(&postfix(
+        "<ann@example.org>: host mx.example.org[192.0.2.9] said: 550\n    <ann@example.org>: User unknown",
+    ));
+    assert_eq!(r.reason, Reason::Filtered);
+    assert!(!r.hard);
+    assert_eq!(r.status.as_deref(), Some("5.0.910"));
+}
+
+#[test]
+fn user_unknown_after_data_is_a_filter_unless_the_status_says_so() {
+    let data =
+        "<ann@example.org>: host mx.example.org[192.0.2.9] said: 550 User unknown (in reply to end of DATA command)";
+    assert_eq!(only(&postfix(data)).reason, Reason::Filtered);
+    let with_status = "<ann@example.org>: host mx.example.org[192.0.2.9] said: 550 5.1.1 User unknown (in reply to end of DATA command)";
+    assert_eq!(only(&postfix(with_status)).reason, Reason::UserUnknown);
+}
+
+#[test]
+fn refused_at_the_greeting_is_blocked() {
+    let msg = "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nTo: news@news.example.com\n\
+Subject: Mail delivery failed: returning message to sender\n\n\
+A message that you sent could not be delivered to one or more of its\n\
+recipients. This is a permanent error. The following address(es) failed:\n\n\
+  bob@example.org\n\
+    host mx.example.org [192.0.2.9]\n\
+    SMTP error from remote mail server after EHLO mx.example.net:\n\
+    550 Rejected\n";
+    let r = only(msg);
+    assert_eq!(r.reason, Reason::Blocked);
+    assert!(r.reason.blames_sender());
+}
+
+#[test]
+fn the_status_comment_explains_the_status() {
+    let r = only(&dsn("Final-Recipient: rfc822; ann@example.org\nAction: failed\n\
+Status: 5.2.1 (mailbox disabled, not accepting messages)\n\
+Diagnostic-Code: smtp; 550 5.2.1 <ann@example.org>... User Unknown"));
+    assert_eq!(r.reason, Reason::Suspend);
+    assert!(!r.hard);
+
+    let r = only(&dsn("Final-Recipient: rfc822; bob@example.org\nAction: delayed\n\
+Status: 4.0.0 (example.org: host name lookup failure)"));
+    assert_eq!(r.reason, Reason::NetworkError);
+}
+
+#[test]
+fn local_delivery_programs() {
+    let fields = |diag: &str| {
+        dsn(&format!(
+            "Final-Recipient: rfc822; ann@example.org\nAction: failed\nStatus: 4.5.0\nDiagnostic-Code: {diag}"
+        ))
+    };
+    // Exit statuses of sysexits.h.
+    assert_eq!(only(&fields("X-Unix; 71")).reason, Reason::MailerError);
+    assert_eq!(only(&fields("X-Unix; 77")).reason, Reason::SystemError);
+    assert_eq!(only(&fields("X-Unix; 67")).reason, Reason::UserUnknown);
+    // A generic text from the pipe: the mailer failed.
+    assert_eq!(only(&fields("x-unix; temporary failure")).reason, Reason::MailerError);
+    // A specific text still counts.
+    assert_eq!(only(&fields("x-unix; Quota exceeded")).reason, Reason::MailboxFull);
+}
+
+#[test]
+fn the_remote_servers_own_status_wins() {
+    let r = only(&dsn("Final-Recipient: rfc822; ann@example.org\nAction: failed\nStatus: 5.1.1\n\
+Diagnostic-Code: smtp; 550 5.7.1 IP address blacklisted by recipient"));
+    assert_eq!(r.status.as_deref(), Some("5.7.1"));
+    assert_eq!(r.reason, Reason::Blocked);
+}
+
+#[test]
+fn sendmail_transcript_belongs_to_the_recipient_after_it() {
+    let msg = "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\nTo: news@news.example.com\n\
+Subject: Returned mail: Remote protocol error\n\n\
+   ----- Transcript of session follows -----\n\
+While talking to mx.example.org:\n\
+>>> MAIL From:<news@news.example.com>\n\
+<<< 501 <news@news.example.com>... no access from mail server [192.0.2.1]\n\
+554 <ann@example.org>... Remote protocol error\n\
+550 example.com (smtp)... 550 Host unknown\n\
+554 <bob@example.com>... 550 Host unknown (Authoritative answer from name server)\n\
+While talking to mx.example.net:\n\
+>>> RCPT To:<carl@example.net>\n\
+<<< 550 <carl@example.net>... User unknown\n\
+550 <carl@example.net>... User unknown\n\n\
+   ----- Unsent message follows -----\n\
+To: ann@example.org\n";
+    let r = parse(msg.as_bytes());
+    let got: Vec<(&str, Reason)> =
+        r.recipients.iter().map(|r| (r.address.as_deref().unwrap_or(""), r.reason)).collect();
+    assert_eq!(
+        got,
+        [
+            ("ann@example.org", Reason::Blocked),
+            ("bob@example.com", Reason::HostUnknown),
+            ("carl@example.net", Reason::UserUnknown)
+        ]
+    );
+}
+
+#[test]
+fn the_bounce_addressee_can_be_the_failed_recipient() {
+    // Anonymised or self-addressed bounces: the address listed alone on a
+    // line is the failed recipient even when the bounce is sent to it.
+    let msg = "From: Mail Delivery System <mailer-daemon@mx.example.net>\nTo: ann@example.org\n\
+Subject: Mail delivery failed: returning message to sender\n\n\
+The following address(es) failed:\n\n\
+ann@example.org:\n\
+SMTP error from remote server for TEXT command, host: mx.example.org reason: 550 5.7.1 Message rejected as spam\n\n\
+The original message was sent by ann@example.org yesterday.\n";
+    let r = only(msg);
+    assert_eq!(r.address.as_deref(), Some("ann@example.org"));
+    assert_eq!(r.reason, Reason::SpamDetected);
+}
+
+#[test]
+fn provider_codes_name_the_cause() {
+    let r = only(&postfix(
+        "<ann@cox.example>: host mx.cox.example[192.0.2.9] said: 550 5.1.0 <news@news.example.com>\n    sender rejected. AUP#CXBL (in reply to MAIL FROM command)",
+    ));
+    assert_eq!(r.reason, Reason::Blocked);
+}
+
+#[test]
+fn a_reply_that_names_a_missing_domain() {
+    let r = only(&postfix(
+        "<ann@example.org>: host mx.example.org[192.0.2.9] said: 553 sub.example.org does\n    not exist (in reply to end of DATA command)",
+    ));
+    assert_eq!(r.reason, Reason::HostUnknown);
+    assert!(r.hard);
+}
+
+#[test]
+fn without_any_explanation_the_reason_is_undefined() {
+    let msg = "From: MAILER-DAEMON@mx.example.net\nTo: news@news.example.com\nSubject: Returned mail\n\n\
+The following addresses had delivery errors:\n\n* ann@example.org\n";
+    let r = only(msg);
+    assert_eq!(r.reason, Reason::Undefined);
+    assert_eq!(r.status.as_deref(), Some("5.0.900"));
+}
+
+#[test]
+fn plain_text_bounce_quoting_only_the_original() {
+    // No recipient line: the quoted original message names it, and the
+    // transcript's reply code tells the failure was temporary.
+    let msg = "From: MAILER-DAEMON@mx.example.net\nTo: news@news.example.com\nSubject: Warning: could not send message\n\n\
+   ----- Transcript of session follows -----\n\
+421 example.org (smtp)... Deferred: Connection timed out during user open with example.org\n\n\
+   ----- Unsent message follows -----\n\
+Received: by mx.example.net; id 0001\n\
+From: news@news.example.com\n\
+To: ann@example.org\n\
+Subject: Our news\n";
+    let r = only(msg);
+    assert_eq!(r.address.as_deref(), Some("ann@example.org"));
+    assert_eq!(r.reason, Reason::Expired);
+    assert_eq!(r.status.as_deref(), Some("4.0.947"));
+}
+
+#[test]
+fn mailing_list_loop_alert() {
+    let msg = "From: list-admin@lists.example.org\nTo: list-admin@lists.example.org\n\
+Subject: Loop Alert: Duplicated Message-ID (news ML)\n\n\
+Duplicated Message-ID in <ann@example.org>.\n\n\
+Original mail as follows:\n\n   From: <news@news.example.com>\n";
+    let r = only(msg);
+    assert_eq!(r.address.as_deref(), Some("ann@example.org"));
+    assert_eq!(r.reason, Reason::SystemError);
+}
