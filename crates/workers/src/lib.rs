@@ -23,18 +23,19 @@
 //! ```
 //!
 //! - [`inbound`]: mail that comes back (bounces, complaints, replies). [`InboundSmtp`] is an SMTP
-//!   server for the bounce domain; it hands each message to an [`InboundSink`] (the store's durable
-//!   queue) and answers `250` only once the sink kept it; parsing it is the feedback worker's job.
+//!   server for the bounce domain; [`ImapPoller`] fetches a bounce mailbox over IMAP. Both hand each
+//!   message to an [`InboundSink`] (the store's durable queue) and acknowledge it only once the sink
+//!   kept it; parsing it is the feedback worker's job.
 //!
-//! Not here yet: per-destination throttling, the hold window and recall, the scheduler, flows, IMAP
-//! polling of a bounce mailbox, and the feedback worker that acts on what [`inbound`] received.
+//! Not here yet: per-destination throttling, the hold window and recall, the scheduler, flows, and
+//! the feedback worker that acts on what [`inbound`] received.
 
 pub mod engine;
 pub mod inbound;
 pub mod transport;
 
 pub use engine::{DeliveryEngine, DrainReport, EngineConfig, default_node_id};
-pub use inbound::{InboundMail, InboundSink, InboundSmtp, InboundSmtpConfig, InboundSource};
+pub use inbound::{ImapConfig, ImapPoller, InboundMail, InboundSink, InboundSmtp, InboundSmtpConfig, InboundSource};
 pub use transport::{SmtpConfig, SmtpTransport, SmtpUrlError, TlsMode, Transport, TransportError};
 
 /// This machine's host name, when the system tells it and it is usable in EHLO and lease owners.

@@ -73,6 +73,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> BufConn<S> {
         }
     }
 
+    /// Appends exactly `n` bytes to `out` (an IMAP literal).
+    pub(crate) async fn read_exact_into(&mut self, out: &mut Vec<u8>, mut n: usize) -> io::Result<()> {
+        while n > 0 {
+            if self.start == self.end && !self.fill().await? {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "connection closed in the middle of a literal",
+                ));
+            }
+            let take = n.min(self.end - self.start);
+            out.extend_from_slice(&self.buf[self.start..self.start + take]);
+            self.start += take;
+            n -= take;
+        }
+        Ok(())
+    }
+
     /// Reads more into the empty buffer; false at end of stream.
     async fn fill(&mut self) -> io::Result<bool> {
         self.start = 0;
@@ -126,5 +143,22 @@ mod tests {
         assert_eq!(conn.read_segment(&mut out, 10).await.unwrap(), Segment::Line);
         assert_eq!(out, b"0123456789abcdef\n");
         assert_eq!(conn.read_segment(&mut out, 10).await.unwrap(), Segment::Eof);
+    }
+
+    #[tokio::test]
+    async fn exact_reads_cross_buffer_refills() {
+        let (mut client, server) = tokio::io::duplex(7);
+        let mut conn = BufConn::new(server);
+        let writer = tokio::spawn(async move {
+            client.write_all(b"{5}\r\nab\r\nc tail\r\n").await.unwrap();
+        });
+        let mut out = Vec::new();
+        conn.read_segment(&mut out, 100).await.unwrap();
+        conn.read_exact_into(&mut out, 5).await.unwrap();
+        assert_eq!(conn.read_segment(&mut out, 100).await.unwrap(), Segment::Line);
+        assert_eq!(out, b"{5}\r\nab\r\nc tail\r\n");
+        writer.await.unwrap();
+        let mut rest = Vec::new();
+        assert!(conn.read_exact_into(&mut rest, 1).await.is_err());
     }
 }

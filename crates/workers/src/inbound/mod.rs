@@ -7,9 +7,11 @@
 
 use std::future::Future;
 
+pub mod imap;
 mod lines;
 pub mod smtp;
 
+pub use imap::{AfterFetch, ImapConfig, ImapError, ImapPoller, ImapTls, ImapUrlError, PollReport};
 pub use smtp::{InboundSmtp, InboundSmtpConfig, InboundSmtpError, ServeReport};
 
 /// Where an inbound message came from.
