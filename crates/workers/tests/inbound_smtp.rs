@@ -360,6 +360,21 @@ async fn connections_beyond_the_limit_are_turned_away() {
 }
 
 #[tokio::test]
+async fn idle_clients_are_disconnected() {
+    let server = Server::start(|c| c.idle_timeout = Duration::from_millis(200)).await;
+    let (mut c, _) = Raw::connect(server.addr).await;
+    c.cmd("EHLO c.example").await;
+    transaction(&mut c).await;
+    c.send(b"Subject: never finished\r\n").await;
+    // In the middle of a message the connection is simply dropped (no 250, the client sends again).
+    assert!(c.closed().await);
+    let (mut c, _) = Raw::connect(server.addr).await;
+    assert_code(&c.reply().await, "421 4.4.2");
+    assert!(c.closed().await);
+    assert!(server.sink.mails().is_empty());
+}
+
+#[tokio::test]
 async fn a_failing_sink_makes_the_client_try_again() {
     let server = Server::start(|_| {}).await;
     server.sink.fail(true);
