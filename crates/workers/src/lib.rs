@@ -22,15 +22,26 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Not here yet: per-destination throttling, the hold window and recall, the scheduler, flows, and
-//! inbound SMTP/IMAP for bounces and complaints.
+//! - [`inbound`]: mail that comes back (bounces, complaints, replies). [`InboundSmtp`] is an SMTP
+//!   server for the bounce domain; [`ImapPoller`] fetches a bounce mailbox over IMAP. Both hand each
+//!   message to an [`InboundSink`] (the store's durable queue) and acknowledge it only once the sink
+//!   kept it; parsing it is the feedback worker's job.
+//!
+//! - [`feedback`]: [`FeedbackWorker`] claims what the receivers and the provider webhooks stored,
+//!   reads it (`kurier_bounce::parse` for mail, [`feedback::providers`] for webhook bodies), and has
+//!   the store attribute and act on it ([`kurier_store::Store::complete_inbound`]). The store is the
+//!   [`InboundSink`] of the receivers.
+//!
+//! Not here yet: per-destination throttling, the hold window and recall, the scheduler, flows.
 
 pub mod engine;
 pub mod feedback;
+pub mod inbound;
 pub mod transport;
 
 pub use engine::{DeliveryEngine, DrainReport, EngineConfig, default_node_id};
 pub use feedback::{FeedbackConfig, FeedbackReport, FeedbackWorker};
+pub use inbound::{ImapConfig, ImapPoller, InboundMail, InboundSink, InboundSmtp, InboundSmtpConfig, InboundSource};
 pub use transport::{SmtpConfig, SmtpTransport, SmtpUrlError, TlsMode, Transport, TransportError};
 
 /// This machine's host name, when the system tells it and it is usable in EHLO and lease owners.

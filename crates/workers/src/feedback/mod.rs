@@ -21,7 +21,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use kurier_bounce::{Kind, Reason, Report};
 use kurier_core::{EmailAddress, FeedbackKind, FeedbackPolicy, MessageKey, Secret};
-use kurier_store::{Feedback, InboundFormat, InboundItem, Store};
+use kurier_store::{Feedback, InboundFormat, InboundItem, NewInbound, Store};
 use tokio::time::sleep;
 
 pub use providers::ProviderError;
@@ -165,6 +165,21 @@ fn feedback_of(report: &Report, key: Option<MessageKey>, received: DateTime<Utc>
             at: received,
         })
         .collect()
+}
+
+/// The receivers keep what they receive in the store's inbound queue.
+impl crate::inbound::InboundSink for Store {
+    async fn accept(&self, mail: crate::inbound::InboundMail) -> anyhow::Result<()> {
+        let item = NewInbound {
+            source: mail.source.as_str(),
+            format: InboundFormat::Mail,
+            recipients: &mail.recipients,
+            dedupe_key: mail.dedupe_key.as_deref(),
+            payload: &mail.raw,
+        };
+        self.enqueue_inbound(&item, Utc::now()).await?;
+        Ok(())
+    }
 }
 
 /// Claims inbound items and acts on them.

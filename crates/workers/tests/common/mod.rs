@@ -5,6 +5,8 @@
 //! and can hold its reply to the end of data until released, to catch the engine mid-send.
 #![allow(dead_code)]
 
+pub mod inbound;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
