@@ -27,6 +27,10 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/outbox", get(outbox))
         .route("/outbox/{id}", get(outbox_entry))
         .route("/outbox/{id}/raw", get(outbox_raw))
+        .route("/rates", get(rates))
+        .route("/alerts", get(alerts))
+        .route("/feedback", get(feedback))
+        .route("/inbound", get(inbound))
         .fallback(|| async { ApiError::not_found("no such API route") })
         .route_layer(middleware::from_fn_with_state(state, require_token))
 }
@@ -239,4 +243,52 @@ async fn outbox_raw(State(state): State<AppState>, Path(id): Path<String>) -> Re
     let key = message_key(&id)?;
     let raw = state.store.outbox_raw(&key).await?.ok_or_else(|| ApiError::not_found("no such message"))?;
     Ok(([(header::CONTENT_TYPE, "message/rfc822")], raw).into_response())
+}
+
+/// Hard-bounce and complaint rates per campaign and sending domain over the rolling window, with the
+/// thresholds they are judged by.
+async fn rates(State(state): State<AppState>) -> Result<JsonOut<Value>, ApiError> {
+    let policy = &state.config.feedback_policy;
+    let rates = state.store.rates(policy, Utc::now()).await?;
+    Ok(JsonOut(json!({
+        "window_days": policy.rates.window.as_secs() / 86_400,
+        "thresholds": policy.rates,
+        "rates": rates,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlertQuery {
+    #[serde(default)]
+    open: bool,
+    limit: Option<i64>,
+}
+
+async fn alerts(State(state): State<AppState>, Query(q): Query<AlertQuery>) -> Result<JsonOut<Value>, ApiError> {
+    let limit = Page { limit: q.limit, offset: None, before: None }.limit()?;
+    Ok(JsonOut(json!({ "alerts": state.store.alerts(q.open, limit).await? })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeedbackQuery {
+    email: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+/// Recorded bounces, complaints and auto-replies, newest first, with what was done about each.
+async fn feedback(State(state): State<AppState>, Query(q): Query<FeedbackQuery>) -> Result<JsonOut<Value>, ApiError> {
+    let email = q.email.as_deref().map(|e| parse_email("email", e)).transpose()?;
+    let limit = Page { limit: q.limit, offset: None, before: None }.limit()?;
+    let events = state.store.feedback_events(email.as_ref(), limit, q.offset.unwrap_or(0).max(0)).await?;
+    Ok(JsonOut(json!({ "feedback": events })))
+}
+
+/// The inbound queue: items per state (`pending`, `processing`, `done`, `failed`).
+async fn inbound(State(state): State<AppState>) -> Result<JsonOut<Value>, ApiError> {
+    let counts: serde_json::Map<String, Value> =
+        state.store.inbound_counts().await?.into_iter().map(|(k, n)| (k, json!(n))).collect();
+    Ok(JsonOut(json!({ "inbound": counts })))
 }

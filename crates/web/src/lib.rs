@@ -9,6 +9,7 @@ mod i18n;
 mod limiter;
 mod mails;
 mod pages;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,12 +17,13 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use kurier_core::Secret;
+use kurier_core::{FeedbackPolicy, Secret};
 use kurier_mail::SenderIdentity;
 use kurier_store::Store;
 use url::Url;
 
 pub use error::ApiError;
+pub use webhooks::{FetchRule, SesWebhook, Webhooks};
 
 /// What the web side needs to know, already validated by the binary's config loading.
 #[derive(Clone, Debug)]
@@ -42,6 +44,10 @@ pub struct WebConfig {
     pub subscribe_window: Duration,
     /// Largest request body accepted (larger ones get 413).
     pub max_body_bytes: usize,
+    /// Provider webhooks that may post bounces and complaints.
+    pub webhooks: Webhooks,
+    /// The thresholds the rates in the API are judged by.
+    pub feedback_policy: FeedbackPolicy,
 }
 
 impl WebConfig {
@@ -63,6 +69,8 @@ impl WebConfig {
             subscribe_limit: 10,
             subscribe_window: Duration::from_secs(600),
             max_body_bytes: 64 * 1024,
+            webhooks: Webhooks::default(),
+            feedback_policy: FeedbackPolicy::default(),
         }
     }
 }
@@ -74,6 +82,8 @@ pub(crate) struct AppState {
     config: Arc<WebConfig>,
     pages: Arc<pages::Pages>,
     limiter: Arc<limiter::Limiter>,
+    /// For the few fetches webhooks need (SNS signing certificates, subscription confirmations).
+    http: reqwest::Client,
 }
 
 /// The whole application. Serve it with `into_make_service_with_connect_info::<SocketAddr>()`, since
@@ -87,10 +97,16 @@ pub fn router(store: Store, secret: Secret, config: WebConfig) -> Router {
         config: Arc::new(config),
         pages: Arc::new(pages::Pages::new()),
         limiter: Arc::new(limiter),
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default(),
     };
     Router::new()
         .nest("/api/v1", api::routes(state.clone()))
         .merge(pages::routes())
+        .merge(webhooks::routes())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)
