@@ -8,7 +8,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use kurier_core::{EmailAddress, single_line};
+use base64::Engine as _;
+use kurier_core::{EmailAddress, FeedbackPolicy, RateThresholds, SoftBounceRule, Threshold, single_line};
+use kurier_web::{FetchRule, SesWebhook, Webhooks};
+use kurier_workers::ImapConfig;
 use url::Url;
 
 /// Every key, with what it means. Each has the variable `KURIER_<KEY>`.
@@ -30,6 +33,25 @@ pub const KEYS: &[(&str, &str)] = &[
     ("subscribe_limit", "subscribe requests per client address and window (default 10)"),
     ("subscribe_window_secs", "the window of subscribe_limit in seconds (default 600)"),
     ("log", "log filter, e.g. info or kurier=debug (default info)"),
+    ("inbound_listen", "address of the SMTP server for bounces to the bounce domain, e.g. 0.0.0.0:25 (default: off)"),
+    ("inbound_hostname", "host name the inbound SMTP server greets with (default: the bounce domain)"),
+    ("imap_url", "bounce mailbox to poll, imaps://user:pass@host/INBOX?after=delete|move:FOLDER (default: off)"),
+    ("ses_topic_arns", "comma-separated SNS topic ARNs whose SES notifications /webhooks/ses accepts (default: off)"),
+    (
+        "postmark_webhook_user",
+        "HTTP Basic user Postmark's webhook URL carries (with the password: enables /webhooks/postmark)",
+    ),
+    ("postmark_webhook_password", "HTTP Basic password of Postmark's webhook URL"),
+    ("sendgrid_webhook_key", "SendGrid event webhook verification key, base64 (enables /webhooks/sendgrid)"),
+    ("mailgun_signing_key", "Mailgun HTTP webhook signing key (enables /webhooks/mailgun)"),
+    ("soft_bounce_count", "soft bounces in a row, without a delivery between, that suppress an address (default 3)"),
+    ("soft_bounce_days", "days those soft bounces must span at least (default 7)"),
+    ("bounce_rate_warn", "hard-bounce rate in percent that raises a warning (default 2)"),
+    ("bounce_rate_critical", "hard-bounce rate in percent that raises a critical alert (default 5)"),
+    ("complaint_rate_warn", "complaint rate in percent that raises a warning (default 0.1)"),
+    ("complaint_rate_critical", "complaint rate in percent that raises a critical alert (default 0.3)"),
+    ("rate_window_days", "days of the rolling window rates are kept over (default 30)"),
+    ("rate_min_volume", "messages in the window below which rates raise no warning (default 100)"),
 ];
 
 /// Where a raw value came from, for error messages.
@@ -72,6 +94,11 @@ pub struct Config {
     pub subscribe_limit: u32,
     pub subscribe_window: Duration,
     pub log: String,
+    pub inbound_listen: Option<SocketAddr>,
+    pub inbound_hostname: String,
+    pub imap: Option<ImapConfig>,
+    pub webhooks: Webhooks,
+    pub feedback_policy: FeedbackPolicy,
 }
 
 /// All configuration problems, one per line.
@@ -231,6 +258,71 @@ impl Config {
             _ => Err("must be a whole number of seconds of at least 1".into()),
         });
         let log = v.get("log").unwrap_or_else(|| "info".into());
+        let inbound_listen = v.get("inbound_listen").filter(|s| !s.is_empty()).and_then(|s| {
+            s.trim().parse::<SocketAddr>().map_err(|e| v.error("inbound_listen", &format!("{e} (got {s:?})"))).ok()
+        });
+        let inbound_hostname = match v.get("inbound_hostname").filter(|s| !s.is_empty()) {
+            Some(h) => domain(&h).map_err(|e| v.error("inbound_hostname", &e)).ok(),
+            None => bounce_domain.clone(),
+        };
+        let imap = v
+            .get("imap_url")
+            .filter(|s| !s.is_empty())
+            .and_then(|s| ImapConfig::from_url(&s).map_err(|e| v.error("imap_url", &e.to_string())).ok());
+        let list = |s: Option<String>| -> Vec<String> {
+            s.unwrap_or_default().split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect()
+        };
+        let topic_arns = list(v.get("ses_topic_arns"));
+        for arn in &topic_arns {
+            if !arn.starts_with("arn:aws") || arn.split(':').count() != 6 {
+                v.error(
+                    "ses_topic_arns",
+                    &format!("{arn:?} is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"),
+                );
+            }
+        }
+        let postmark = match (v.nonempty("postmark_webhook_user"), v.nonempty("postmark_webhook_password")) {
+            (Some(u), Some(p)) => Some((u, p)),
+            (None, None) => None,
+            _ => {
+                v.error("postmark_webhook_user", "and postmark_webhook_password must be set together");
+                None
+            }
+        };
+        let sendgrid_key = v.nonempty("sendgrid_webhook_key");
+        if sendgrid_key.as_ref().is_some_and(|k| base64::engine::general_purpose::STANDARD.decode(k).is_err()) {
+            v.error("sendgrid_webhook_key", "must be the base64 verification key SendGrid shows");
+        }
+        let webhooks = Webhooks {
+            ses: (!topic_arns.is_empty()).then_some(SesWebhook { topic_arns, fetch_rule: FetchRule::AmazonSns }),
+            postmark,
+            sendgrid_key,
+            mailgun_key: v.nonempty("mailgun_signing_key"),
+        };
+        let whole = |min: u64, max: u64| {
+            move |s: &str| match s.parse::<u64>() {
+                Ok(n) if (min..=max).contains(&n) => Ok(n),
+                _ => Err(format!("must be a whole number from {min} to {max}")),
+            }
+        };
+        let percent = |s: &str| match s.parse::<f64>() {
+            Ok(p) if p > 0.0 && p <= 100.0 => Ok(p / 100.0),
+            _ => Err("must be a percentage above 0 and at most 100".to_string()),
+        };
+        let soft_count = v.parse("soft_bounce_count", "3", whole(1, 100));
+        let soft_days = v.parse("soft_bounce_days", "7", whole(0, 365));
+        let bounce_warn = v.parse("bounce_rate_warn", "2", percent);
+        let bounce_critical = v.parse("bounce_rate_critical", "5", percent);
+        let complaint_warn = v.parse("complaint_rate_warn", "0.1", percent);
+        let complaint_critical = v.parse("complaint_rate_critical", "0.3", percent);
+        let window_days = v.parse("rate_window_days", "30", whole(1, 365));
+        let min_volume = v.parse("rate_min_volume", "100", whole(1, 10_000_000));
+        if bounce_warn.zip(bounce_critical).is_some_and(|(w, c)| w > c) {
+            v.error("bounce_rate_warn", "must not be above bounce_rate_critical");
+        }
+        if complaint_warn.zip(complaint_critical).is_some_and(|(w, c)| w > c) {
+            v.error("complaint_rate_warn", "must not be above complaint_rate_critical");
+        }
 
         if !v.errors.is_empty() {
             return Err(ConfigErrors(v.errors));
@@ -254,6 +346,28 @@ impl Config {
             subscribe_limit: subscribe_limit.expect("validated"),
             subscribe_window: subscribe_window.expect("validated"),
             log,
+            inbound_listen,
+            inbound_hostname: inbound_hostname.expect("validated"),
+            imap,
+            webhooks,
+            feedback_policy: FeedbackPolicy {
+                soft_bounce: SoftBounceRule {
+                    count: u32::try_from(soft_count.expect("validated")).unwrap_or(u32::MAX),
+                    span: Duration::from_secs(soft_days.expect("validated") * 86_400),
+                },
+                rates: RateThresholds {
+                    bounce: Threshold {
+                        warn: bounce_warn.expect("validated"),
+                        critical: bounce_critical.expect("validated"),
+                    },
+                    complaint: Threshold {
+                        warn: complaint_warn.expect("validated"),
+                        critical: complaint_critical.expect("validated"),
+                    },
+                    window: Duration::from_secs(window_days.expect("validated") * 86_400),
+                    min_volume: min_volume.expect("validated"),
+                },
+            },
         })
     }
 }
@@ -275,6 +389,11 @@ struct Validator {
 impl Validator {
     fn get(&self, key: &str) -> Option<String> {
         self.raw.get(key).map(|(v, _)| v.clone())
+    }
+
+    /// A value that is set and not blank, trimmed.
+    fn nonempty(&self, key: &str) -> Option<String> {
+        self.get(key).filter(|s| !s.trim().is_empty()).map(|s| s.trim().to_string())
     }
 
     fn error(&mut self, key: &str, msg: &str) {
@@ -351,6 +470,54 @@ mod tests {
         assert_eq!(c.confirm_ttl, Duration::from_secs(3 * 86400));
         assert_eq!(c.bounce_domain, "news.example.de");
         assert_eq!(c.sender_address.as_str(), "newsletter@news.example.de");
+    }
+
+    #[test]
+    fn feedback_keys_are_checked_and_applied() {
+        let bad = Config::load(
+            None,
+            env(&[
+                ("KURIER_BOUNCE_RATE_WARN", "6"),
+                ("KURIER_COMPLAINT_RATE_CRITICAL", "zero"),
+                ("KURIER_POSTMARK_WEBHOOK_USER", "pm"),
+                ("KURIER_SES_TOPIC_ARNS", "arn:aws:sns:eu-central-1:1:ok, not-an-arn"),
+                ("KURIER_IMAP_URL", "pop3://x"),
+                ("KURIER_INBOUND_LISTEN", "port 25"),
+            ]),
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        let text = bad.to_string();
+        assert_eq!(bad.0.len(), 6, "{text}");
+        for needle in [
+            "`bounce_rate_warn` must not be above bounce_rate_critical",
+            "`complaint_rate_critical` must be a percentage",
+            "`postmark_webhook_user` and postmark_webhook_password must be set together",
+            "\"not-an-arn\" is not an SNS topic ARN",
+            "`imap_url`",
+            "`inbound_listen`",
+        ] {
+            assert!(text.contains(needle), "{needle}: {text}");
+        }
+        let good = Config::load(
+            None,
+            env(&[
+                ("KURIER_SOFT_BOUNCE_COUNT", "4"),
+                ("KURIER_SOFT_BOUNCE_DAYS", "10"),
+                ("KURIER_COMPLAINT_RATE_WARN", "0.05"),
+                ("KURIER_SES_TOPIC_ARNS", "arn:aws:sns:eu-central-1:123456789012:bounces"),
+                ("KURIER_MAILGUN_SIGNING_KEY", "key-1"),
+            ]),
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(good.feedback_policy.soft_bounce.count, 4);
+        assert_eq!(good.feedback_policy.soft_bounce.span, Duration::from_secs(10 * 86_400));
+        assert!((good.feedback_policy.rates.complaint.warn - 0.0005).abs() < 1e-12);
+        assert_eq!(good.webhooks.ses.unwrap().topic_arns, ["arn:aws:sns:eu-central-1:123456789012:bounces"]);
+        assert_eq!(good.webhooks.mailgun_key.as_deref(), Some("key-1"));
+        assert_eq!(good.webhooks.postmark, None);
+        assert_eq!(good.inbound_listen, None);
     }
 
     #[test]

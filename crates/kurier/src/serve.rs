@@ -6,13 +6,16 @@ use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use kurier_core::Secret;
 use kurier_mail::SenderIdentity;
 use kurier_store::Store;
 use kurier_web::WebConfig;
-use kurier_workers::{DeliveryEngine, EngineConfig, Transport};
+use kurier_workers::{
+    DeliveryEngine, EngineConfig, FeedbackConfig, FeedbackWorker, ImapPoller, InboundSmtp, InboundSmtpConfig, Transport,
+};
 use tokio::sync::watch;
 
 use crate::config::Config;
@@ -77,6 +80,19 @@ pub async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     web.confirm_ttl = config.confirm_ttl;
     web.subscribe_limit = config.subscribe_limit;
     web.subscribe_window = config.subscribe_window;
+    web.webhooks = config.webhooks.clone();
+    web.feedback_policy = config.feedback_policy;
+    // The inbound SMTP server binds before anything runs, so a taken port stops start-up.
+    let inbound = match config.inbound_listen {
+        Some(listen) => {
+            let smtp =
+                InboundSmtpConfig::new(listen, config.inbound_hostname.clone(), vec![config.bounce_domain.clone()]);
+            let server = InboundSmtp::bind(smtp).await.with_context(|| format!("inbound_listen {listen}"))?;
+            eprintln!("kurier: receiving bounces by SMTP on {} for @{}", server.local_addr(), config.bounce_domain);
+            Some(server)
+        }
+        None => None,
+    };
 
     tracing::info!(%addr, transport = %transport.describe(), database = %redact(&config.database_url), "kurier is running");
     eprintln!("kurier: listening on http://{addr} (transport: {})", transport.describe());
@@ -86,6 +102,23 @@ pub async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let mut engine_stop = stop_rx.clone();
     let engine_task = tokio::spawn(async move {
         engine.run(async move { while engine_stop.changed().await.is_ok() && !*engine_stop.borrow() {} }).await
+    });
+    let stopped = |mut rx: watch::Receiver<bool>| async move { while rx.changed().await.is_ok() && !*rx.borrow() {} };
+    let feedback = FeedbackWorker::new(
+        store.clone(),
+        Arc::new(secret.clone()),
+        FeedbackConfig { policy: config.feedback_policy, ..FeedbackConfig::default() },
+    );
+    let feedback_task = tokio::spawn({
+        let stop = stopped(stop_rx.clone());
+        async move { feedback.run(stop).await }
+    });
+    let inbound_task = inbound.map(|server| tokio::spawn(server.serve(store.clone(), stopped(stop_rx.clone()))));
+    let imap_task = config.imap.clone().map(|imap| {
+        eprintln!("kurier: polling the bounce mailbox {} on {}:{}", imap.mailbox, imap.host, imap.port);
+        let poller = ImapPoller::new(imap);
+        let (store, stop) = (store.clone(), stopped(stop_rx.clone()));
+        tokio::spawn(async move { poller.run(store, stop).await })
     });
     let mut web_stop = stop_rx;
     let router = kurier_web::router(store.clone(), secret, web);
@@ -99,6 +132,15 @@ pub async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     web_task.await.context("web server task")?.context("web server")?;
     let report = engine_task.await.context("delivery engine task")??;
     tracing::info!(?report, "delivery engine stopped");
+    if let Some(task) = inbound_task {
+        let report = task.await.context("inbound SMTP task")?;
+        tracing::info!(?report, "inbound SMTP server stopped");
+    }
+    if let Some(task) = imap_task {
+        task.await.context("IMAP poller task")?;
+    }
+    let report = feedback_task.await.context("feedback worker task")??;
+    tracing::info!(?report, "feedback worker stopped");
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }
