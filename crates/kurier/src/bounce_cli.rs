@@ -28,7 +28,7 @@ struct Input {
 }
 
 pub fn classify(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut unreadable = 0usize;
     let mut rows: Vec<Value> = Vec::new();
     for path in &args.paths {
@@ -45,21 +45,40 @@ pub fn classify(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
             }
             continue;
         }
-        for input in inputs {
-            let report = kurier_bounce::parse(&input.bytes);
-            for row in rows_of(&input, &report) {
-                if args.json {
-                    writeln!(out, "{row}")?;
-                } else {
-                    rows.push(row);
-                }
+        for row in classify_all(&inputs).into_iter().flatten() {
+            if args.json {
+                writeln!(out, "{row}")?;
+            } else {
+                rows.push(row);
             }
         }
     }
     if !args.json {
         print_table(&mut out, &rows)?;
     }
+    out.flush()?;
     Ok(if unreadable == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The rows of every input, in input order; parsed on all cores when there are enough inputs.
+fn classify_all(inputs: &[Input]) -> Vec<Vec<Value>> {
+    let one = |input: &Input| rows_of(input, &kurier_bounce::parse(&input.bytes));
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if threads < 2 || inputs.len() < 16 {
+        return inputs.iter().map(one).collect();
+    }
+    let chunk = inputs.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            inputs.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>())).collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(rows) => rows,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
 }
 
 /// One object per failed recipient, in message order; a message without recipients gives one object.
