@@ -251,8 +251,9 @@ fn is_helo_name(s: &str) -> bool {
         })
 }
 
-/// `%XX` decoding of a URL's user or password; `None` on a broken escape or invalid UTF-8.
-fn percent_decode(s: &str) -> Option<String> {
+/// `%XX` decoding of a URL's user or password (SMTP and IMAP URLs); `None` on a broken escape or
+/// invalid UTF-8.
+pub(crate) fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

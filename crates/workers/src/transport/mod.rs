@@ -3,6 +3,7 @@
 
 mod classify;
 mod config;
+pub(crate) use config::percent_decode;
 mod smtp;
 mod stream;
 

@@ -24,6 +24,8 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::transport::percent_decode;
+
 /// How the connection to the IMAP server is secured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ImapTls {
@@ -262,24 +264,6 @@ impl fmt::Debug for ImapConfig {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("imap_url: {0}")]
 pub struct ImapUrlError(pub String);
-
-/// `%XX` decoding; `None` on a broken escape or invalid UTF-8.
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
 
 #[cfg(test)]
 mod tests {
