@@ -31,25 +31,30 @@ pub fn classify(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut unreadable = 0usize;
     let mut rows: Vec<Value> = Vec::new();
+    let mut report = |out: &mut std::io::BufWriter<_>, path: &Path, e: &std::io::Error| -> std::io::Result<()> {
+        unreadable += 1;
+        eprintln!("kurier: {}: cannot read: {e}", path.display());
+        if args.json {
+            let row = json!({ "file": path.display().to_string(), "kind": "unreadable", "error": e.to_string() });
+            writeln!(out, "{row}")?;
+        }
+        Ok(())
+    };
     for path in &args.paths {
-        let mut inputs = Vec::new();
-        if let Err(e) = collect(path, &mut inputs) {
-            unreadable += 1;
-            eprintln!("kurier: {}: cannot read: {e}", path.display());
-            if args.json {
-                writeln!(
-                    out,
-                    "{}",
-                    json!({ "file": path.display().to_string(), "kind": "unreadable", "error": e.to_string() })
-                )?;
-            }
+        let mut files = Vec::new();
+        if let Err(e) = collect(path, &mut files) {
+            report(&mut out, path, &e)?;
             continue;
         }
-        for row in classify_all(&inputs).into_iter().flatten() {
-            if args.json {
-                writeln!(out, "{row}")?;
-            } else {
-                rows.push(row);
+        for (file, result) in files.iter().zip(classify_files(&files)) {
+            match result {
+                Err(e) => report(&mut out, file, &e)?,
+                Ok(file_rows) if args.json => {
+                    for row in file_rows {
+                        writeln!(out, "{row}")?;
+                    }
+                }
+                Ok(file_rows) => rows.extend(file_rows),
             }
         }
     }
@@ -60,17 +65,19 @@ pub fn classify(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     Ok(if unreadable == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-/// The rows of every input, in input order; parsed on all cores when there are enough inputs.
-fn classify_all(inputs: &[Input]) -> Vec<Vec<Value>> {
-    let one = |input: &Input| rows_of(input, &kurier_bounce::parse(&input.bytes));
+/// Reads and classifies each file (every message of an mbox), in order; files are shared out over
+/// all cores when there are enough of them, reading included.
+fn classify_files(files: &[PathBuf]) -> Vec<std::io::Result<Vec<Value>>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    if threads < 2 || inputs.len() < 16 {
-        return inputs.iter().map(one).collect();
+    if threads < 2 || files.len() < 16 {
+        return files.iter().map(|f| classify_file(f)).collect();
     }
-    let chunk = inputs.len().div_ceil(threads);
+    let chunk = files.len().div_ceil(threads);
     std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            inputs.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>())).collect();
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|f| classify_file(f)).collect::<Vec<_>>()))
+            .collect();
         handles
             .into_iter()
             .flat_map(|h| match h.join() {
@@ -79,6 +86,22 @@ fn classify_all(inputs: &[Input]) -> Vec<Vec<Value>> {
             })
             .collect()
     })
+}
+
+fn classify_file(path: &Path) -> std::io::Result<Vec<Value>> {
+    let bytes = std::fs::read(path)?;
+    let file = path.display().to_string();
+    let mut rows = Vec::new();
+    if bytes.starts_with(b"From ") {
+        for (i, message) in split_mbox(&bytes).into_iter().enumerate() {
+            let input = Input { file: file.clone(), message: Some(i + 1), bytes: message };
+            rows.extend(rows_of(&input, &kurier_bounce::parse(&input.bytes)));
+        }
+    } else {
+        let input = Input { file, message: None, bytes };
+        rows.extend(rows_of(&input, &kurier_bounce::parse(&input.bytes)));
+    }
+    Ok(rows)
 }
 
 /// One object per failed recipient, in message order; a message without recipients gives one object.
@@ -119,7 +142,8 @@ fn rows_of(input: &Input, report: &Report) -> Vec<Value> {
         .collect()
 }
 
-fn collect(path: &Path, inputs: &mut Vec<Input>) -> std::io::Result<()> {
+/// The files below `path` (or `path` itself), sorted.
+fn collect(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let meta = std::fs::metadata(path)?;
     if meta.is_dir() {
         let mut entries: Vec<PathBuf> =
@@ -131,19 +155,11 @@ fn collect(path: &Path, inputs: &mut Vec<Input>) -> std::io::Result<()> {
             if name.starts_with('.') || (name == "tmp" && path.join("cur").is_dir()) {
                 continue;
             }
-            collect(&entry, inputs)?;
+            collect(&entry, files)?;
         }
         return Ok(());
     }
-    let bytes = std::fs::read(path)?;
-    let file = path.display().to_string();
-    if bytes.starts_with(b"From ") {
-        for (i, message) in split_mbox(&bytes).into_iter().enumerate() {
-            inputs.push(Input { file: file.clone(), message: Some(i + 1), bytes: message });
-        }
-    } else {
-        inputs.push(Input { file, message: None, bytes });
-    }
+    files.push(path.to_path_buf());
     Ok(())
 }
 
