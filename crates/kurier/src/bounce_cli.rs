@@ -65,18 +65,28 @@ pub fn classify(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     Ok(if unreadable == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-/// Reads and classifies each file (every message of an mbox), in order; files are shared out over
-/// all cores when there are enough of them, reading included.
+/// Reads and classifies each file (every message of an mbox), in order. With enough files, every
+/// core takes the next unclaimed file until none is left, reading included, so a few large files do
+/// not leave the other cores idle.
 fn classify_files(files: &[PathBuf]) -> Vec<std::io::Result<Vec<Value>>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     if threads < 2 || files.len() < 16 {
         return files.iter().map(|f| classify_file(f)).collect();
     }
-    let chunk = files.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|f| classify_file(f)).collect::<Vec<_>>()))
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, std::io::Result<Vec<Value>>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(file) = files.get(i) else { break };
+                        mine.push((i, classify_file(file)));
+                    }
+                    mine
+                })
+            })
             .collect();
         handles
             .into_iter()
@@ -85,7 +95,9 @@ fn classify_files(files: &[PathBuf]) -> Vec<std::io::Result<Vec<Value>>> {
                 Err(panic) => std::panic::resume_unwind(panic),
             })
             .collect()
-    })
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, rows)| rows).collect()
 }
 
 fn classify_file(path: &Path) -> std::io::Result<Vec<Value>> {
