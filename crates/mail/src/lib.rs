@@ -13,6 +13,7 @@
 
 mod check;
 mod render;
+pub mod template;
 
 use std::sync::OnceLock;
 

@@ -38,7 +38,7 @@ pub(crate) fn environment() -> Environment<'static> {
 /// Like minijinja's own escaping, but leaves `/` alone so URLs in `href` stay readable to every
 /// mail client and link scanner. Every value lands in text or a double-quoted attribute, where
 /// `& < > " '` are all that need escaping.
-fn html_formatter(out: &mut Output, state: &State, value: &Value) -> Result<(), Error> {
+pub(crate) fn html_formatter(out: &mut Output, state: &State, value: &Value) -> Result<(), Error> {
     match value.as_str() {
         Some(s) if state.auto_escape() == AutoEscape::Html && !value.is_safe() => {
             let mut escaped = String::with_capacity(s.len() + 16);

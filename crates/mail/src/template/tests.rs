@@ -1,0 +1,174 @@
+use kurier_core::{Language, MessageKind};
+
+use super::*;
+
+const MJML: &str = r#"<mjml>
+<mj-head><mj-style>.lead { font-weight: bold; }</mj-style></mj-head>
+<mj-body>
+<mj-section><mj-column>
+<mj-text css-class="lead">Hallo {{ contact.first_name | default("Kundin, Kunde") }},</mj-text>
+<mj-text>in Ihrem Warenkorb liegen noch {{ cart.items | length }} Artikel:</mj-text>
+<mj-table><tbody>
+{% for item in cart.items %}
+<tr><td>{{ item.name }}</td><td>{{ item.price | money }}</td></tr>
+{% endfor %}
+</tbody></mj-table>
+{% if cart.coupon %}<mj-text>Ihr Code: {{ cart.coupon }}</mj-text>{% endif %}
+<mj-button href="{{ cart.url }}">Zum Warenkorb</mj-button>
+</mj-column></mj-section>
+</mj-body></mjml>"#;
+
+fn source(format: Format, body: &str) -> TemplateSource {
+    TemplateSource {
+        format,
+        subject: "{{ contact.first_name | default('Hallo') }}, Ihr Warenkorb wartet".into(),
+        preheader: "Noch {{ cart.items | length }} Artikel für Sie reserviert".into(),
+        body: body.into(),
+        text: None,
+    }
+}
+
+fn transactional() -> CompileOptions {
+    CompileOptions { kind: MessageKind::Transactional, language: Language::De }
+}
+
+fn data() -> Value {
+    Value::from_serialize(serde_json::json!({
+        "locale": "de-DE",
+        "contact": { "first_name": "Anna", "email": "anna@example.org" },
+        "cart": {
+            "url": "https://shop.example/cart?c=1&t=x",
+            "coupon": "",
+            "items": [ { "name": "Tasse <blau>", "price": "9.9" }, { "name": "Kanne", "price": 1234.5 } ],
+        },
+    }))
+}
+
+#[test]
+fn mjml_compiles_once_and_renders_per_recipient() {
+    let t = CompiledTemplate::compile(&source(Format::Mjml, MJML), transactional()).unwrap();
+    // The compiled HTML has inlined CSS, the loop in place inside the table, no MJML left.
+    let html_src = t.source(true);
+    assert!(!html_src.contains("<mj-"), "{html_src}");
+    assert!(html_src.contains("font-weight: bold") || html_src.contains("font-weight:bold"));
+    let loop_at = html_src.find("{% for item in cart.items %}").unwrap();
+    assert!(html_src[..loop_at].contains("<tbody>") && html_src[loop_at..].find("{% endfor %}").unwrap() > 0);
+
+    let r = t.render(&data()).unwrap();
+    assert_eq!(r.subject, "Anna, Ihr Warenkorb wartet");
+    assert!(r.html.contains("Hallo Anna,"));
+    assert!(r.html.contains("Tasse &lt;blau&gt;"), "values are HTML-escaped");
+    assert!(r.html.contains("9,90 €") && r.html.contains("1.234,50 €"));
+    assert!(r.html.contains("href=\"https://shop.example/cart?c=1&amp;t=x\""), "{}", r.html);
+    assert!(!r.html.contains("Ihr Code"), "an empty coupon is falsy");
+    assert!(r.html.contains("Noch 2 Artikel für Sie reserviert"), "preheader");
+    assert!(!r.html.contains("{{") && !r.html.contains("{%"));
+
+    assert!(r.text.starts_with("Hallo Anna,\n\nin Ihrem Warenkorb liegen noch 2 Artikel:\n"), "{}", r.text);
+    assert!(r.text.contains("\nTasse <blau> 9,90 €\nKanne 1.234,50 €\n"), "{}", r.text);
+    assert!(r.text.contains("Zum Warenkorb <https://shop.example/cart?c=1&t=x>"), "{}", r.text);
+    assert!(!r.text.contains("reserviert"), "the preheader is hidden, not text");
+
+    // The default applies to a missing and to an empty name alike.
+    for first_name in [None, Some("")] {
+        let mut d: serde_json::Value = serde_json::from_str(&serde_json::to_string(&data()).unwrap()).unwrap();
+        match first_name {
+            None => d["contact"].as_object_mut().unwrap().remove("first_name").map(|_| ()).unwrap(),
+            Some(v) => d["contact"]["first_name"] = v.into(),
+        }
+        let r = t.render(&Value::from_serialize(&d)).unwrap();
+        assert!(r.html.contains("Hallo Kundin, Kunde,"));
+        assert_eq!(r.subject, "Hallo, Ihr Warenkorb wartet");
+    }
+}
+
+#[test]
+fn html_templates_and_the_marketing_footer() {
+    let body =
+        "<html><head><style>p { color: #333 }</style></head><body><p>Hi {{ contact.first_name }}!</p></body></html>";
+    let options = CompileOptions { kind: MessageKind::Marketing, language: Language::En };
+    let t = CompiledTemplate::compile(&source(Format::Html, body), options).unwrap();
+    let mut d = serde_json::json!({
+        "contact": { "first_name": "Bo" }, "cart": { "items": [] },
+        "footer_reason": "You get this because you subscribed on 2 November 2026.",
+        "sender_name": "Beispiel GmbH", "sender_postal_address": "Hauptstr. 1, 10115 Berlin",
+        "unsubscribe_url": "https://news.example/u/abc",
+    });
+    let r = t.render(&Value::from_serialize(&d)).unwrap();
+    assert!(r.html.contains("<p style=\"color: #333;\">Hi Bo!</p>"), "{}", r.html);
+    assert!(r.html.contains("<a href=\"https://news.example/u/abc\""));
+    assert!(r.html.find("Unsubscribe").unwrap() < r.html.find("</body>").unwrap());
+    assert!(r.text.ends_with("--\nYou get this because you subscribed on 2 November 2026.\nBeispiel GmbH, Hauptstr. 1, 10115 Berlin\nUnsubscribe: https://news.example/u/abc\n"), "{}", r.text);
+
+    // Without the unsubscribe link the marketing mail cannot be rendered.
+    d.as_object_mut().unwrap().remove("unsubscribe_url");
+    let e = t.render(&Value::from_serialize(&d)).unwrap_err();
+    assert!(matches!(&e, RenderError::Undefined { expression, .. } if expression == "unsubscribe_url"), "{e}");
+}
+
+#[test]
+fn undefined_and_empty_values_are_errors_that_name_the_expression() {
+    let t = CompiledTemplate::compile(
+        &source(Format::Html, "<p>Hallo {{ contact.first_name }},</p>\n<p>{{ contact.vorname }}</p>"),
+        transactional(),
+    )
+    .unwrap();
+    let e = t
+        .render(&Value::from_serialize(
+            serde_json::json!({ "contact": { "first_name": "", "vorname": "x" }, "cart": { "items": [] } }),
+        ))
+        .unwrap_err();
+    assert!(
+        matches!(&e, RenderError::EmptyWithoutDefault { part: "html", expression, line: 1 } if expression == "contact.first_name"),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("default("), "{e}");
+    let e = t
+        .render(&Value::from_serialize(
+            serde_json::json!({ "contact": { "first_name": "A" }, "cart": { "items": [] } }),
+        ))
+        .unwrap_err();
+    assert!(
+        matches!(&e, RenderError::Undefined { part: "html", expression, line: 2 } if expression == "contact.vorname"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn endless_loops_run_out_of_fuel() {
+    let body = "<p>{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}</p>";
+    let t = CompiledTemplate::compile(&source(Format::Html, body), transactional()).unwrap();
+    let e = t.render(&data()).unwrap_err();
+    assert!(matches!(&e, RenderError::Failed { source, .. } if source.kind() == ErrorKind::OutOfFuel), "{e:?}");
+}
+
+#[test]
+fn broken_templates_are_refused_with_the_place() {
+    let e = CompiledTemplate::compile(&source(Format::Html, "<p>a</p>\n<p>Hallo {{ name </p>"), transactional())
+        .unwrap_err();
+    assert_eq!(e.to_string(), "body: the merge tag starting with {{ at line 2 is never closed");
+    let e = CompiledTemplate::compile(&source(Format::Html, "<p>{% if x %}a</p>"), transactional()).unwrap_err();
+    assert!(matches!(e, TemplateError::Syntax { .. }), "{e}");
+    assert!(e.to_string().contains("endif") || e.to_string().contains("end of input"), "{e}");
+    let e = CompiledTemplate::compile(&source(Format::Mjml, "<mjml><mj-body><mj-section></mjml>"), transactional())
+        .unwrap_err();
+    assert!(matches!(e, TemplateError::Mjml(_)), "{e}");
+}
+
+#[test]
+fn template_files_with_front_matter() {
+    let s = TemplateSource::from_file_text(
+        "cart.mjml",
+        "subject: Ihr Warenkorb\npreheader: Noch da\n---\n<mjml><mj-body></mj-body></mjml>",
+    )
+    .unwrap();
+    assert_eq!((s.format, s.subject.as_str(), s.preheader.as_str()), (Format::Mjml, "Ihr Warenkorb", "Noch da"));
+    let s =
+        TemplateSource::from_file_text("x.html", "<html><head><title>Hallo {{ n }}</title></head><body></body></html>")
+            .unwrap();
+    assert_eq!((s.format, s.subject.as_str()), (Format::Html, "Hallo {{ n }}"));
+    let e = TemplateSource::from_file_text("x.html", "<p>no subject</p>").unwrap_err();
+    assert!(e.to_string().contains("x.html: no subject"), "{e}");
+    let e = TemplateSource::from_file_text("x.html", "subject: a\ncolour: b\n---\n<p></p>").unwrap_err();
+    assert!(e.to_string().contains("unknown front matter field \"colour\""), "{e}");
+}
