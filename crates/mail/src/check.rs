@@ -105,6 +105,33 @@ pub(crate) fn postal_address(value: &str, required: bool) -> Result<String, Fiel
     Ok(lines.join(", "))
 }
 
+/// A MIME type such as `application/pdf` or `image/png`: two RFC 2045 tokens.
+pub(crate) fn content_type(value: &str) -> Result<String, FieldError> {
+    let token = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b));
+    match value.trim().split_once('/') {
+        Some((t, s)) if token(t) && token(s) => Ok(value.trim().to_ascii_lowercase()),
+        _ => Err(FieldError::new(
+            "attachment.content_type",
+            format!("{value:?} is not a MIME type such as application/pdf"),
+        )),
+    }
+}
+
+/// The `Content-ID` of an inline image, as the HTML's `cid:` link names it (without `<>`).
+pub(crate) fn content_id(value: &str) -> Result<String, FieldError> {
+    let v = value.trim().trim_matches(['<', '>']);
+    if v.is_empty()
+        || v.len() > 200
+        || !v.bytes().all(|b| b.is_ascii_graphic() && !b"<>()[]\\\",;:".contains(&b) || b == b'@')
+    {
+        return Err(FieldError::new(
+            "attachment.content_id",
+            format!("{value:?} is not a Content-ID such as logo@kurier"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

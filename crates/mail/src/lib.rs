@@ -12,6 +12,7 @@
 //! into it (the receiving MTA adds `Return-Path`).
 
 mod check;
+mod message;
 mod render;
 pub mod template;
 
@@ -25,6 +26,7 @@ use mail_builder::headers::raw::Raw;
 use mail_builder::headers::url::URL;
 use serde::{Deserialize, Serialize};
 
+pub use message::{Attachment, MessageOptions, TemplateComposeError};
 pub use render::{format_date, format_date_time};
 
 /// Who sends the instance's mail: the `From` of every message and the postal address in its footer.

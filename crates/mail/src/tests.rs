@@ -344,3 +344,5 @@ fn composer_instances_agree_with_the_global_one() {
     assert_eq!(bodies(&parse(&mine.raw)), bodies(&parse(&global.raw)));
     assert!(std::ptr::eq(Composer::global(), Composer::global()));
 }
+
+mod template_messages;

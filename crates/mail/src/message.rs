@@ -1,0 +1,155 @@
+//! Campaign and follow-up mail from a [`CompiledTemplate`]: one complete message per recipient.
+//!
+//! The template is rendered with the recipient's data plus the variables the composer owns (the
+//! unsubscribe link, the footer's reason and sender identity, the locale), then assembled:
+//! `multipart/alternative` text + HTML, inside `multipart/related` when there are inline images,
+//! inside `multipart/mixed` when there are attachments. Marketing mail gets `List-Unsubscribe`,
+//! `List-Unsubscribe-Post` (RFC 8058), `List-Id`, `Precedence: bulk`; every message gets
+//! `Feedback-ID`, `Message-ID`, `Date`. A correction mail refers to the message it corrects with
+//! `In-Reply-To` and `References`.
+
+use std::borrow::Cow;
+
+use kurier_core::{FieldError, Language, MessageKind, single_line};
+use mail_builder::headers::raw::Raw;
+use mail_builder::headers::url::URL;
+use minijinja::value::merge_maps;
+use minijinja::{Value, context};
+
+use crate::template::{CompiledTemplate, RenderError, Rendered};
+use crate::{Common, ComposeError, Composed, Composer, Envelope, check};
+
+/// A file sent with the message. With a `content_id` it is an inline image the HTML refers to as
+/// `cid:{content_id}`; without, an attachment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
+    pub content_id: Option<String>,
+}
+
+/// What a message needs besides the envelope and the recipient's data.
+#[derive(Clone, Copy, Debug)]
+pub struct MessageOptions<'a> {
+    pub kind: MessageKind,
+    /// The first field of `Feedback-ID` (the campaign or flow step), so complaint feedback loops
+    /// report per campaign: `{campaign}:{list}:{kind}:kurier`.
+    pub campaign: &'a str,
+    /// Required for marketing mail: the recipient's one-click unsubscribe link.
+    pub unsubscribe_url: Option<&'a str>,
+    /// Why the reader gets this mail, for the footer; a sentence naming the list by default.
+    pub footer_reason: Option<&'a str>,
+    /// The `Message-ID` (without angle brackets) this message corrects or answers.
+    pub in_reply_to: Option<&'a str>,
+    pub attachments: &'a [Attachment],
+}
+
+/// A message could not be made from a template for one recipient.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateComposeError {
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
+}
+
+impl From<FieldError> for TemplateComposeError {
+    fn from(e: FieldError) -> Self {
+        Self::Compose(ComposeError::Field(e))
+    }
+}
+
+impl Composer {
+    /// Renders `template` for the recipient of `env` with `data` (the recipient's variables:
+    /// `contact`, `cart`, `order`, ...) and builds the complete message.
+    pub fn compose_template(
+        &self,
+        template: &CompiledTemplate,
+        env: &Envelope,
+        options: &MessageOptions,
+        data: &Value,
+    ) -> Result<Composed, TemplateComposeError> {
+        let postal = check::postal_address(&env.sender.postal_address, options.kind == MessageKind::Marketing)?;
+        let unsubscribe = match (options.kind, options.unsubscribe_url) {
+            (_, Some(u)) => Some(check::http_url("unsubscribe_url", u)?),
+            (MessageKind::Marketing, None) => {
+                return Err(FieldError::new("unsubscribe_url", "is required for marketing mail").into());
+            }
+            (MessageKind::Transactional, None) => None,
+        };
+        let lang = env.list.language;
+        let reason: Cow<str> = match options.footer_reason {
+            Some(r) => Cow::Owned(single_line("footer_reason", r, 500)?),
+            None => Cow::Owned(match lang {
+                Language::De => format!("Sie erhalten diese E-Mail, weil Sie „{}“ abonniert haben.", env.list.title),
+                Language::En => format!("You are receiving this email because you subscribed to “{}”.", env.list.title),
+            }),
+        };
+        let sender_name =
+            if env.sender.name.trim().is_empty() { env.sender.address.as_str() } else { env.sender.name.trim() };
+        let locale = match lang {
+            Language::De => "de-DE",
+            Language::En => "en-GB",
+        };
+        // The composer's own variables win over the data; the data's `locale` wins over the list's.
+        let ours = context! {
+            unsubscribe_url => unsubscribe.as_deref(),
+            footer_reason => reason.as_ref(),
+            sender_name,
+            sender_postal_address => postal,
+        };
+        // In `merge_maps` the later map wins.
+        let ctx = merge_maps([context! { locale }, data.clone(), ours]);
+        let rendered = template.render(&ctx)?;
+        Ok(self.assemble(env, options, unsubscribe.as_deref(), &rendered)?)
+    }
+
+    /// Builds the message from rendered texts.
+    pub fn assemble(
+        &self,
+        env: &Envelope,
+        options: &MessageOptions,
+        unsubscribe_url: Option<&str>,
+        rendered: &Rendered,
+    ) -> Result<Composed, ComposeError> {
+        let common = Common::check(env)?;
+        let subject = check::required_line("subject", &rendered.subject)?;
+        let campaign = check::list_name(options.campaign).map_err(|e| FieldError::new("campaign", e.reason))?;
+        let kind = match options.kind {
+            MessageKind::Marketing => "marketing",
+            MessageKind::Transactional => "transactional",
+        };
+        let mut b = common.builder(env, &subject);
+        if let Some(id) = options.in_reply_to {
+            let id = single_line("in_reply_to", id.trim_matches(['<', '>']), 250)?;
+            if id.contains(char::is_whitespace) || !id.contains('@') {
+                return Err(FieldError::new("in_reply_to", "must be a Message-ID such as abc@mail.example.com").into());
+            }
+            b = b.in_reply_to(id.clone()).references(id);
+        }
+        if options.kind == MessageKind::Marketing {
+            let url =
+                unsubscribe_url.ok_or_else(|| FieldError::new("unsubscribe_url", "is required for marketing mail"))?;
+            b = b
+                .header("List-Id", Raw::new(format!("<{}.{}>", common.list_name, common.domain)))
+                .header("List-Unsubscribe", URL::new(url))
+                .header("List-Unsubscribe-Post", Raw::new("List-Unsubscribe=One-Click"))
+                .header("Precedence", Raw::new("bulk"));
+        }
+        b = b
+            .header("Feedback-ID", Raw::new(format!("{campaign}:{}:{kind}:kurier", common.list_name)))
+            .text_body(rendered.text.as_str())
+            .html_body(rendered.html.as_str());
+        for a in options.attachments {
+            let name = single_line("attachment.filename", &a.filename, 200)?;
+            let content_type = check::content_type(&a.content_type)?;
+            b = match &a.content_id {
+                Some(cid) => b.inline(content_type, check::content_id(cid)?, a.content.as_slice()),
+                None => b.attachment(content_type, name, a.content.as_slice()),
+            };
+        }
+        let raw = b.write_to_vec()?;
+        Ok(common.into_composed(subject, raw, options.kind))
+    }
+}
