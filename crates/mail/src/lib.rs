@@ -13,6 +13,7 @@
 
 mod check;
 mod message;
+mod qp;
 mod render;
 pub mod template;
 

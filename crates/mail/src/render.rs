@@ -42,19 +42,24 @@ pub(crate) fn html_formatter(out: &mut Output, state: &State, value: &Value) -> 
     match value.as_str() {
         Some(s) if state.auto_escape() == AutoEscape::Html && !value.is_safe() => {
             let mut escaped = String::with_capacity(s.len() + 16);
-            for c in s.chars() {
-                match c {
-                    '&' => escaped.push_str("&amp;"),
-                    '<' => escaped.push_str("&lt;"),
-                    '>' => escaped.push_str("&gt;"),
-                    '"' => escaped.push_str("&quot;"),
-                    '\'' => escaped.push_str("&#39;"),
-                    c => escaped.push(c),
-                }
-            }
+            escape_html(s, &mut escaped);
             out.write_str(&escaped).map_err(Error::from)
         }
         _ => escape_formatter(out, state, value),
+    }
+}
+
+/// Escapes `& < > " '`; see [`html_formatter`].
+pub(crate) fn escape_html(s: &str, escaped: &mut String) {
+    for c in s.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
     }
 }
 

@@ -158,6 +158,8 @@ pub struct CompiledTemplate {
 
 const SUBJECT: &str = "subject.txt";
 const HTML: &str = "body.html";
+/// The HTML already quoted-printable encoded, for sending: see [`encoded_html_template`].
+const HTML_QP: &str = "body.qp.html";
 const TEXT: &str = "body.txt";
 
 impl CompiledTemplate {
@@ -197,6 +199,9 @@ impl CompiledTemplate {
             insert_before_body_close(&mut html, footer_html(options.language));
             text.push_str(footer_text(options.language));
         }
+        if let Some(encoded) = encoded_html_template(&html) {
+            add(&mut env, HTML_QP, encoded)?;
+        }
         add(&mut env, HTML, html.clone())?;
         add(&mut env, TEXT, text.clone())?;
         Ok(Self { env: Arc::new(env), sources: Arc::new((html, text)) })
@@ -210,12 +215,27 @@ impl CompiledTemplate {
     /// Renders one recipient's subject, HTML and text. Empty strings and nulls in the data count as
     /// missing, so `default(...)` applies to them; a missing value printed without a default fails.
     pub fn render(&self, data: &Value) -> Result<Rendered, RenderError> {
+        self.render_as(data, HTML)
+    }
+
+    /// Like [`CompiledTemplate::render`], but the HTML comes quoted-printable encoded when the
+    /// template allows it (`true`), ready to be a MIME body: encoding once per template version
+    /// instead of once per recipient is most of what sending costs.
+    pub(crate) fn render_for_mime(&self, data: &Value) -> Result<(Rendered, bool), RenderError> {
+        if self.env.get_template(HTML_QP).is_ok() {
+            self.render_as(data, HTML_QP).map(|r| (r, true))
+        } else {
+            self.render_as(data, HTML).map(|r| (r, false))
+        }
+    }
+
+    fn render_as(&self, data: &Value, html: &'static str) -> Result<Rendered, RenderError> {
         let stripped = strip_empty(data);
-        match self.render_with(&stripped) {
+        match self.render_with(&stripped, html) {
             Ok(r) => Ok(r),
             Err(RenderError::Undefined { part, expression, line }) => {
                 // Was the value there but empty? Then the reader would see a gap, not a typo.
-                match self.render_with(data) {
+                match self.render_with(data, html) {
                     Ok(_) | Err(RenderError::Failed { .. }) => {
                         Err(RenderError::EmptyWithoutDefault { part, expression, line })
                     }
@@ -226,24 +246,33 @@ impl CompiledTemplate {
         }
     }
 
-    fn render_with(&self, data: &Value) -> Result<Rendered, RenderError> {
+    fn render_with(&self, data: &Value, html_template: &'static str) -> Result<Rendered, RenderError> {
         let one = |name: &'static str| -> Result<String, RenderError> {
             let template = self.env.get_template(name).map_err(|source| RenderError::Failed { part: name, source })?;
-            template.render(data).map_err(|source| match source.kind() {
-                ErrorKind::UndefinedError => {
-                    let src = template.source();
-                    let expression = source
-                        .range()
-                        .and_then(|r| src.get(r))
-                        .map(|s| s.trim().to_string())
-                        .unwrap_or_else(|| "a variable".into());
-                    RenderError::Undefined { part: part_name(name), expression, line: source.line().unwrap_or(0) }
-                }
-                _ => RenderError::Failed { part: part_name(name), source },
+            // Room for the whole output at once: the template data plus some for the values.
+            let mut out = Vec::with_capacity(template.source().len() + template.source().len() / 4 + 256);
+            let rendered =
+                template.render_captured_to(data, &mut out).map(|_| ()).map_err(|source| match source.kind() {
+                    ErrorKind::UndefinedError => {
+                        let src = template.source();
+                        let expression = source
+                            .range()
+                            .and_then(|r| src.get(r))
+                            .map(|s| s.trim().to_string())
+                            .unwrap_or_else(|| "a variable".into());
+                        RenderError::Undefined { part: part_name(name), expression, line: source.line().unwrap_or(0) }
+                    }
+                    _ => RenderError::Failed { part: part_name(name), source },
+                });
+            rendered?;
+            // minijinja writes only whole UTF-8 strings.
+            String::from_utf8(out).map_err(|e| RenderError::Failed {
+                part: part_name(name),
+                source: minijinja::Error::new(ErrorKind::InvalidOperation, e.to_string()),
             })
         };
         let subject = one(SUBJECT)?.split_whitespace().collect::<Vec<_>>().join(" ");
-        let html = one(HTML)?;
+        let html = one(html_template)?;
         let mut text = one(TEXT)?;
         // Conditions that were false leave empty lines behind: at most one blank line in a row.
         while let Some(i) = text.find("\n\n\n") {
@@ -257,7 +286,7 @@ impl CompiledTemplate {
 fn part_name(template: &str) -> &'static str {
     match template {
         SUBJECT => "subject",
-        HTML => "html",
+        HTML | HTML_QP => "html",
         _ => "text",
     }
 }
@@ -266,7 +295,7 @@ fn part_name(template: &str) -> &'static str {
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
-    env.set_formatter(crate::render::html_formatter);
+    env.set_formatter(formatter);
     env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
     env.set_fuel(Some(RENDER_FUEL));
     env.set_recursion_limit(50);
@@ -277,8 +306,87 @@ fn environment() -> Environment<'static> {
     env
 }
 
+/// HTML-escapes values in HTML templates; in the pre-encoded HTML template it also encodes each
+/// value as quoted-printable on lines of its own (see [`encoded_html_template`]).
+fn formatter(out: &mut minijinja::Output, state: &minijinja::State, value: &Value) -> Result<(), minijinja::Error> {
+    if state.name() != HTML_QP || value.is_undefined() {
+        return crate::render::html_formatter(out, state, value);
+    }
+    let mut plain = String::new();
+    match value.as_str() {
+        Some(s) if value.is_safe() => plain.push_str(s),
+        Some(s) => crate::render::escape_html(s, &mut plain),
+        None => crate::render::escape_html(&value.to_string(), &mut plain),
+    }
+    if plain.is_empty() {
+        return Ok(());
+    }
+    let mut encoded = Vec::with_capacity(plain.len() + 8);
+    crate::qp::encode(plain.as_bytes(), &mut encoded);
+    if !encoded.ends_with(b"\r\n") {
+        encoded.extend_from_slice(b"=\r\n");
+    }
+    out.write_str(std::str::from_utf8(&encoded).unwrap_or_default()).map_err(minijinja::Error::from)
+}
+
+/// The HTML template with its template data quoted-printable encoded once, so that rendering it
+/// gives the finished MIME body. Every piece of template data and every printed value starts on a
+/// line of its own (soft line breaks, `=` CRLF, which decode to nothing), so the line lengths stay
+/// within 76 whatever the values are. Whitespace control (`{%-`, `-%}`) would eat those line breaks,
+/// so it is dropped here (only white space in HTML differs). `None` for templates with `{% raw %}`
+/// blocks, whose content is data, not tags: those are encoded per recipient.
+fn encoded_html_template(html: &str) -> Option<String> {
+    if html.contains("{% raw") || html.contains("{%- raw") {
+        return None;
+    }
+    let mut out = Vec::with_capacity(html.len() * 5 / 4);
+    for segment in protect::segments(html).ok()? {
+        match segment {
+            protect::Segment::Text(t) => {
+                crate::qp::encode(t.as_bytes(), &mut out);
+                if !out.ends_with(b"\r\n") {
+                    out.extend_from_slice(b"=\r\n");
+                }
+            }
+            protect::Segment::Tag(tag) => {
+                let tag = tag.replacen("{%-", "{%", 1).replacen("{{-", "{{", 1).replacen("{#-", "{#", 1);
+                let tag = match tag.len().checked_sub(3).map(|i| tag.split_at(i)) {
+                    Some((head, "-%}" | "-}}" | "-#}")) => format!("{head}{}", &tag[tag.len() - 2..]),
+                    _ => tag,
+                };
+                out.extend_from_slice(tag.as_bytes());
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// Removes empty strings and nulls from maps (recursively), so they are undefined in the template.
 fn strip_empty(v: &Value) -> Value {
+    if has_empty(v) { stripped(v) } else { v.clone() }
+}
+
+/// Whether a map anywhere in `v` holds an empty string or null (most data has none, and then
+/// nothing needs copying).
+fn has_empty(v: &Value) -> bool {
+    use minijinja::value::ValueKind;
+    match v.kind() {
+        ValueKind::Map => v.try_iter().is_ok_and(|mut keys| {
+            keys.any(|k| {
+                v.get_item(&k).is_ok_and(|item| {
+                    item.is_none()
+                        || item.is_undefined()
+                        || item.as_str().is_some_and(|s| s.trim().is_empty())
+                        || has_empty(&item)
+                })
+            })
+        }),
+        ValueKind::Seq => v.try_iter().is_ok_and(|mut items| items.any(|x| has_empty(&x))),
+        _ => false,
+    }
+}
+
+fn stripped(v: &Value) -> Value {
     use minijinja::value::ValueKind;
     match v.kind() {
         ValueKind::Map => {
@@ -289,7 +397,7 @@ fn strip_empty(v: &Value) -> Value {
                     let empty =
                         item.is_none() || item.is_undefined() || item.as_str().is_some_and(|s| s.trim().is_empty());
                     if !empty {
-                        out.insert(k, strip_empty(&item));
+                        out.insert(k, stripped(&item));
                     }
                 }
             }
@@ -297,7 +405,7 @@ fn strip_empty(v: &Value) -> Value {
         }
         ValueKind::Seq => v
             .try_iter()
-            .map(|it| Value::from(it.map(|x| strip_empty(&x)).collect::<Vec<_>>()))
+            .map(|it| Value::from(it.map(|x| stripped(&x)).collect::<Vec<_>>()))
             .unwrap_or_else(|_| v.clone()),
         _ => v.clone(),
     }

@@ -73,6 +73,46 @@ pub(crate) fn protect(source: &str) -> Result<Protected, Unclosed> {
     Ok(Protected { text, tags, prefix })
 }
 
+/// A piece of a Jinja source: template data or a tag.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Segment<'a> {
+    Text(&'a str),
+    Tag(&'a str),
+}
+
+/// Splits a Jinja source into template data and tags (`{{ }}`, `{% %}`, `{# #}`).
+pub(crate) fn segments(source: &str) -> Result<Vec<Segment<'_>>, Unclosed> {
+    let mut out = Vec::new();
+    let mut rest = source;
+    let mut text_start = 0;
+    let mut pos = 0;
+    while let Some(i) = rest.find('{') {
+        let at = pos + i;
+        let close = match source.as_bytes().get(at + 1) {
+            Some(b'{') => "}}",
+            Some(b'%') => "%}",
+            Some(b'#') => "#}",
+            _ => {
+                pos = at + 1;
+                rest = &source[pos..];
+                continue;
+            }
+        };
+        let len = tag_len(&source[at..], close).ok_or(Unclosed { offset: at, opener: "{" })?;
+        if at > text_start {
+            out.push(Segment::Text(&source[text_start..at]));
+        }
+        out.push(Segment::Tag(&source[at..at + len]));
+        pos = at + len;
+        text_start = pos;
+        rest = &source[pos..];
+    }
+    if text_start < source.len() {
+        out.push(Segment::Text(&source[text_start..]));
+    }
+    Ok(out)
+}
+
 /// Whether the text after `chunk` is inside a markup tag (`<a href="...`), given the state before.
 fn markup_state(chunk: &str, before: bool) -> bool {
     let lt = chunk.rfind('<');

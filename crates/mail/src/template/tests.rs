@@ -172,3 +172,41 @@ fn template_files_with_front_matter() {
     let e = TemplateSource::from_file_text("x.html", "subject: a\ncolour: b\n---\n<p></p>").unwrap_err();
     assert!(e.to_string().contains("unknown front matter field \"colour\""), "{e}");
 }
+
+#[test]
+fn the_pre_encoded_html_decodes_to_the_plain_render() {
+    let t = CompiledTemplate::compile(&source(Format::Mjml, MJML), transactional()).unwrap();
+    let mut d: serde_json::Value = serde_json::from_str(&serde_json::to_string(&data()).unwrap()).unwrap();
+    // A long value with characters that need encoding, and an `=`.
+    d["contact"]["first_name"] = format!("Ä=ö {}", "x".repeat(300)).into();
+    let data = Value::from_serialize(&d);
+    let plain = t.render(&data).unwrap();
+    let (encoded, is_encoded) = t.render_for_mime(&data).unwrap();
+    assert!(is_encoded);
+    assert_eq!((&encoded.subject, &encoded.text), (&plain.subject, &plain.text));
+    for line in encoded.html.split("\r\n") {
+        assert!(line.len() <= 76 && !line.ends_with([' ', '\t']), "{line:?}");
+        assert!(line.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)), "{line:?}");
+    }
+    let raw = format!(
+        "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{}",
+        encoded.html
+    );
+    let decoded = mail_parser::MessageParser::default()
+        .parse(raw.as_bytes())
+        .unwrap()
+        .body_html(0)
+        .unwrap()
+        .replace("\r\n", "\n");
+    assert_eq!(decoded, plain.html);
+
+    // Whitespace control would eat the soft line breaks: it is dropped in the encoded template.
+    let body = "<p>{%- if true -%} a {{- 'b' -}} c {%- endif -%}</p>";
+    let t = CompiledTemplate::compile(&source(Format::Html, body), transactional()).unwrap();
+    let (r, _) = t.render_for_mime(&data).unwrap();
+    assert!(r.html.split("\r\n").all(|l| !l.ends_with('=') || !l[..l.len() - 1].ends_with('=')), "{}", r.html);
+    let raw = format!("Content-Type: text/html\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{}", r.html);
+    let decoded =
+        mail_parser::MessageParser::default().parse(raw.as_bytes()).unwrap().body_html(0).unwrap().into_owned();
+    assert!(decoded.contains("<p> a b c </p>"), "{decoded}");
+}
