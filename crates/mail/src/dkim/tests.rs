@@ -1,7 +1,8 @@
 //! DKIM: canonicalization known answers, key loading, the form of the signature field, and
 //! verification of real signatures by mail-auth (the test keys' records served from memory, no
 //! DNS). The negative tests (altered body, altered or added header fields, expiry) show that the
-//! verification can fail.
+//! verification can fail. `dkimpy_verifies_signatures` has dkimpy, a second implementation,
+//! check the same kinds of messages.
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -569,3 +570,51 @@ fn mail_auth_does_not_pass_an_expired_signature() {
     assert_eq!(records.verify(&fresh), [DkimResult::Pass]);
 }
 
+// ---- verification by dkimpy -------------------------------------------------------------------
+
+#[test]
+#[ignore = "needs python3 with dkimpy; .ci/run installs it"]
+fn dkimpy_verifies_signatures() {
+    let dir = std::env::temp_dir().join(format!("kurier-dkimpy-{}-{}", std::process::id(), now()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let keys = || vec![rsa(), ed25519()];
+    let records = keys().iter().map(|k| format!("{} {}\n", k.dns_name(), k.dns_record())).collect::<String>();
+    std::fs::write(dir.join("records.txt"), records).unwrap();
+    let [rsa_only, ed_only] = [rsa(), ed25519()].map(|k| DkimSigner::new(vec![k]).unwrap());
+    let both = DkimSigner::new(keys()).unwrap().with_expiry(Duration::from_secs(86400));
+    let t = now();
+    let lf_welcome = text(&welcome()).replace("\r\n", "\n");
+    let both_plain = both.sign(PLAIN.as_bytes(), t).unwrap();
+    let messages = [
+        ("pass-rsa.eml", rsa_only.sign(PLAIN.as_bytes(), t).unwrap()),
+        ("pass-ed25519.eml", ed_only.sign(PLAIN.as_bytes(), t).unwrap()),
+        ("pass-both.eml", both_plain.clone()),
+        ("pass-welcome-lf.eml", both.sign(lf_welcome.as_bytes(), t).unwrap()),
+        ("fail-body.eml", altered(&both_plain, "this  is\ta test.", "this is a tost.")),
+        ("fail-subject.eml", altered(&both_plain, "Subject: Hello", "Subject: Hallo")),
+        (
+            "fail-second-subject.eml",
+            altered(&both_plain, "MIME-Version: 1.0\r\n", "MIME-Version: 1.0\r\nSubject: Second\r\n"),
+        ),
+    ];
+    for (name, raw) in &messages {
+        std::fs::write(dir.join(name), raw).unwrap();
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/dkim/verify.py");
+    let output = std::process::Command::new("python3")
+        .arg(script)
+        .arg(&dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run python3 ({e}); install python3 and dkimpy (.ci/run does)"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "dkimpy verification of the messages in {} failed ({}):\n{stdout}\n{stderr}",
+        dir.display(),
+        output.status
+    );
+    assert_eq!(stdout.lines().filter(|l| l.contains(": ok")).count(), messages.len(), "{stdout}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
