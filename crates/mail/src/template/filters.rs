@@ -19,13 +19,20 @@ enum Locale {
 }
 
 impl Locale {
+    /// Called for every filtered value, so it does not allocate.
     fn parse(tag: &str) -> Result<Self, Error> {
-        let t = tag.trim().replace('_', "-").to_ascii_lowercase();
-        Ok(match t.as_str() {
-            "de-ch" | "de-li" => Self::DeCh,
-            t if t == "de" || t.starts_with("de-") => Self::De,
-            "en-us" => Self::EnUs,
-            t if t == "en" || t.starts_with("en-") => Self::EnGb,
+        let t = tag.trim().as_bytes();
+        let (lang, region) = match t {
+            [a, b] => ([a.to_ascii_lowercase(), b.to_ascii_lowercase()], None),
+            [a, b, b'-' | b'_', region @ ..] => ([a.to_ascii_lowercase(), b.to_ascii_lowercase()], Some(region)),
+            _ => ([0, 0], None),
+        };
+        let region_is = |r: &str| region.is_some_and(|x| x.eq_ignore_ascii_case(r.as_bytes()));
+        Ok(match &lang {
+            b"de" if region_is("ch") || region_is("li") => Self::DeCh,
+            b"de" => Self::De,
+            b"en" if region_is("us") => Self::EnUs,
+            b"en" => Self::EnGb,
             _ => return Err(invalid(format!("unknown locale {tag:?} (use de-DE, de-AT, de-CH, en-GB or en-US)"))),
         })
     }

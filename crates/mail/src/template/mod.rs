@@ -275,9 +275,11 @@ impl CompiledTemplate {
         let html = one(html_template)?;
         let mut text = one(TEXT)?;
         // Conditions that were false leave empty lines behind: at most one blank line in a row.
-        while let Some(i) = text.find("\n\n\n") {
+        let mut from = 0;
+        while let Some(i) = memchr::memmem::find(&text.as_bytes()[from..], b"\n\n\n").map(|i| i + from) {
             let run = text[i..].bytes().take_while(|&b| b == b'\n').count();
             text.replace_range(i..i + run, "\n\n");
+            from = i + 2;
         }
         Ok(Rendered { subject, html, text })
     }
