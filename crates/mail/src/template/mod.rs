@@ -12,10 +12,13 @@ mod filters;
 mod protect;
 mod text;
 
+/// Template data: what [`CompiledTemplate::render`] takes (build it with `Value::from_serialize`).
+pub use minijinja::Value;
+
 use std::sync::Arc;
 
 use kurier_core::{Language, MessageKind};
-use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior, Value};
+use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
 
 /// Template instructions one recipient's render may use: generous for loops over an order's items,
 /// small enough that an endless loop fails within milliseconds.
