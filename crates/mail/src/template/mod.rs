@@ -250,6 +250,9 @@ impl CompiledTemplate {
             let run = text[i..].bytes().take_while(|&b| b == b'\n').count();
             text.replace_range(i..i + run, "\n\n");
         }
+        // ... and none at the start (a block tag on the first line of the body).
+        let leading = text.len() - text.trim_start_matches('\n').len();
+        text.replace_range(..leading, "");
         Ok(Rendered { subject, html, text })
     }
 }

@@ -83,6 +83,21 @@ fn mjml_compiles_once_and_renders_per_recipient() {
 }
 
 #[test]
+fn a_condition_on_the_first_line_leaves_no_blank_line_at_the_start_of_the_text() {
+    let body = r#"<mjml><mj-body><mj-section><mj-column>
+{% if shop.logo_url %}<mj-image src="{{ shop.logo_url }}" alt="{{ shop.name }}"></mj-image>
+{% else %}<mj-text>{{ shop.name }}</mj-text>{% endif %}
+<mj-text>Hallo</mj-text>
+</mj-column></mj-section></mj-body></mjml>"#;
+    let t = CompiledTemplate::compile(&source(Format::Mjml, body), transactional()).unwrap();
+    for logo in [Some("https://shop.example/logo.png"), None] {
+        let d = serde_json::json!({ "shop": { "name": "Beispiel Shop", "logo_url": logo }, "contact": {}, "cart": { "items": [] } });
+        let r = t.render(&Value::from_serialize(&d)).unwrap();
+        assert_eq!(r.text, "Beispiel Shop\n\nHallo\n", "logo {logo:?}");
+    }
+}
+
+#[test]
 fn html_templates_and_the_marketing_footer() {
     let body =
         "<html><head><style>p { color: #333 }</style></head><body><p>Hi {{ contact.first_name }}!</p></body></html>";
