@@ -150,6 +150,28 @@ fn undefined_and_empty_values_are_errors_that_name_the_expression() {
 }
 
 #[test]
+fn a_missing_or_empty_value_given_to_a_filter_names_the_expression() {
+    let t = CompiledTemplate::compile(
+        &source(Format::Html, "<p>Bestellt am {{ order.date | date }} für {{ order.total | money }}</p>"),
+        transactional(),
+    )
+    .unwrap();
+    let data = |order: serde_json::Value| {
+        Value::from_serialize(serde_json::json!({ "contact": {}, "cart": { "items": [] }, "order": order }))
+    };
+    let e = t.render(&data(serde_json::json!({ "total": "9.90" }))).unwrap_err();
+    assert!(
+        matches!(&e, RenderError::Undefined { part: "html", expression, .. } if expression == "order.date | date"),
+        "{e:?}"
+    );
+    let e = t.render(&data(serde_json::json!({ "date": "2026-11-20", "total": "" }))).unwrap_err();
+    assert!(
+        matches!(&e, RenderError::EmptyWithoutDefault { expression, .. } if expression == "order.total | money"),
+        "{e:?}"
+    );
+}
+
+#[test]
 fn endless_loops_run_out_of_fuel() {
     let body = "<p>{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}</p>";
     let t = CompiledTemplate::compile(&source(Format::Html, body), transactional()).unwrap();
