@@ -6,11 +6,17 @@
 //! who sends it and how to leave). Each is `multipart/alternative` with a text and an HTML part,
 //! rendered from templates embedded in the binary, in the list's language (German or English).
 //!
+//! Campaign and follow-up mail comes from user templates ([`template`], MJML or HTML with merge
+//! tags) through [`Composer::compose_template`]; [`builtin`] holds ready-made templates for the
+//! common follow-ups (double opt-in, welcome, abandoned cart, order thanks, feedback, win-back,
+//! re-permission, correction).
+//!
 //! Every value that reaches a header or a link is checked first, so a line break in a name or a
 //! `javascript:` link is refused with an error naming the field instead of ending up in a message.
 //! The crate does no I/O: the VERP envelope sender is returned beside the message, not written
 //! into it (the receiving MTA adds `Return-Path`).
 
+pub mod builtin;
 mod check;
 pub mod dkim;
 mod message;

@@ -345,4 +345,5 @@ fn composer_instances_agree_with_the_global_one() {
     assert!(std::ptr::eq(Composer::global(), Composer::global()));
 }
 
+mod builtin;
 mod template_messages;

@@ -64,6 +64,11 @@ fn invalid(msg: String) -> Error {
     Error::new(ErrorKind::InvalidOperation, msg)
 }
 
+/// A missing value is reported as undefined (naming the expression), not as "  is not a number".
+fn defined(value: &Value) -> Result<(), Error> {
+    if value.is_undefined() { Err(Error::from(ErrorKind::UndefinedError)) } else { Ok(()) }
+}
+
 /// Registers the filters on an environment.
 pub(crate) fn register(env: &mut minijinja::Environment<'_>) {
     env.add_filter("money", money);
@@ -75,6 +80,7 @@ pub(crate) fn register(env: &mut minijinja::Environment<'_>) {
 /// `{{ x | money }}`, `{{ x | money("CHF") }}`, `{{ x | money("EUR", "en-GB") }}`. The currency
 /// defaults to the variable `currency`, then EUR. Amounts are numbers or decimal strings (`"19.90"`).
 fn money(state: &State, value: Value, currency: Option<String>, locale: Option<String>) -> Result<String, Error> {
+    defined(&value)?;
     let locale = Locale::of(state, locale.as_deref())?;
     let currency = match currency {
         Some(c) => c,
@@ -101,6 +107,7 @@ fn money(state: &State, value: Value, currency: Option<String>, locale: Option<S
 
 /// `{{ x | number }}` (as many decimals as needed, at most 2), `{{ x | number(0) }}`.
 fn number(state: &State, value: Value, decimals: Option<u32>, locale: Option<String>) -> Result<String, Error> {
+    defined(&value)?;
     let locale = Locale::of(state, locale.as_deref())?;
     let f = to_f64(&value)?;
     let decimals = decimals.unwrap_or(if f.fract() == 0.0 { 0 } else { 2 }).min(6);
@@ -217,6 +224,7 @@ fn to_date_time(value: &Value) -> Result<DateTime<Utc>, Error> {
 
 /// `{{ d | date }}` (long), `{{ d | date("short") }}`, `{{ d | date("medium", "en-US") }}`.
 fn date(state: &State, value: Value, style: Option<String>, locale: Option<String>) -> Result<String, Error> {
+    defined(&value)?;
     let locale = Locale::of(state, locale.as_deref())?;
     let t = to_date_time(&value)?;
     format_day(t.date_naive(), style.as_deref().unwrap_or("long"), locale)
@@ -244,6 +252,7 @@ fn format_day(d: NaiveDate, style: &str, locale: Locale) -> Result<String, Error
 
 /// `{{ t | datetime }}` in the variable `timezone` (default Europe/Berlin), or `datetime("Europe/London")`.
 fn datetime(state: &State, value: Value, tz: Option<String>, locale: Option<String>) -> Result<String, Error> {
+    defined(&value)?;
     let locale = Locale::of(state, locale.as_deref())?;
     let tz_name = match tz {
         Some(t) => t,
@@ -345,6 +354,10 @@ mod tests {
         );
         assert_eq!(render("{{ 0 | date('short', 'en-GB') }}", context! {}).unwrap(), "01/01/1970");
         assert!(render("{{ 'gestern' | date }}", context! {}).unwrap_err().to_string().contains("not a date"));
+        for filter in ["money", "number", "date", "datetime"] {
+            let e = render(&format!("{{{{ missing | {filter} }}}}"), context! {}).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::UndefinedError, "{filter}: {e}");
+        }
         assert!(
             render("{{ t | datetime('Mars/Base') }}", context! { t })
                 .unwrap_err()

@@ -260,7 +260,7 @@ impl CompiledTemplate {
                         let src = template.source();
                         let expression = source
                             .range()
-                            .and_then(|r| src.get(r))
+                            .and_then(|r| src.get(with_filtered_value(src, r.start)..r.end))
                             .map(|s| s.trim().to_string())
                             .unwrap_or_else(|| "a variable".into());
                         RenderError::Undefined { part: part_name(name), expression, line: source.line().unwrap_or(0) }
@@ -284,7 +284,20 @@ impl CompiledTemplate {
             text.replace_range(i..i + run, "\n\n");
             from = i + 2;
         }
+        // ... and none at the start (a block tag on the first line of the body).
+        let leading = text.len() - text.trim_start_matches('\n').len();
+        text.replace_range(..leading, "");
         Ok(Rendered { subject, html, text })
+    }
+}
+
+/// A filter's error points at the filter (`date`), but the reader needs to know what it was given
+/// (`order.date | date`): the start of the merge tag when `start` follows a `|`.
+fn with_filtered_value(src: &str, start: usize) -> usize {
+    let Some(before) = src.get(..start).map(str::trim_end) else { return start };
+    match before.strip_suffix('|').and_then(|b| b.rfind("{{")) {
+        Some(open) if !src[open..start].contains("}}") => open + 2,
+        _ => start,
     }
 }
 

@@ -83,6 +83,21 @@ fn mjml_compiles_once_and_renders_per_recipient() {
 }
 
 #[test]
+fn a_condition_on_the_first_line_leaves_no_blank_line_at_the_start_of_the_text() {
+    let body = r#"<mjml><mj-body><mj-section><mj-column>
+{% if shop.logo_url %}<mj-image src="{{ shop.logo_url }}" alt="{{ shop.name }}"></mj-image>
+{% else %}<mj-text>{{ shop.name }}</mj-text>{% endif %}
+<mj-text>Hallo</mj-text>
+</mj-column></mj-section></mj-body></mjml>"#;
+    let t = CompiledTemplate::compile(&source(Format::Mjml, body), transactional()).unwrap();
+    for logo in [Some("https://shop.example/logo.png"), None] {
+        let d = serde_json::json!({ "shop": { "name": "Beispiel Shop", "logo_url": logo }, "contact": {}, "cart": { "items": [] } });
+        let r = t.render(&Value::from_serialize(&d)).unwrap();
+        assert_eq!(r.text, "Beispiel Shop\n\nHallo\n", "logo {logo:?}");
+    }
+}
+
+#[test]
 fn html_templates_and_the_marketing_footer() {
     let body =
         "<html><head><style>p { color: #333 }</style></head><body><p>Hi {{ contact.first_name }}!</p></body></html>";
@@ -130,6 +145,28 @@ fn undefined_and_empty_values_are_errors_that_name_the_expression() {
         .unwrap_err();
     assert!(
         matches!(&e, RenderError::Undefined { part: "html", expression, line: 2 } if expression == "contact.vorname"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn a_missing_or_empty_value_given_to_a_filter_names_the_expression() {
+    let t = CompiledTemplate::compile(
+        &source(Format::Html, "<p>Bestellt am {{ order.date | date }} für {{ order.total | money }}</p>"),
+        transactional(),
+    )
+    .unwrap();
+    let data = |order: serde_json::Value| {
+        Value::from_serialize(serde_json::json!({ "contact": {}, "cart": { "items": [] }, "order": order }))
+    };
+    let e = t.render(&data(serde_json::json!({ "total": "9.90" }))).unwrap_err();
+    assert!(
+        matches!(&e, RenderError::Undefined { part: "html", expression, .. } if expression == "order.date | date"),
+        "{e:?}"
+    );
+    let e = t.render(&data(serde_json::json!({ "date": "2026-11-20", "total": "" }))).unwrap_err();
+    assert!(
+        matches!(&e, RenderError::EmptyWithoutDefault { expression, .. } if expression == "order.total | money"),
         "{e:?}"
     );
 }

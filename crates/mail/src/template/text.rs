@@ -212,7 +212,9 @@ impl<'t> State<'t> {
         }
         let text = self.out[link.text_start..].trim().to_string();
         let bare = href.split_once("://").map_or(href, |(_, rest)| rest).trim_end_matches('/');
-        if text.is_empty() || text == href || text.trim_end_matches('/') == bare {
+        // `<a href="{{ url }}">{{ url }}</a>`: two markers for the same merge tag are the same text.
+        let same_tag = self.tags.is_some_and(|t| t.restore(&text) == t.restore(href));
+        if text.is_empty() || text == href || text.trim_end_matches('/') == bare || same_tag {
             self.out.truncate(link.text_start);
             self.space_if_pending();
             self.out.push_str(href);
@@ -336,5 +338,15 @@ dass Sie da sind.<br>Neue Zeile &amp; mehr&nbsp;Text.</p>
         .unwrap();
         let t = p.restore(&html_to_text(&p.text, Some(&p)));
         assert_eq!(t, "{% for i in items %}\n{{ i.name }} {{ i.price }}\n{% endfor %}\n");
+    }
+
+    #[test]
+    fn a_link_whose_text_is_its_own_merge_tag_shows_the_url_once() {
+        let p = super::super::protect::protect(
+            r#"<p><a href="{{ links.confirm }}">{{ links.confirm }}</a> <a href="{{ a }}">{{ b }}</a></p>"#,
+        )
+        .unwrap();
+        let t = p.restore(&html_to_text(&p.text, Some(&p)));
+        assert_eq!(t, "{{ links.confirm }} {{ b }} <{{ a }}>\n");
     }
 }
