@@ -201,6 +201,11 @@ impl CompiledTemplate {
         if options.kind == MessageKind::Marketing {
             insert_before_body_close(&mut html, footer_html(options.language));
             text.push_str(footer_text(options.language));
+        } else {
+            // Business mail names its sender too (in Germany § 5 DDG, § 37a HGB): name and postal
+            // address when the composer knows them; no unsubscribe link.
+            insert_before_body_close(&mut html, TRANSACTIONAL_FOOTER_HTML);
+            text.push_str(TRANSACTIONAL_FOOTER_TEXT);
         }
         if let Some(encoded) = encoded_html_template(&html) {
             add(&mut env, HTML_QP, encoded)?;
@@ -489,6 +494,17 @@ fn footer_html(language: Language) -> &'static str {
         ),
     }
 }
+
+const TRANSACTIONAL_FOOTER_HTML: &str = concat!(
+    "{% if sender_postal_address %}",
+    "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr>",
+    "<td style=\"padding:16px 24px;font-family:Arial,Helvetica,sans-serif;font-size:12px;line-height:1.5;color:#6b7280;text-align:center;\">",
+    "{{ sender_name }} · {{ sender_postal_address }}",
+    "</td></tr></table>\n",
+    "{% endif %}"
+);
+const TRANSACTIONAL_FOOTER_TEXT: &str =
+    "{% if sender_postal_address %}\n--\n{{ sender_name }}, {{ sender_postal_address }}\n{% endif %}";
 
 fn footer_text(language: Language) -> &'static str {
     match language {

@@ -319,7 +319,12 @@ fn every_occasion_in_both_languages_becomes_a_complete_message() {
                 }
                 MessageKind::Transactional => {
                     assert_eq!(unsubscribe, None, "{at}");
-                    assert!(!text.contains(UNSUB) && !text.contains("\n--\n"), "{at}: no footer");
+                    // The sender is named (business mail must say who sends it), without an unsubscribe link.
+                    assert!(!text.contains(UNSUB), "{at}: no unsubscribe link");
+                    assert!(
+                        text.ends_with("\n--\nKurier Team, Beispiel GmbH, Hauptstr. 1, 10115 Berlin\n"),
+                        "{at}: sender:\n{text}"
+                    );
                 }
             }
             let in_reply_to = msg.in_reply_to().as_text().map(str::to_string);

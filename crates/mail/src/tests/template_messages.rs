@@ -119,7 +119,11 @@ fn transactional_corrections_refer_to_the_original_and_have_no_list_headers() {
         assert_eq!(header(&msg, name), None, "{name}");
     }
     assert_eq!(header(&msg, "Feedback-ID").as_deref(), Some("herbst-2026:kurier-news:transactional:kurier"));
-    assert!(msg.body_text(0).unwrap().contains("Hallo Kundin, Kunde,"), "an empty name gets the default");
+    let text = msg.body_text(0).unwrap().replace("\r\n", "\n");
+    assert!(text.contains("Hallo Kundin, Kunde,"), "an empty name gets the default");
+    // The sender is named, but there is no unsubscribe link in a transactional mail.
+    assert!(text.ends_with("--\nKurier Team, Beispiel GmbH, Hauptstr. 1, 10115 Berlin\n"), "{text}");
+    assert!(!text.contains("Abmelden") && !msg.body_html(0).unwrap().contains("Abmelden"));
 }
 
 #[test]
