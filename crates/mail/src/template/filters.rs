@@ -79,30 +79,43 @@ pub(crate) fn register(env: &mut minijinja::Environment<'_>) {
 
 /// `{{ x | money }}`, `{{ x | money("CHF") }}`, `{{ x | money("EUR", "en-GB") }}`. The currency
 /// defaults to the variable `currency`, then EUR. Amounts are numbers or decimal strings (`"19.90"`).
-fn money(state: &State, value: Value, currency: Option<String>, locale: Option<String>) -> Result<String, Error> {
+fn money(state: &State, value: Value, currency: Option<Value>, locale: Option<String>) -> Result<String, Error> {
     defined(&value)?;
     let locale = Locale::of(state, locale.as_deref())?;
-    let currency = match currency {
-        Some(c) => c,
-        None => state.lookup("currency").and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| "EUR".into()),
+    let looked_up;
+    let currency = match &currency {
+        Some(c) => c.as_str().ok_or_else(|| invalid(format!("currency {c} is not a code such as EUR")))?,
+        None => {
+            looked_up = state.lookup("currency");
+            looked_up.as_ref().and_then(|v| v.as_str()).unwrap_or("EUR")
+        }
     };
     let cents = to_cents(&value)?;
-    let amount = group(cents, 2, locale);
-    let symbol = match currency.to_ascii_uppercase().as_str() {
-        "EUR" => "€",
-        "GBP" => "£",
-        "USD" => "$",
+    let symbol = match currency {
+        c if c.eq_ignore_ascii_case("EUR") => "€",
+        c if c.eq_ignore_ascii_case("GBP") => "£",
+        c if c.eq_ignore_ascii_case("USD") => "$",
         _ => "",
     };
-    Ok(match (locale.german(), symbol) {
-        (true, "") => format!("{amount} {}", currency.to_ascii_uppercase()),
-        (true, s) => format!("{amount} {s}"),
-        (false, "") => format!("{} {amount}", currency.to_ascii_uppercase()),
-        (false, s) => match amount.strip_prefix('-') {
-            Some(positive) => format!("-{s}{positive}"),
-            None => format!("{s}{amount}"),
-        },
-    })
+    // Called for every price of every recipient: one allocation.
+    let mut out = String::with_capacity(24);
+    let code = |out: &mut String| currency.chars().for_each(|c| out.push(c.to_ascii_uppercase()));
+    if locale.german() {
+        group_into(&mut out, cents, 2, locale);
+        out.push(' ');
+        if symbol.is_empty() { code(&mut out) } else { out.push_str(symbol) }
+    } else if symbol.is_empty() {
+        code(&mut out);
+        out.push(' ');
+        group_into(&mut out, cents, 2, locale);
+    } else {
+        if cents < 0 {
+            out.push('-');
+        }
+        out.push_str(symbol);
+        group_into(&mut out, cents.saturating_abs(), 2, locale);
+    }
+    Ok(out)
 }
 
 /// `{{ x | number }}` (as many decimals as needed, at most 2), `{{ x | number(0) }}`.
@@ -120,26 +133,37 @@ fn number(state: &State, value: Value, decimals: Option<u32>, locale: Option<Str
 
 /// An integer of `decimals` fixed decimal places, with grouping: 123456 (2) → `1.234,56`.
 fn group(scaled: i64, decimals: u32, locale: Locale) -> String {
+    let mut out = String::with_capacity(24);
+    group_into(&mut out, scaled, decimals, locale);
+    out
+}
+
+fn group_into(out: &mut String, scaled: i64, decimals: u32, locale: Locale) {
     let (thousands, decimal) = locale.separators();
-    let neg = scaled < 0;
-    let digits = scaled.unsigned_abs().to_string();
-    let digits = format!("{digits:0>width$}", width = decimals as usize + 1);
-    let (int, frac) = digits.split_at(digits.len() - decimals as usize);
-    let mut out = String::new();
-    if neg {
+    if scaled < 0 {
         out.push('-');
     }
-    for (i, c) in int.chars().enumerate() {
+    // The digits, at least one before the decimal separator, without allocating.
+    let mut buf = [b'0'; 24];
+    let mut n = scaled.unsigned_abs();
+    let mut len = 0;
+    while n > 0 || len <= decimals as usize {
+        buf[buf.len() - 1 - len] = b'0' + (n % 10) as u8;
+        n /= 10;
+        len += 1;
+    }
+    let digits = &buf[buf.len() - len..];
+    let (int, frac) = digits.split_at(len - decimals as usize);
+    for (i, &c) in int.iter().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
             out.push_str(thousands);
         }
-        out.push(c);
+        out.push(char::from(c));
     }
     if decimals > 0 {
         out.push(decimal);
-        out.push_str(frac);
+        frac.iter().for_each(|&c| out.push(char::from(c)));
     }
-    out
 }
 
 fn to_f64(value: &Value) -> Result<f64, Error> {
@@ -163,7 +187,9 @@ fn to_cents(value: &Value) -> Result<i64, Error> {
         if !ok {
             return Err(invalid(format!("{s:?} is not an amount such as 19.90")));
         }
-        let cents = int.parse::<i64>().unwrap_or(0) * 100 + format!("{frac:0<2}").parse::<i64>().unwrap_or(0);
+        let frac_cents =
+            frac.bytes().chain(std::iter::repeat(b'0')).take(2).fold(0, |acc, b| acc * 10 + i64::from(b - b'0'));
+        let cents = int.parse::<i64>().unwrap_or(0) * 100 + frac_cents;
         return Ok(if neg { -cents } else { cents });
     }
     let f = to_f64(value)?;
