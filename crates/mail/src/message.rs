@@ -11,6 +11,7 @@
 use std::borrow::Cow;
 
 use kurier_core::{FieldError, Language, MessageKind, single_line};
+use mail_builder::headers::content_type::ContentType;
 use mail_builder::headers::raw::Raw;
 use mail_builder::headers::url::URL;
 use mail_builder::mime::MimePart;
@@ -194,5 +195,7 @@ impl Composer {
 fn text_part<'x>(text: &str, content_type: &'x str) -> MimePart<'x> {
     let mut encoded = Vec::with_capacity(text.len() + text.len() / 16);
     crate::qp::encode(text.as_bytes(), &mut encoded);
-    MimePart::new(content_type, String::from_utf8(encoded).unwrap_or_default()).transfer_encoding("quoted-printable")
+    // Bytes, not a String: the encoding is ASCII, no need to check it is UTF-8.
+    MimePart::new(ContentType::new(content_type).attribute("charset", "utf-8"), encoded)
+        .transfer_encoding("quoted-printable")
 }

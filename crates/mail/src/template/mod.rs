@@ -257,26 +257,18 @@ impl CompiledTemplate {
     fn render_with(&self, data: &Value, html_template: &'static str) -> Result<Rendered, RenderError> {
         let one = |name: &'static str| -> Result<String, RenderError> {
             let template = self.env.get_template(name).map_err(|source| RenderError::Failed { part: name, source })?;
-            // Room for the whole output at once: the template data plus some for the values.
-            let mut out = Vec::with_capacity(template.source().len() + template.source().len() / 4 + 256);
-            let rendered =
-                template.render_captured_to(data, &mut out).map(|_| ()).map_err(|source| match source.kind() {
-                    ErrorKind::UndefinedError => {
-                        let src = template.source();
-                        let expression = source
-                            .range()
-                            .and_then(|r| src.get(with_filtered_value(src, r.start)..r.end))
-                            .map(|s| s.trim().to_string())
-                            .unwrap_or_else(|| "a variable".into());
-                        RenderError::Undefined { part: part_name(name), expression, line: source.line().unwrap_or(0) }
-                    }
-                    _ => RenderError::Failed { part: part_name(name), source },
-                });
-            rendered?;
-            // minijinja writes only whole UTF-8 strings.
-            String::from_utf8(out).map_err(|e| RenderError::Failed {
-                part: part_name(name),
-                source: minijinja::Error::new(ErrorKind::InvalidOperation, e.to_string()),
+            // `render` sizes its buffer from the template (no reallocations, no UTF-8 check).
+            template.render(data).map_err(|source| match source.kind() {
+                ErrorKind::UndefinedError => {
+                    let src = template.source();
+                    let expression = source
+                        .range()
+                        .and_then(|r| src.get(with_filtered_value(src, r.start)..r.end))
+                        .map(|s| s.trim().to_string())
+                        .unwrap_or_else(|| "a variable".into());
+                    RenderError::Undefined { part: part_name(name), expression, line: source.line().unwrap_or(0) }
+                }
+                _ => RenderError::Failed { part: part_name(name), source },
             })
         };
         let subject = one(SUBJECT)?.split_whitespace().collect::<Vec<_>>().join(" ");
