@@ -22,6 +22,28 @@ const PLAIN: [bool; 256] = {
     t
 };
 
+/// How many bytes at the start of `chunk` stand for themselves. Eight at a time while no byte in
+/// the word is a control character, `=`, DEL or non-ASCII (SWAR tests on a u64), then byte by byte.
+fn plain_run(chunk: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(word) = chunk.get(i..i + 8) {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        let x = u64::from_le_bytes(bytes);
+        let below_space = x.wrapping_sub(ONES * 0x20) & !x;
+        let above_tilde = x.wrapping_add(ONES * (127 - 0x7e)) | x;
+        let eq = x ^ (ONES * u64::from(b'='));
+        let is_eq = eq.wrapping_sub(ONES) & !eq;
+        if (below_space | above_tilde | is_eq) & HIGH != 0 {
+            break;
+        }
+        i += 8;
+    }
+    i + chunk[i..].iter().position(|&b| !PLAIN[usize::from(b)]).unwrap_or(chunk.len() - i)
+}
+
 /// Appends `input` quoted-printable encoded to `out`.
 pub(crate) fn encode(input: &[u8], out: &mut Vec<u8>) {
     out.reserve(input.len() + input.len() / 25 + 8);
@@ -31,8 +53,7 @@ pub(crate) fn encode(input: &[u8], out: &mut Vec<u8>) {
         // Copy the run of plain bytes that still fits on this line.
         let room = MAX - line;
         let end = (i + room).min(input.len());
-        let chunk = &input[i..end];
-        let run = chunk.iter().position(|&b| !PLAIN[usize::from(b)]).unwrap_or(chunk.len());
+        let run = plain_run(&input[i..end]);
         if run > 0 {
             out.extend_from_slice(&input[i..i + run]);
             line += run;
@@ -112,6 +133,19 @@ mod tests {
         // An escape is never split by a soft break.
         let s = format!("{}ü", "x".repeat(73));
         assert_eq!(qp(&s), format!("{}=\r\n=C3=BC", "x".repeat(73)));
+    }
+
+    #[test]
+    fn plain_runs_match_the_table() {
+        let mut bytes: Vec<u8> = (0..=255u8).collect();
+        bytes.extend(b"Hallo Welt, dies ist ein langer Satz ohne Sonderzeichen.".repeat(3));
+        for start in 0..bytes.len() {
+            for end in start..(start + 40).min(bytes.len()) {
+                let chunk = &bytes[start..end];
+                let want = chunk.iter().position(|&b| !PLAIN[usize::from(b)]).unwrap_or(chunk.len());
+                assert_eq!(plain_run(chunk), want, "{chunk:?}");
+            }
+        }
     }
 
     #[test]
