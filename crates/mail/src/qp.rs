@@ -33,7 +33,8 @@ fn plain_run(chunk: &[u8]) -> usize {
         bytes.copy_from_slice(word);
         let x = u64::from_le_bytes(bytes);
         let below_space = x.wrapping_sub(ONES * 0x20) & !x;
-        let above_tilde = x.wrapping_add(ONES * (127 - 0x7e)) | x;
+        // Adding 1 to each byte sets the high bit for DEL (0x7f); bytes already above have it.
+        let above_tilde = x.wrapping_add(ONES) | x;
         let eq = x ^ (ONES * u64::from(b'='));
         let is_eq = eq.wrapping_sub(ONES) & !eq;
         if (below_space | above_tilde | is_eq) & HIGH != 0 {
