@@ -143,7 +143,7 @@ fn tag_len(s: &str, close: &str) -> Option<usize> {
             Some(q) if b == q => quote = None,
             Some(_) => {}
             None if close != "#}" && (b == b'"' || b == b'\'') => quote = Some(b),
-            None if s[i..].starts_with(close) => return Some(i + close.len()),
+            None if bytes[i..].starts_with(close.as_bytes()) => return Some(i + close.len()),
             None => {}
         }
         i += 1;
@@ -207,6 +207,16 @@ mod tests {
         assert_eq!(p.restore(&p.text), src);
         assert_eq!(p.comment_tag("KJ0Q_3_"), Some("{% endfor %}"));
         assert_eq!(p.comment_tag("plain"), None);
+    }
+
+    #[test]
+    fn multibyte_text_inside_tags() {
+        // Found by the fuzzer: a byte index inside "¹" must not be used to slice the source.
+        let src = "<p>{{ t | datetime(\"Europe/Berlin\") \u{b9}\u{b9}\\\u{b9}}}</p>";
+        let p = protect(src).unwrap();
+        assert_eq!(p.tags.len(), 1);
+        assert_eq!(p.restore(&p.text), src);
+        assert_eq!(segments("{{ \"\\é\" }}ü").unwrap().len(), 2);
     }
 
     #[test]
