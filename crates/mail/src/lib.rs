@@ -12,6 +12,7 @@
 //! into it (the receiving MTA adds `Return-Path`).
 
 mod check;
+pub mod lint;
 mod render;
 
 use std::sync::OnceLock;
