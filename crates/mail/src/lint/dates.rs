@@ -4,6 +4,7 @@
 //!
 //! Only a date right after a deadline word counts (a few filler words like "zum", "am", "on" or a
 //! weekday may stand between), so "Ihre Bestellung vom 01.10.2026" or "seit 2019" never do.
+//! A past-tense verb just before ("lief bis", "was valid until") reports an offer that ended.
 //! `10/01/2026` may be US (October 1) or British (10 January): it counts only when both readings
 //! have passed. A date without a year ("bis 30.09.") counts only when it passed at most
 //! [`YEARLESS_DAYS`] days ago this year: later than that, the writer more likely meant next year.
@@ -12,7 +13,7 @@ use std::sync::LazyLock;
 
 use chrono::{Datelike, NaiveDate};
 
-use super::text::{Phrases, fold};
+use super::text::{Phrases, fold, words_before};
 
 /// How long ago a date without a year may have passed and still be taken as this year's.
 pub(crate) const YEARLESS_DAYS: i64 = 90;
@@ -45,6 +46,13 @@ static DEADLINE: LazyLock<Phrases> = LazyLock::new(|| {
         "expiration",
     ])
 });
+
+/// Past-tense verbs shortly before the deadline word: the text reports an offer that ended
+/// ("Die Aktion lief bis zum 01.10.2026", "the sale ran until 1 October 2026").
+const PAST_TENSE: &[&str] = &[
+    "lief", "liefen", "war", "waren", "galt", "galten", "konnte", "konnten", "hatte", "hatten", "ran", "was", "were",
+    "could", "had", "lasted",
+];
 
 /// Words that may stand between the deadline word and the date.
 const FILLERS: &[&str] = &[
@@ -135,6 +143,9 @@ const MONTHS: &[(&str, u32)] = &[
 /// A past deadline in `line`: the deadline word and date as written.
 pub(crate) fn past_deadline(line: &str, today: NaiveDate) -> Option<&str> {
     DEADLINE.find(line).find_map(|(_, start, end)| {
+        if words_before(line, start, 4).iter().any(|w| PAST_TENSE.contains(&w.as_str())) {
+            return None;
+        }
         let rest = skip_fillers(line.get(end..)?);
         let date_start = line.len() - rest.len();
         let (readings, len) = date_at(rest)?;
@@ -362,6 +373,10 @@ mod tests {
             // 10 November (US) has not passed, 11 October (British) has: not both.
             "valid until 11/10/2026",
             "Die Aktion endete am 01.10.2026, hier die Gewinner.",
+            "Die Aktion lief bis zum 01.10.2026.",
+            "Das Angebot war bis 01.10.2026 gültig.",
+            "The sale ran until 1 October 2026 and was a success.",
+            "Sie konnten bis zum 1.10.2026 teilnehmen.",
             "gültig ab 01.01.2020",
             "von 10 bis 12 Uhr am 01.10.2026",
             "bis 31.02.2026",

@@ -61,7 +61,7 @@ impl Phrases {
 }
 
 /// Up to `n` words before position `end` in `s`, nearest first, in lower case.
-fn words_before(s: &str, end: usize, n: usize) -> Vec<String> {
+pub(crate) fn words_before(s: &str, end: usize, n: usize) -> Vec<String> {
     let head = s.get(..end).unwrap_or_default();
     // Three words fit in 60 bytes; looking further would make long lines quadratic.
     let start = head.char_indices().rev().nth(60).map_or(0, |(i, _)| i);

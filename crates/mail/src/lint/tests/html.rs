@@ -267,3 +267,57 @@ fn text_part_missing() {
     expect_none(&Mail::english().no_html().lint(), "text-part-missing");
     expect_none(&Mail::english().lint(), "text-part-missing");
 }
+
+/// A newsletter as the big tools export it: Outlook conditionals, a preheader padded with
+/// invisible characters, a "view in browser" link, social icons, a US footer, a click-tracking
+/// domain of the sender's own.
+#[test]
+fn exported_newsletter_is_clean() {
+    let html = r##"<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml" xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office">
+<head>
+<!--[if gte mso 9]><xml><o:OfficeDocumentSettings><o:PixelsPerInch>96</o:PixelsPerInch></o:OfficeDocumentSettings></xml><![endif]-->
+<meta http-equiv="Content-Type" content="text/html; charset=UTF-8">
+<style type="text/css">@media only screen and (max-width:480px){ .col{width:100%!important} } a[x-apple-data-detectors]{color:inherit!important}</style>
+<!--[if mso]><style>.fallback-font{font-family:Arial,sans-serif;}</style><![endif]-->
+</head>
+<body style="margin:0;padding:0">
+<span style="display:none;max-height:0;overflow:hidden">Fall boots are back, 30% off this week only.&#847;&zwnj;&nbsp;&#847;&zwnj;&nbsp;&#847;&zwnj;&nbsp;</span>
+<center>
+<table role="presentation" width="100%"><tr><td align="right"><a href="https://click.example-outdoor.com/view/abc">View in browser</a></td></tr>
+<tr><td><a href="https://click.example-outdoor.com/c/1"><img src="https://img.example-outdoor.com/logo.png" alt="Example Outdoor" width="180" height="48" style="display:block;border:0"></a></td></tr>
+<tr><td><img src="https://img.example-outdoor.com/boots.jpg" alt="Hiking boots on a mossy rock" width="600" class="col"></td></tr>
+<tr><td class="fallback-font">
+<h1>Fall boots are back</h1>
+<p>Hi Jamie,</p>
+<p>The days are getting shorter and the trails wetter. Our waterproof hiking boots keep your feet dry on every path,
+and this week they are 30% off. Pick your pair before the first snow: sizes go fast every year.</p>
+<p>Not sure which boot fits your feet? Our guide explains widths, lacing and socks in five minutes.</p>
+<!--[if mso]><v:roundrect href="https://click.example-outdoor.com/c/2" style="height:40px;width:200px" arcsize="10%" fillcolor="#2b6cb0"><center>Shop boots</center></v:roundrect><![endif]-->
+<!--[if !mso]><!--><a href="https://click.example-outdoor.com/c/2" style="background:#2b6cb0;color:#fff;padding:12px 24px">Shop boots</a><!--<![endif]-->
+</td></tr>
+<tr><td>
+<a href="https://www.facebook.com/exampleoutdoor"><img src="https://img.example-outdoor.com/fb.png" alt="Facebook" width="24" height="24"></a>
+<a href="https://www.instagram.com/exampleoutdoor"><img src="https://img.example-outdoor.com/ig.png" alt="Instagram" width="24" height="24"></a>
+</td></tr>
+<tr><td style="font-size:11px;color:#666">
+<p>Example Outdoor Inc. · 548 Market St · San Francisco, CA 94104 · USA</p>
+<p>You are receiving this email because you opted in at <a href="https://click.example-outdoor.com/c/3">example-outdoor.com</a>.
+<a href="https://click.example-outdoor.com/u/abc">Unsubscribe</a> · <a href="https://click.example-outdoor.com/p/abc">Update preferences</a></p>
+</td></tr></table>
+</center>
+<img src="https://click.example-outdoor.com/o/abc.gif" width="1" height="1" alt="" style="display:block">
+</body></html>"##;
+    let mail = Mail::new(
+        "Example Outdoor <hello@example-outdoor.com>",
+        "Fall boots are back: 30% off this week",
+        "<https://click.example-outdoor.com/u/abc>, <mailto:u-abc@click.example-outdoor.com>",
+    )
+    .html(html)
+    .text(
+        "Hi Jamie,\n\nOur waterproof hiking boots are 30% off this week: https://click.example-outdoor.com/c/2\n\n\
+           Example Outdoor Inc., 548 Market St, San Francisco, CA 94104, USA\n\
+           Unsubscribe: https://click.example-outdoor.com/u/abc\n",
+    );
+    expect_clean(&mail.lint());
+}
