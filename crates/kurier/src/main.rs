@@ -5,6 +5,7 @@ mod bench;
 mod bounce_cli;
 mod config;
 mod csv_import;
+mod lint_cli;
 mod serve;
 
 use std::path::PathBuf;
@@ -47,6 +48,9 @@ enum Command {
     /// Work with bounces and complaints.
     #[command(subcommand)]
     Bounce(BounceCommand),
+    /// Check a message before sending it: unsubscribe, sender, merge tags, links, images, dates.
+    /// Exit code 1 when a finding is an error.
+    Lint(lint_cli::LintArgs),
     /// Measure throughput (see `kurier bench smtp --help`).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -69,6 +73,14 @@ fn main() -> ExitCode {
         return bounce_cli::classify(args).unwrap_or_else(|e| {
             eprintln!("kurier: {e:#}");
             ExitCode::FAILURE
+        });
+    }
+    if let Command::Lint(args) = cli.command {
+        // Pure checking: no configuration, database or runtime needed. Exit code 1 means "errors
+        // found", so a failure to report them is 2.
+        return lint_cli::lint(args).unwrap_or_else(|e| {
+            eprintln!("kurier: {e:#}");
+            ExitCode::from(2)
         });
     }
     if let Command::ConfigKeys = cli.command {
@@ -107,7 +119,7 @@ fn main() -> ExitCode {
             Command::Serve { .. } => serve::serve(config).await,
             Command::Import(args) => csv_import::import(config, args).await,
             Command::Export { list } => csv_import::export(config, &list).await,
-            Command::ConfigKeys | Command::Bench(_) | Command::Bounce(_) => Ok(ExitCode::SUCCESS),
+            Command::ConfigKeys | Command::Bench(_) | Command::Bounce(_) | Command::Lint(_) => Ok(ExitCode::SUCCESS),
         }
     });
     match result {

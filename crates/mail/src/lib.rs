@@ -19,6 +19,7 @@
 pub mod builtin;
 mod check;
 pub mod dkim;
+pub mod lint;
 mod message;
 mod qp;
 mod render;
