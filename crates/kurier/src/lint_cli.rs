@@ -2,8 +2,8 @@
 //! for people or as JSON lines for scripts. Exit code 0 when nothing stops the send (warnings
 //! allowed), 1 when a finding is an error, 2 when the input cannot be read.
 //!
-//! `--template` and `--data` (render a template for each contact, then check every result) are
-//! declared for the template mode to come; for now they say so and exit with 2.
+//! `--template FILE --data CONTACTS.json` renders the template for each sample contact with the
+//! configured sender and domains and checks every result (see `lint_template`).
 
 use std::io::{self, Write as _};
 use std::path::PathBuf;
@@ -29,12 +29,21 @@ pub struct LintArgs {
     /// The day the message goes out, for offer dates that have passed [default: today (UTC)].
     #[arg(long, value_name = "YYYY-MM-DD")]
     today: Option<NaiveDate>,
-    /// A template to render for each contact and check (not yet supported).
-    #[arg(long, value_name = "FILE")]
+    /// A template (.mjml or .html, with `subject:` front matter) to render for each contact and check.
+    #[arg(long, value_name = "FILE", requires = "data", conflicts_with = "file")]
     template: Option<PathBuf>,
-    /// Contacts to render the template with (not yet supported).
-    #[arg(long, value_name = "CONTACTS.json")]
+    /// Sample contacts to render the template with: a JSON array, or {"sender": {...}, "contacts": [...]}.
+    #[arg(long, value_name = "CONTACTS.json", requires = "template")]
     data: Option<PathBuf>,
+    /// The template's language (footer texts, default locale).
+    #[arg(long, value_enum, default_value_t = Lang::De)]
+    lang: Lang,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Lang {
+    De,
+    En,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -55,12 +64,22 @@ impl From<Kind> for MessageKind {
 /// Exit code when the input cannot be read (or the mode is not supported yet).
 const UNREADABLE: u8 = 2;
 
-pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
-    if args.template.is_some() || args.data.is_some() {
-        eprintln!(
-            "kurier: lint --template and --data are not yet supported; render the message and lint the .eml file"
-        );
-        return Ok(ExitCode::from(UNREADABLE));
+pub fn lint(
+    args: LintArgs,
+    settings: impl FnOnce() -> anyhow::Result<crate::lint_template::SendSettings>,
+) -> anyhow::Result<ExitCode> {
+    let today = args.today.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    if let (Some(template), Some(data)) = (&args.template, &args.data) {
+        let language = match args.lang {
+            Lang::De => kurier_core::Language::De,
+            Lang::En => kurier_core::Language::En,
+        };
+        let findings =
+            crate::lint_template::lint_template(template, data, args.kind.into(), language, today, settings()?)?;
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        print_findings(&mut out, &template.display().to_string(), &findings, args.json)?;
+        out.flush()?;
+        return Ok(if has_errors(&findings) { ExitCode::from(1) } else { ExitCode::SUCCESS });
     }
     let Some(path) = args.file else {
         eprintln!("kurier: lint needs a message file (FILE.eml)");
@@ -73,7 +92,6 @@ pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(UNREADABLE));
         }
     };
-    let today = args.today.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let findings = lint_message(&raw, &LintOptions { kind: args.kind.into(), today });
     let mut out = io::BufWriter::new(io::stdout().lock());
     print_findings(&mut out, &path.display().to_string(), &findings, args.json)?;

@@ -6,6 +6,7 @@ mod bounce_cli;
 mod config;
 mod csv_import;
 mod lint_cli;
+mod lint_template;
 mod serve;
 
 use std::path::PathBuf;
@@ -76,9 +77,28 @@ fn main() -> ExitCode {
         });
     }
     if let Command::Lint(args) = cli.command {
-        // Pure checking: no configuration, database or runtime needed. Exit code 1 means "errors
+        // Pure checking: no database or runtime needed; the template mode reads the configuration
+        // for the sender and domains the messages would go out with. Exit code 1 means "errors
         // found", so a failure to report them is 2.
-        return lint_cli::lint(args).unwrap_or_else(|e| {
+        let config_file = cli.config.clone();
+        let data_dir = cli.data_dir.clone();
+        let settings = move || -> anyhow::Result<lint_template::SendSettings> {
+            let overrides = Overrides { data_dir, listen: None };
+            let c = Config::load(config_file.as_deref(), std::env::vars(), &overrides)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(lint_template::SendSettings {
+                sender: kurier_mail::SenderIdentity {
+                    name: c.sender_name,
+                    address: c.sender_address,
+                    postal_address: c.sender_postal_address,
+                    reply_to: c.reply_to,
+                },
+                message_id_domain: c.message_id_domain,
+                bounce_domain: c.bounce_domain,
+                public_url: c.public_url.to_string(),
+            })
+        };
+        return lint_cli::lint(args, settings).unwrap_or_else(|e| {
             eprintln!("kurier: {e:#}");
             ExitCode::from(2)
         });

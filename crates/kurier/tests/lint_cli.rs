@@ -130,10 +130,89 @@ fn unreadable_files_and_template_mode() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(json_rows(&out)[0]["rule"], "message-unreadable");
 
-    let out = kurier().args(["lint", "--template", "welcome.mjml", "--data", "contacts.json"]).output().unwrap();
+    let out = kurier().args(["lint", "--template", "/nonexistent/welcome.mjml", "--data", "c.json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not yet supported"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/welcome.mjml: cannot read the template"));
+    let out = kurier().args(["lint", "--template", "welcome.mjml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "--template needs --data");
     let bad_date = run(&["--today", "15.10.2026"], &garbage);
     assert_eq!(bad_date.status.code(), Some(2), "clap refuses a date that is not YYYY-MM-DD");
     assert_eq!(kurier().arg("lint").output().unwrap().status.code(), Some(2), "a file is required");
+}
+
+const TEMPLATE: &str = r#"subject: {{ contact.first_name | default("Hallo") }}, Ihr Warenkorb wartet
+---
+<mjml><mj-body><mj-section><mj-column>
+<mj-text>Hallo {{ contact.first_name }},</mj-text>
+<mj-text>Ihr Warenkorb im Wert von {{ cart.total | money }} wartet auf Sie. Wir halten die Artikel noch
+zwei Tage für Sie bereit, danach geben wir sie wieder frei. Bei Fragen antworten Sie einfach auf diese
+E-Mail, wir helfen gern weiter.</mj-text>
+<mj-button href="https://www.beispiel-shop.de/cart">Zum Warenkorb</mj-button>
+</mj-column></mj-section></mj-body></mjml>
+"#;
+
+/// The configuration a real send would use: the sender and a public unsubscribe address.
+fn lint_template(dir: &Path, contacts: &str) -> Output {
+    let (template, data) = (dir.join("cart.mjml"), dir.join("contacts.json"));
+    std::fs::write(&template, TEMPLATE).unwrap();
+    std::fs::write(&data, contacts).unwrap();
+    kurier()
+        .args(["lint", "--json", "--today", "2026-10-15", "--template"])
+        .arg(&template)
+        .arg("--data")
+        .arg(&data)
+        .env("KURIER_SENDER_NAME", "Beispiel Shop")
+        .env("KURIER_SENDER_ADDRESS", "news@beispiel-shop.de")
+        .env("KURIER_SENDER_POSTAL_ADDRESS", "Beispiel Shop GmbH, Hauptstraße 1, 10115 Berlin")
+        .env("KURIER_PUBLIC_URL", "https://news.beispiel-shop.de")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn template_mode_renders_every_contact_and_lints_each_message() {
+    let dir = tempfile::tempdir().unwrap();
+    // Each contact with its whole template data (a flat contact would become `{"contact": ...}`).
+    let ok = r#"[{"contact": {"first_name": "Anna", "email": "anna@gmail.com"}, "cart": {"total": "19.90"}},
+                 {"contact": {"first_name": "Ben", "email": "ben@web.de"}, "cart": {"total": 5}}]"#;
+    let out = lint_template(dir.path(), ok);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(json_rows(&out).iter().all(|r| r["severity"] != "error"), "{}", String::from_utf8_lossy(&out.stdout));
+
+    // Contact 2 has an empty first name (the greeting has no default), contact 3 no cart at all.
+    let bad = r#"[{"contact": {"first_name": "Anna", "email": "anna@gmail.com"}, "cart": {"total": 1}},
+                  {"contact": {"first_name": "", "email": "ben@web.de"}, "cart": {"total": 1}},
+                  {"contact": {"first_name": "Cem", "email": "cem@gmx.de"}}]"#;
+    let out = lint_template(dir.path(), bad);
+    assert_eq!(out.status.code(), Some(1));
+    let rows = json_rows(&out);
+    let got: Vec<(&str, &str)> =
+        rows.iter().map(|r| (r["rule"].as_str().unwrap(), r["where"].as_str().unwrap())).collect();
+    assert!(got.iter().any(|(r, w)| *r == "merge-tag-fallback" && w.starts_with("contact #2:")), "{got:?}");
+    assert!(got.iter().any(|(r, w)| *r == "merge-tag-unresolved" && w.starts_with("contact #3:")), "{got:?}");
+    let fallback = rows.iter().find(|r| r["rule"] == "merge-tag-fallback").unwrap();
+    assert!(fallback["message"].as_str().unwrap().contains("contact.first_name"), "{fallback}");
+    let unresolved = rows.iter().find(|r| r["rule"] == "merge-tag-unresolved").unwrap();
+    assert!(unresolved["message"].as_str().unwrap().contains("cart.total"), "{unresolved}");
+
+    // A sender without a postal address cannot send marketing mail.
+    let no_address = r#"{"sender": {"name": "Shop", "address": "news@beispiel-shop.de", "postal_address": ""},
+                         "contacts": [{"contact": {"first_name": "Anna"}, "cart": {"total": 1}}]}"#;
+    let rows = json_rows(&lint_template(dir.path(), no_address));
+    assert_eq!(rows[0]["rule"], "sender-identity-missing", "{rows:?}");
+
+    // Data that is not JSON is refused with the file's name.
+    let out = lint_template(dir.path(), "[{");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("contacts.json: not valid JSON"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
