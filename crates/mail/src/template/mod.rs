@@ -364,12 +364,14 @@ fn encoded_html_template(html: &str) -> Option<String> {
                 }
             }
             protect::Segment::Tag(tag) => {
-                let tag = tag.replacen("{%-", "{%", 1).replacen("{{-", "{{", 1).replacen("{#-", "{#", 1);
-                let tag = match tag.len().checked_sub(3).map(|i| tag.split_at(i)) {
-                    Some((head, "-%}" | "-}}" | "-#}")) => format!("{head}{}", &tag[tag.len() - 2..]),
-                    _ => tag,
-                };
-                out.extend_from_slice(tag.as_bytes());
+                // Only the markers at the very start and end; the rest of the tag is left alone.
+                let (open, rest) = tag.split_at(2);
+                let rest = rest.strip_prefix('-').unwrap_or(rest);
+                let (inner, close) = rest.split_at(rest.len().saturating_sub(2));
+                let inner = inner.strip_suffix('-').unwrap_or(inner);
+                out.extend_from_slice(open.as_bytes());
+                out.extend_from_slice(inner.as_bytes());
+                out.extend_from_slice(close.as_bytes());
             }
         }
     }

@@ -246,4 +246,16 @@ fn the_pre_encoded_html_decodes_to_the_plain_render() {
     let decoded =
         mail_parser::MessageParser::default().parse(raw.as_bytes()).unwrap().body_html(0).unwrap().into_owned();
     assert!(decoded.contains("<p> a b c </p>"), "{decoded}");
+
+    // Found by the fuzzer: multibyte text right before the end of a tag.
+    let body = "<p>{{ 'x' \u{b9}\u{b9}}}</p><p>{{ '{%-' }} {{- 'é' -}}</p>";
+    match CompiledTemplate::compile(&source(Format::Html, body), transactional()) {
+        Ok(t) => {
+            let _ = t.render_for_mime(&data);
+        }
+        Err(e) => assert!(matches!(e, TemplateError::Syntax { .. }), "{e}"),
+    }
+    let t = CompiledTemplate::compile(&source(Format::Html, "<p>{{ '{%-' }}{{- 'é' -}}</p>"), transactional()).unwrap();
+    let (r, _) = t.render_for_mime(&data).unwrap();
+    assert!(r.html.contains("{%-") && r.html.contains("=C3=A9"), "{}", r.html);
 }
