@@ -428,7 +428,36 @@ fn stripped(v: &Value) -> Value {
     }
 }
 
+/// Outlook conditional comments the MJML parser (htmlparser 0.2) would panic on instead of
+/// reporting: `<!--[if`, `<![if`, `<![endif`, `<!--<![endif` not followed by `]` and one of
+/// `>-->`, `><!-->`, `-->`, `>`. Refused here with the line, like any other syntax error.
+fn check_conditional_comments(mjml: &str) -> Result<(), TemplateError> {
+    const OPENERS: [(&str, usize); 4] = [("<!--[if", 5), ("<![if", 3), ("<![endif", 3), ("<!--<![endif", 7)];
+    let bytes = mjml.as_bytes();
+    for (at, _) in mjml.match_indices("<!") {
+        for (opener, skip) in OPENERS {
+            if !bytes[at..].starts_with(opener.as_bytes()) {
+                continue;
+            }
+            let after = &bytes[at + skip..];
+            let ok = after.iter().position(|&b| b == b']').is_some_and(|close| {
+                let rest = &after[close + 1..];
+                let endif_ok = opener != "<![endif" || after.starts_with(b"endif]");
+                endif_ok && [&b">-->"[..], b"><!-->", b"-->", b">"].iter().any(|end| rest.starts_with(end))
+            });
+            if !ok {
+                let line = mjml[..at].matches('\n').count() + 1;
+                return Err(TemplateError::Mjml(format!(
+                    "line {line}: the Outlook conditional comment starting with {opener:?} is not closed as `]>` or `]-->`"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn mjml_to_html(mjml: &str) -> Result<String, TemplateError> {
+    check_conditional_comments(mjml)?;
     let parsed = mrml::parse(mjml).map_err(|e| TemplateError::Mjml(e.to_string()))?;
     let mut options = mrml::prelude::render::RenderOptions::default();
     // No web fonts: loading Google Fonts from a mail leaks the reader's address (a GDPR matter in

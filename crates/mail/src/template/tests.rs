@@ -193,6 +193,22 @@ fn broken_templates_are_refused_with_the_place() {
 }
 
 #[test]
+fn malformed_outlook_conditionals_are_refused_not_a_crash() {
+    // Found by the fuzzer: the MJML parser panics on these instead of returning an error.
+    for body in [
+        "<mjml><mj-body>\n<!--[if mso",
+        "<mjml><mj-body><![endifx]>",
+        "<mjml><mj-body><!--[if mso]x",
+        "<mjml><mj-body><![if a]",
+    ] {
+        let e = CompiledTemplate::compile(&source(Format::Mjml, body), transactional()).unwrap_err();
+        assert!(matches!(&e, TemplateError::Mjml(m) if m.contains("conditional comment")), "{body}: {e}");
+    }
+    let ok = "<mjml><mj-body><mj-raw><!--[if mso]><table><tr><td><![endif]--></mj-raw><mj-raw><!--[if mso]></td></tr></table><![endif]--></mj-raw></mj-body></mjml>";
+    CompiledTemplate::compile(&source(Format::Mjml, ok), transactional()).unwrap();
+}
+
+#[test]
 fn template_files_with_front_matter() {
     let s = TemplateSource::from_file_text(
         "cart.mjml",
