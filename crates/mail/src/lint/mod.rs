@@ -95,6 +95,21 @@ pub struct LintOptions {
 
 /// All findings for a message, errors first, then warnings, then info; in message order within each.
 pub fn lint_message(raw: &[u8], opts: &LintOptions) -> Vec<Finding> {
+    // mail-parser 0.11 panics on some broken MIME structures ("Invalid part ID", found by the lint
+    // fuzz target); such a message is unreadable, not a reason to crash the caller.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lint_parsed(raw, opts))).unwrap_or_else(|_| {
+        let mut out = Collector::default();
+        out.add(
+            "message-unreadable",
+            Severity::Error,
+            Place::message(),
+            "The MIME structure of the message is broken and cannot be read: export it again as .eml.".into(),
+        );
+        out.finish()
+    })
+}
+
+fn lint_parsed(raw: &[u8], opts: &LintOptions) -> Vec<Finding> {
     let mut out = Collector::default();
     let parsed = MessageParser::default().parse(raw).filter(has_a_field);
     let Some(msg) = parsed else {

@@ -458,6 +458,16 @@ fn check_conditional_comments(mjml: &str) -> Result<(), TemplateError> {
 
 fn mjml_to_html(mjml: &str) -> Result<String, TemplateError> {
     check_conditional_comments(mjml)?;
+    // mrml's tokenizer (htmlparser 0.2) panics on some malformed input instead of returning an error
+    // (found by the render fuzz target): contain it and report the template as broken.
+    std::panic::catch_unwind(|| mjml_to_html_unchecked(mjml)).unwrap_or_else(|_| {
+        Err(TemplateError::Mjml(
+            "the MJML parser failed on this template: check its markup (tags, quotes, comments)".into(),
+        ))
+    })
+}
+
+fn mjml_to_html_unchecked(mjml: &str) -> Result<String, TemplateError> {
     let parsed = mrml::parse(mjml).map_err(|e| TemplateError::Mjml(e.to_string()))?;
     let mut options = mrml::prelude::render::RenderOptions::default();
     // No web fonts: loading Google Fonts from a mail leaks the reader's address (a GDPR matter in
