@@ -204,6 +204,10 @@ fn malformed_outlook_conditionals_are_refused_not_a_crash() {
         let e = CompiledTemplate::compile(&source(Format::Mjml, body), transactional()).unwrap_err();
         assert!(matches!(&e, TemplateError::Mjml(m) if m.contains("conditional comment")), "{body}: {e}");
     }
+    // Found by the fuzzer (from our own seed): mrml's tokenizer panics slicing inside a character.
+    let body = "<mjml><mj-body><mj-section><mj-colu-column><mj-text>Hi {{ contact.first_name }} {\u{fffd}\u{fffd}m\u{fffd}n><!j-text>Hi";
+    let e = CompiledTemplate::compile(&source(Format::Mjml, body), transactional()).unwrap_err();
+    assert!(matches!(e, TemplateError::Mjml(_)), "{e}");
     let ok = "<mjml><mj-body><mj-raw><!--[if mso]><table><tr><td><![endif]--></mj-raw><mj-raw><!--[if mso]></td></tr></table><![endif]--></mj-raw></mj-body></mjml>";
     CompiledTemplate::compile(&source(Format::Mjml, ok), transactional()).unwrap();
 }
