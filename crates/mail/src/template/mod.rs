@@ -327,21 +327,27 @@ fn formatter(out: &mut minijinja::Output, state: &minijinja::State, value: &Valu
     if state.name() != HTML_QP || value.is_undefined() {
         return crate::render::html_formatter(out, state, value);
     }
-    let mut plain = String::new();
-    match value.as_str() {
-        Some(s) if value.is_safe() => plain.push_str(s),
-        Some(s) => crate::render::escape_html(s, &mut plain),
-        None => crate::render::escape_html(&value.to_string(), &mut plain),
+    // Called for every printed value of every recipient: reuse two buffers per thread.
+    thread_local! {
+        static BUFFERS: std::cell::RefCell<(String, Vec<u8>)> = const { std::cell::RefCell::new((String::new(), Vec::new())) };
     }
-    if plain.is_empty() {
-        return Ok(());
-    }
-    let mut encoded = Vec::with_capacity(plain.len() + 8);
-    crate::qp::encode(plain.as_bytes(), &mut encoded);
-    if !encoded.ends_with(b"\r\n") {
-        encoded.extend_from_slice(b"=\r\n");
-    }
-    out.write_str(std::str::from_utf8(&encoded).unwrap_or_default()).map_err(minijinja::Error::from)
+    BUFFERS.with_borrow_mut(|(plain, encoded)| {
+        plain.clear();
+        encoded.clear();
+        match value.as_str() {
+            Some(s) if value.is_safe() => plain.push_str(s),
+            Some(s) => crate::render::escape_html(s, plain),
+            None => crate::render::escape_html(&value.to_string(), plain),
+        }
+        if plain.is_empty() {
+            return Ok(());
+        }
+        crate::qp::encode(plain.as_bytes(), encoded);
+        if !encoded.ends_with(b"\r\n") {
+            encoded.extend_from_slice(b"=\r\n");
+        }
+        out.write_str(std::str::from_utf8(encoded).unwrap_or_default()).map_err(minijinja::Error::from)
+    })
 }
 
 /// The HTML template with its template data quoted-printable encoded once, so that rendering it
@@ -388,16 +394,15 @@ fn strip_empty(v: &Value) -> Value {
 fn has_empty(v: &Value) -> bool {
     use minijinja::value::ValueKind;
     match v.kind() {
-        ValueKind::Map => v.try_iter().is_ok_and(|mut keys| {
-            keys.any(|k| {
-                v.get_item(&k).is_ok_and(|item| {
-                    item.is_none()
-                        || item.is_undefined()
-                        || item.as_str().is_some_and(|s| s.trim().is_empty())
-                        || has_empty(&item)
-                })
-            })
-        }),
+        ValueKind::Map => {
+            let empty = |item: &Value| {
+                item.is_none()
+                    || item.is_undefined()
+                    || item.as_str().is_some_and(|s| s.trim().is_empty())
+                    || has_empty(item)
+            };
+            v.try_iter().is_ok_and(|mut keys| keys.any(|k| v.get_item(&k).is_ok_and(|item| empty(&item))))
+        }
         ValueKind::Seq => v.try_iter().is_ok_and(|mut items| items.any(|x| has_empty(&x))),
         _ => false,
     }
