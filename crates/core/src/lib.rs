@@ -17,6 +17,6 @@ pub use delivery::{DeliveryState, MessageKind, RetryPolicy};
 pub use email::{EmailAddress, EmailError};
 pub use feedback::{FeedbackKind, FeedbackPolicy, RateLevel, RateThresholds, SoftBounceRule, Threshold};
 pub use list::{Language, ListName, TimeZone};
-pub use text::{FieldError, edit_distance, edit_distance_within, single_line};
+pub use text::{FieldError, edit_distance, edit_distance_within, percent_decode, percent_decode_lossy, single_line};
 pub use token::{Secret, Token, TokenError, TokenPurpose};
 pub use verp::MessageKey;

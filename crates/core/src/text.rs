@@ -66,6 +66,40 @@ pub fn edit_distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
     Some(prev[m]).filter(|d| *d <= max)
 }
 
+/// `%XX` escapes decoded (URLs: user names, passwords, mailbox names); `None` on a broken escape or
+/// when the result is not UTF-8.
+pub fn percent_decode(s: &str) -> Option<String> {
+    String::from_utf8(percent_bytes(s, true)?).ok()
+}
+
+/// Like [`percent_decode`] for reading what a link says (`%7B%7Bname%7D%7D` as `{{name}}`): a broken
+/// escape stays as written and invalid UTF-8 becomes U+FFFD.
+pub fn percent_decode_lossy(s: &str) -> String {
+    String::from_utf8_lossy(&percent_bytes(s, false).unwrap_or_default()).into_owned()
+}
+
+/// The bytes `s` stands for; a `%` without two hex digits after it fails (`strict`) or is kept.
+fn percent_bytes(s: &str, strict: bool) -> Option<Vec<u8>> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |at: usize| bytes.get(at).and_then(|b| char::from(*b).to_digit(16));
+        match (bytes[i], hex(i + 1), hex(i + 2)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push(u8::try_from(h * 16 + l).ok()?);
+                i += 3;
+            }
+            (b'%', _, _) if strict => return None,
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,5 +125,15 @@ mod tests {
         assert_eq!(edit_distance_within("kitten", "sitting", 2), None);
         assert_eq!(edit_distance_within("kitten", "sitting", 3), Some(3));
         assert_eq!(edit_distance_within("a", "abcd", 2), None);
+    }
+
+    #[test]
+    fn percent_decoding_strict_and_lossy() {
+        assert_eq!(percent_decode("p%40ss%20w%C3%B6rd").as_deref(), Some("p@ss wörd"));
+        for broken in ["%", "%4", "%zz", "%+1", "%FF"] {
+            assert_eq!(percent_decode(broken), None, "{broken}");
+        }
+        assert_eq!(percent_decode_lossy("%7B%7Bname%7D%7D%"), "{{name}}%");
+        assert_eq!(percent_decode_lossy("a%zzb%FF"), "a%zzb\u{fffd}");
     }
 }

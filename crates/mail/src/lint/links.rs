@@ -351,26 +351,8 @@ fn looks_like_domain(t: &str) -> bool {
         && labels.iter().all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
 }
 
-/// `%7B%7Bname%7D%7D` as `{{name}}`: merge tags in URLs are often percent-encoded.
-pub(crate) fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: Option<&u8>| b.and_then(|b| char::from(*b).to_digit(16));
-        match (bytes[i], hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) {
-            (b'%', Some(h), Some(l)) => {
-                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+/// Merge tags in URLs are often percent-encoded (`%7B%7Bname%7D%7D`): read links decoded.
+pub(crate) use kurier_core::percent_decode_lossy as percent_decode;
 
 /// The `http://` and `https://` URLs in a line of plain text.
 pub(crate) fn urls_in(line: &str) -> Vec<&str> {

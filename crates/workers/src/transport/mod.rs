@@ -3,7 +3,6 @@
 
 mod classify;
 mod config;
-pub(crate) use config::percent_decode;
 mod smtp;
 mod stream;
 

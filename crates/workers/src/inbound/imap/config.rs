@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::transport::percent_decode;
+use kurier_core::percent_decode;
 
 /// How the connection to the IMAP server is secured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
