@@ -33,43 +33,23 @@ pub(crate) fn protect(source: &str) -> Result<Protected, Unclosed> {
     let mut text = String::with_capacity(source.len());
     let mut tags = Vec::new();
     let mut in_markup = false;
-    let mut rest = source;
-    let mut offset = 0;
-    while let Some(i) = rest.find('{') {
-        let (before, from) = rest.split_at(i);
-        in_markup = markup_state(before, in_markup);
-        text.push_str(before);
-        offset += i;
-        let close = match from.as_bytes().get(1) {
-            Some(b'{') => "}}",
-            Some(b'%') => "%}",
-            Some(b'#') => "#}",
-            _ => {
-                text.push('{');
-                rest = &from[1..];
-                offset += 1;
-                continue;
+    for segment in segments(source)? {
+        match segment {
+            Segment::Text(t) => {
+                in_markup = markup_state(t, in_markup);
+                text.push_str(t);
             }
-        };
-        let Some(len) = tag_len(from, close) else {
-            let opener = match close {
-                "}}" => "{{",
-                "%}" => "{%",
-                _ => "{#",
-            };
-            return Err(Unclosed { offset, opener });
-        };
-        let n = tags.len();
-        if close == "}}" || in_markup {
-            text.push_str(&format!("{prefix}{n}_"));
-        } else {
-            text.push_str(&format!("<!--{prefix}{n}_-->"));
+            Segment::Tag(tag) => {
+                let n = tags.len();
+                if tag.starts_with("{{") || in_markup {
+                    text.push_str(&format!("{prefix}{n}_"));
+                } else {
+                    text.push_str(&format!("<!--{prefix}{n}_-->"));
+                }
+                tags.push(tag.to_string());
+            }
         }
-        tags.push(from[..len].to_string());
-        rest = &from[len..];
-        offset += len;
     }
-    text.push_str(rest);
     Ok(Protected { text, tags, prefix })
 }
 
@@ -88,17 +68,17 @@ pub(crate) fn segments(source: &str) -> Result<Vec<Segment<'_>>, Unclosed> {
     let mut pos = 0;
     while let Some(i) = rest.find('{') {
         let at = pos + i;
-        let close = match source.as_bytes().get(at + 1) {
-            Some(b'{') => "}}",
-            Some(b'%') => "%}",
-            Some(b'#') => "#}",
+        let (opener, close) = match source.as_bytes().get(at + 1) {
+            Some(b'{') => ("{{", "}}"),
+            Some(b'%') => ("{%", "%}"),
+            Some(b'#') => ("{#", "#}"),
             _ => {
                 pos = at + 1;
                 rest = &source[pos..];
                 continue;
             }
         };
-        let len = tag_len(&source[at..], close).ok_or(Unclosed { offset: at, opener: "{" })?;
+        let len = tag_len(&source[at..], close).ok_or(Unclosed { offset: at, opener })?;
         if at > text_start {
             out.push(Segment::Text(&source[text_start..at]));
         }
