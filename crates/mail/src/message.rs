@@ -8,8 +8,6 @@
 //! `Feedback-ID`, `Message-ID`, `Date`. A correction mail refers to the message it corrects with
 //! `In-Reply-To` and `References`.
 
-use std::borrow::Cow;
-
 use kurier_core::{FieldError, Language, MessageKind, single_line};
 use mail_builder::headers::content_type::ContentType;
 use mail_builder::headers::raw::Raw;
@@ -80,12 +78,12 @@ impl Composer {
             (MessageKind::Transactional, None) => None,
         };
         let lang = env.list.language;
-        let reason: Cow<str> = match options.footer_reason {
-            Some(r) => Cow::Owned(single_line("footer_reason", r, 500)?),
-            None => Cow::Owned(match lang {
+        let reason = match options.footer_reason {
+            Some(r) => single_line("footer_reason", r, 500)?,
+            None => match lang {
                 Language::De => format!("Sie erhalten diese E-Mail, weil Sie „{}“ abonniert haben.", env.list.title),
                 Language::En => format!("You are receiving this email because you subscribed to “{}”.", env.list.title),
-            }),
+            },
         };
         let sender_name =
             if env.sender.name.trim().is_empty() { env.sender.address.as_str() } else { env.sender.name.trim() };
@@ -106,27 +104,17 @@ impl Composer {
             }
         }
         ctx.insert("unsubscribe_url".into(), Value::from(unsubscribe.as_deref()));
-        ctx.insert("footer_reason".into(), Value::from(reason.as_ref()));
+        ctx.insert("footer_reason".into(), Value::from(reason));
         ctx.insert("sender_name".into(), Value::from(sender_name));
         ctx.insert("sender_postal_address".into(), Value::from(postal));
         let ctx = Value::from(ctx);
         let (rendered, html_encoded) = template.render_for_mime(&ctx)?;
-        Ok(self.assemble_parts(env, options, unsubscribe.as_deref(), &rendered, html_encoded)?)
+        Ok(self.assemble(env, options, unsubscribe.as_deref(), &rendered, html_encoded)?)
     }
 
-    /// Builds the message from rendered texts.
-    pub fn assemble(
-        &self,
-        env: &Envelope,
-        options: &MessageOptions,
-        unsubscribe_url: Option<&str>,
-        rendered: &Rendered,
-    ) -> Result<Composed, ComposeError> {
-        self.assemble_parts(env, options, unsubscribe_url, rendered, false)
-    }
-
-    /// `html_encoded`: the HTML is already quoted-printable (from a pre-encoded template).
-    fn assemble_parts(
+    /// Builds the message from rendered texts; `html_encoded`: the HTML is already quoted-printable
+    /// (from a pre-encoded template).
+    fn assemble(
         &self,
         env: &Envelope,
         options: &MessageOptions,
