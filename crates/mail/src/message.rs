@@ -12,7 +12,7 @@ use kurier_core::{FieldError, Language, MessageKind, single_line};
 use mail_builder::headers::content_type::ContentType;
 use mail_builder::headers::raw::Raw;
 use mail_builder::headers::url::URL;
-use mail_builder::mime::MimePart;
+use mail_builder::mime::{BodyPart, MimePart};
 use minijinja::Value;
 
 use crate::template::{CompiledTemplate, RenderError, Rendered};
@@ -108,19 +108,19 @@ impl Composer {
         ctx.insert("sender_name".into(), Value::from(sender_name));
         ctx.insert("sender_postal_address".into(), Value::from(postal));
         let ctx = Value::from(ctx);
-        let (rendered, html_encoded) = template.render_for_mime(&ctx)?;
-        Ok(self.assemble(env, options, unsubscribe.as_deref(), &rendered, html_encoded)?)
+        let (rendered, encoded) = template.render_for_mime(&ctx)?;
+        Ok(self.assemble(env, options, unsubscribe.as_deref(), &rendered, encoded)?)
     }
 
-    /// Builds the message from rendered texts; `html_encoded`: the HTML is already quoted-printable
-    /// (from a pre-encoded template).
+    /// Builds the message from rendered texts; `encoded`: the HTML and the text are already
+    /// quoted-printable (from pre-encoded templates).
     fn assemble(
         &self,
         env: &Envelope,
         options: &MessageOptions,
         unsubscribe_url: Option<&str>,
         rendered: &Rendered,
-        html_encoded: bool,
+        encoded: bool,
     ) -> Result<Composed, ComposeError> {
         let common = Common::check(env)?;
         let subject = check::required_line("subject", &rendered.subject)?;
@@ -147,12 +147,12 @@ impl Composer {
                 .header("Precedence", Raw::new("bulk"));
         }
         b = b.header("Feedback-ID", Raw::new(format!("{campaign}:{}:{kind}:kurier", common.list_name)));
-        let html = if html_encoded {
-            MimePart::new("text/html", rendered.html.as_str()).transfer_encoding("quoted-printable")
+        let (text, html) = if encoded {
+            (qp_part(rendered.text.as_bytes(), "text/plain"), qp_part(rendered.html.as_bytes(), "text/html"))
         } else {
-            text_part(&rendered.html, "text/html")
+            (text_part(&rendered.text, "text/plain"), text_part(&rendered.html, "text/html"))
         };
-        let mut body = MimePart::new("multipart/alternative", vec![text_part(&rendered.text, "text/plain"), html]);
+        let mut body = MimePart::new("multipart/alternative", vec![text, html]);
         let (mut inline, mut attached) = (Vec::new(), Vec::new());
         for a in options.attachments {
             let name = single_line("attachment.filename", &a.filename, 200)?;
@@ -183,7 +183,12 @@ impl Composer {
 fn text_part<'x>(text: &str, content_type: &'x str) -> MimePart<'x> {
     let mut encoded = Vec::with_capacity(text.len() + text.len() / 16);
     crate::qp::encode(text.as_bytes(), &mut encoded);
-    // Bytes, not a String: the encoding is ASCII, no need to check it is UTF-8.
+    qp_part(encoded, content_type)
+}
+
+/// A UTF-8 text part from its quoted-printable encoding (bytes, not a String: the encoding is
+/// ASCII, no need to check it is UTF-8).
+fn qp_part<'x>(encoded: impl Into<BodyPart<'x>>, content_type: &'x str) -> MimePart<'x> {
     MimePart::new(ContentType::new(content_type).attribute("charset", "utf-8"), encoded)
         .transfer_encoding("quoted-printable")
 }

@@ -15,7 +15,7 @@ mod text;
 /// Template data: what [`CompiledTemplate::render`] takes (build it with `Value::from_serialize`).
 pub use minijinja::Value;
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use kurier_core::{Language, MessageKind};
 use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
@@ -155,15 +155,19 @@ pub struct Rendered {
 #[derive(Clone, Debug)]
 pub struct CompiledTemplate {
     env: Arc<Environment<'static>>,
+    /// The HTML and text bodies already quoted-printable encoded, for sending (see
+    /// [`encoded_template`]); `None` if they could not be encoded ahead.
+    mime: Option<Arc<Environment<'static>>>,
     /// The compiled HTML and text sources.
     sources: Arc<(String, String)>,
 }
 
 const SUBJECT: &str = "subject.txt";
 const HTML: &str = "body.html";
-/// The HTML already quoted-printable encoded, for sending: see [`encoded_html_template`].
-const HTML_QP: &str = "body.qp.html";
 const TEXT: &str = "body.txt";
+/// The HTML and the text already quoted-printable encoded, in their own environment.
+const HTML_QP: &str = "body.qp.html";
+const TEXT_QP: &str = "body.qp.txt";
 
 impl CompiledTemplate {
     pub fn compile(source: &TemplateSource, options: CompileOptions) -> Result<Self, TemplateError> {
@@ -207,12 +211,10 @@ impl CompiledTemplate {
             insert_before_body_close(&mut html, TRANSACTIONAL_FOOTER_HTML);
             text.push_str(TRANSACTIONAL_FOOTER_TEXT);
         }
-        if let Some(encoded) = encoded_html_template(&html) {
-            add(&mut env, HTML_QP, encoded)?;
-        }
         add(&mut env, HTML, html.clone())?;
         add(&mut env, TEXT, text.clone())?;
-        Ok(Self { env: Arc::new(env), sources: Arc::new((html, text)) })
+        let mime = mime_environment(&html, &text).map(Arc::new);
+        Ok(Self { env: Arc::new(env), mime, sources: Arc::new((html, text)) })
     }
 
     /// The compiled HTML or text template source (for inspection and tests).
@@ -223,27 +225,43 @@ impl CompiledTemplate {
     /// Renders one recipient's subject, HTML and text. Empty strings and nulls in the data count as
     /// missing, so `default(...)` applies to them; a missing value printed without a default fails.
     pub fn render(&self, data: &Value) -> Result<Rendered, RenderError> {
-        self.render_as(data, HTML)
+        self.render_as(data, &self.env, HTML, TEXT)
     }
 
-    /// Like [`CompiledTemplate::render`], but the HTML comes quoted-printable encoded when the
-    /// template allows it (`true`), ready to be a MIME body: encoding once per template version
-    /// instead of once per recipient is most of what sending costs.
+    /// Like [`CompiledTemplate::render`], but the HTML and the text come quoted-printable encoded
+    /// when the template allows it (`true`), ready to be MIME bodies: encoding once per template
+    /// version instead of once per recipient is most of what sending costs. The subject is plain.
     pub(crate) fn render_for_mime(&self, data: &Value) -> Result<(Rendered, bool), RenderError> {
-        if self.env.get_template(HTML_QP).is_ok() {
-            self.render_as(data, HTML_QP).map(|r| (r, true))
-        } else {
-            self.render_as(data, HTML).map(|r| (r, false))
+        let Some(mime) = &self.mime else { return self.render(data).map(|r| (r, false)) };
+        match self.render_as(data, mime, HTML_QP, TEXT_QP) {
+            Ok(mut r) => {
+                if let Some(tidy) = tidy_encoded_text(&r.text) {
+                    r.text = tidy;
+                }
+                Ok((r, true))
+            }
+            // The encoded templates' line numbers are not the user's: report the plain render's
+            // error (the same one, as both templates do the same).
+            Err(e) => match self.render(data) {
+                Err(plain) => Err(plain),
+                Ok(_) => Err(e),
+            },
         }
     }
 
-    fn render_as(&self, data: &Value, html: &'static str) -> Result<Rendered, RenderError> {
+    fn render_as(
+        &self,
+        data: &Value,
+        env: &Environment<'static>,
+        html: &'static str,
+        text: &'static str,
+    ) -> Result<Rendered, RenderError> {
         let stripped = strip_empty(data);
-        match self.render_with(&stripped, html) {
+        match self.render_with(&stripped, env, html, text) {
             Ok(r) => Ok(r),
             Err(RenderError::Undefined { part, expression, line }) => {
                 // Was the value there but empty? Then the reader would see a gap, not a typo.
-                match self.render_with(data, html) {
+                match self.render_with(data, env, html, text) {
                     Ok(_) | Err(RenderError::Failed { .. }) => {
                         Err(RenderError::EmptyWithoutDefault { part, expression, line })
                     }
@@ -254,9 +272,15 @@ impl CompiledTemplate {
         }
     }
 
-    fn render_with(&self, data: &Value, html_template: &'static str) -> Result<Rendered, RenderError> {
-        let one = |name: &'static str| -> Result<String, RenderError> {
-            let template = self.env.get_template(name).map_err(|source| RenderError::Failed { part: name, source })?;
+    fn render_with(
+        &self,
+        data: &Value,
+        env: &Environment<'static>,
+        html: &'static str,
+        text_template: &'static str,
+    ) -> Result<Rendered, RenderError> {
+        let one = |env: &Environment<'static>, name: &'static str| -> Result<String, RenderError> {
+            let template = env.get_template(name).map_err(|source| RenderError::Failed { part: name, source })?;
             // `render` sizes its buffer from the template (no reallocations, no UTF-8 check).
             template.render(data).map_err(|source| match source.kind() {
                 ErrorKind::UndefinedError => {
@@ -271,9 +295,13 @@ impl CompiledTemplate {
                 _ => RenderError::Failed { part: part_name(name), source },
             })
         };
-        let subject = one(SUBJECT)?.split_whitespace().collect::<Vec<_>>().join(" ");
-        let html = one(html_template)?;
-        let mut text = one(TEXT)?;
+        let subject = one(&self.env, SUBJECT)?.split_whitespace().collect::<Vec<_>>().join(" ");
+        let html = one(env, html)?;
+        let mut text = one(env, text_template)?;
+        if text_template == TEXT_QP {
+            // Tidied by the caller, on the encoded lines.
+            return Ok(Rendered { subject, html, text });
+        }
         // Conditions that were false leave empty lines behind: at most one blank line in a row.
         let mut from = 0;
         while let Some(i) = memchr::memmem::find(&text.as_bytes()[from..], b"\n\n\n").map(|i| i + from) {
@@ -288,6 +316,58 @@ impl CompiledTemplate {
     }
 }
 
+/// The plain text's tidying (at most one blank line in a row, none at the start; see
+/// `render_with`) done on its quoted-printable form, where a line break is a CRLF and a line that
+/// ends in `=` continues on the next. `None` when nothing needs to change (the usual case).
+fn tidy_encoded_text(text: &str) -> Option<String> {
+    // Only an empty line at the start (after lone `=` lines) or a third line break in a row (with
+    // lone `=` lines between) is dropped, and neither can be there without one of these.
+    static BLANK_RUN: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"\r\n\r\n\r\n"));
+    static LONE_SOFT_BREAK: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"\r\n=\r\n"));
+    let bytes = text.as_bytes();
+    if !bytes.starts_with(b"\r\n")
+        && !bytes.starts_with(b"=\r\n")
+        && BLANK_RUN.find(bytes).is_none()
+        && LONE_SOFT_BREAK.find(bytes).is_none()
+    {
+        return None;
+    }
+    let mut out: Option<String> = None;
+    // Line breaks in a row in the decoded text; `None` at the start, where all are dropped.
+    let mut run: Option<usize> = None;
+    let mut at = 0;
+    while at < text.len() {
+        // Quoted-printable has no bare LF: every line ends in CRLF.
+        let end = memchr::memchr(b'\n', &text.as_bytes()[at..]).map_or(text.len(), |i| at + i + 1);
+        let line = &text[at..end];
+        let content = line.strip_suffix("\r\n").unwrap_or(line);
+        let keep = if content.is_empty() {
+            // An empty line: one more line break in the decoded text.
+            let more = run.map(|r| r + 1);
+            run = more;
+            more.is_some_and(|r| r <= 2)
+        } else {
+            // A lone `=` decodes to nothing and changes nothing.
+            if content != "=" {
+                run = Some(usize::from(!content.ends_with('=') && end - at != content.len()));
+            }
+            true
+        };
+        match (&mut out, keep) {
+            (Some(o), true) => o.push_str(line),
+            (None, false) => {
+                let mut o = String::with_capacity(text.len());
+                o.push_str(&text[..at]);
+                out = Some(o);
+            }
+            _ => {}
+        }
+        at = end;
+    }
+    out
+}
 /// A filter's error points at the filter (`date`), but the reader needs to know what it was given
 /// (`order.date | date`): the start of the merge tag when `start` follows a `|`.
 fn with_filtered_value(src: &str, start: usize) -> usize {
@@ -321,10 +401,11 @@ fn environment() -> Environment<'static> {
     env
 }
 
-/// HTML-escapes values in HTML templates; in the pre-encoded HTML template it also encodes each
-/// value as quoted-printable on lines of its own (see [`encoded_html_template`]).
+/// HTML-escapes values in HTML templates; in the pre-encoded templates it also encodes each value
+/// as quoted-printable on lines of its own (see [`encoded_template`]).
 fn formatter(out: &mut minijinja::Output, state: &minijinja::State, value: &Value) -> Result<(), minijinja::Error> {
-    if state.name() != HTML_QP || value.is_undefined() {
+    let name = state.name();
+    if (name != HTML_QP && name != TEXT_QP) || value.is_undefined() {
         return crate::render::html_formatter(out, state, value);
     }
     // Called for every printed value of every recipient: reuse two buffers per thread.
@@ -334,10 +415,15 @@ fn formatter(out: &mut minijinja::Output, state: &minijinja::State, value: &Valu
     BUFFERS.with_borrow_mut(|(plain, encoded)| {
         plain.clear();
         encoded.clear();
+        let html = name == HTML_QP;
         match value.as_str() {
-            Some(s) if value.is_safe() => plain.push_str(s),
+            Some(s) if value.is_safe() || !html => plain.push_str(s),
             Some(s) => crate::render::escape_html(s, plain),
-            None => crate::render::escape_html(&value.to_string(), plain),
+            None if html => crate::render::escape_html(&value.to_string(), plain),
+            None => {
+                use std::fmt::Write as _;
+                let _ = write!(plain, "{value}");
+            }
         }
         if plain.is_empty() {
             return Ok(());
@@ -350,35 +436,59 @@ fn formatter(out: &mut minijinja::Output, state: &minijinja::State, value: &Valu
     })
 }
 
-/// The HTML template with its template data quoted-printable encoded once, so that rendering it
-/// gives the finished MIME body. Every piece of template data and every printed value starts on a
-/// line of its own (soft line breaks, `=` CRLF, which decode to nothing), so the line lengths stay
-/// within 76 whatever the values are. Whitespace control (`{%-`, `-%}`) would eat those line breaks,
-/// so it is dropped here (only white space in HTML differs). `None` for templates with `{% raw %}`
-/// blocks, whose content is data, not tags: those are encoded per recipient.
-fn encoded_html_template(html: &str) -> Option<String> {
-    if html.contains("{% raw") || html.contains("{%- raw") {
-        return None;
-    }
-    let mut out = Vec::with_capacity(html.len() * 5 / 4);
-    for segment in protect::segments(html).ok()? {
-        match segment {
-            protect::Segment::Text(t) => {
-                crate::qp::encode(t.as_bytes(), &mut out);
+/// The environment of the pre-encoded HTML and text (see [`encoded_template`]): like
+/// [`environment`], but without whitespace control, which was applied while encoding.
+fn mime_environment(html: &str, text: &str) -> Option<Environment<'static>> {
+    let mut env = environment();
+    env.set_trim_blocks(false);
+    env.set_lstrip_blocks(false);
+    env.add_template_owned(HTML_QP, encoded_template(html)?).ok()?;
+    env.add_template_owned(TEXT_QP, encoded_template(text)?).ok()?;
+    Some(env)
+}
+
+/// A template with its template data quoted-printable encoded once, so that rendering it gives the
+/// finished MIME body. Every piece of template data and every printed value starts on a line of its
+/// own (soft line breaks, `=` CRLF, which decode to nothing), so the line lengths stay within 76
+/// whatever the values are. The pieces are what minijinja's own lexer makes of the source with the
+/// environment's whitespace rules (`trim_blocks`, `lstrip_blocks`, `{%-`, `-%}`, `{% raw %}`), so the
+/// encoded template, rendered without those rules, decodes to exactly what the plain one renders.
+fn encoded_template(source: &str) -> Option<String> {
+    use minijinja::machinery::{Token, WhitespaceConfig, tokenize};
+    let ws = WhitespaceConfig { keep_trailing_newline: true, lstrip_blocks: true, trim_blocks: true };
+    let mut out = Vec::with_capacity(source.len() * 5 / 4);
+    let mut tag_start = None;
+    for token in tokenize(source, false, Default::default(), ws) {
+        let (token, span) = token.ok()?;
+        match token {
+            Token::TemplateData(data) => {
+                if data.is_empty() {
+                    continue;
+                }
+                let from = out.len();
+                crate::qp::encode(data.as_bytes(), &mut out);
                 if !out.ends_with(b"\r\n") {
                     out.extend_from_slice(b"=\r\n");
                 }
+                // The content of a `{% raw %}` block may look like tags: it stays data.
+                let encoded = &out[from..];
+                if [b"{{", b"{%", b"{#"].iter().any(|m| memchr::memmem::find(encoded, *m).is_some()) {
+                    out.splice(from..from, b"{% raw %}".iter().copied());
+                    out.extend_from_slice(b"{% endraw %}");
+                }
             }
-            protect::Segment::Tag(tag) => {
-                // Only the markers at the very start and end; the rest of the tag is left alone.
-                let (open, rest) = tag.split_at(2);
-                let rest = rest.strip_prefix('-').unwrap_or(rest);
-                let (inner, close) = rest.split_at(rest.len().saturating_sub(2));
-                let inner = inner.strip_suffix('-').unwrap_or(inner);
+            Token::VariableStart | Token::BlockStart => tag_start = Some(span.start_offset as usize),
+            Token::VariableEnd | Token::BlockEnd => {
+                let tag = source.get(tag_start.take()?..span.end_offset as usize)?;
+                // The tag without its whitespace markers (`-`, `+`), which have done their work.
+                let (open, rest) = (tag.get(..2)?, tag.get(2..tag.len().checked_sub(2)?)?);
+                let inner = rest.strip_prefix(['-', '+']).unwrap_or(rest);
+                let inner = inner.strip_suffix(['-', '+']).unwrap_or(inner);
                 out.extend_from_slice(open.as_bytes());
                 out.extend_from_slice(inner.as_bytes());
-                out.extend_from_slice(close.as_bytes());
+                out.extend_from_slice(tag.get(tag.len() - 2..)?.as_bytes());
             }
+            _ => {}
         }
     }
     String::from_utf8(out).ok()

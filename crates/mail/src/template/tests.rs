@@ -230,42 +230,62 @@ fn template_files_with_front_matter() {
     assert!(e.to_string().contains("unknown front matter field \"colour\""), "{e}");
 }
 
+/// Decodes a quoted-printable body the way a mail client does (mail-parser), after checking
+/// that its lines are what RFC 2045 allows.
+fn decode_qp(encoded: &str, content_type: &str) -> String {
+    for line in encoded.split("\r\n") {
+        assert!(line.len() <= 76 && !line.ends_with([' ', '\t']), "{line:?} in\n{encoded}");
+        assert!(line.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)), "{line:?}");
+    }
+    let raw = format!(
+        "Content-Type: {content_type}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{encoded}"
+    );
+    let message = mail_parser::MessageParser::default().parse(raw.as_bytes()).unwrap();
+    let body = if content_type == "text/html" { message.body_html(0) } else { message.body_text(0) };
+    body.unwrap().replace("\r\n", "\n")
+}
+
+/// The pre-encoded templates, decoded, give exactly what the plain templates render.
+#[track_caller]
+fn assert_mime_render_is_the_plain_render(t: &CompiledTemplate, data: &Value) {
+    let plain = t.render(data).unwrap();
+    let (encoded, is_encoded) = t.render_for_mime(data).unwrap();
+    assert!(is_encoded);
+    assert_eq!(encoded.subject, plain.subject);
+    assert_eq!(decode_qp(&encoded.html, "text/html"), plain.html);
+    assert_eq!(decode_qp(&encoded.text, "text/plain"), plain.text, "encoded:\n{}", encoded.text);
+}
+
 #[test]
-fn the_pre_encoded_html_decodes_to_the_plain_render() {
+fn the_pre_encoded_bodies_decode_to_the_plain_render() {
     let t = CompiledTemplate::compile(&source(Format::Mjml, MJML), transactional()).unwrap();
     let mut d: serde_json::Value = serde_json::from_str(&serde_json::to_string(&data()).unwrap()).unwrap();
     // A long value with characters that need encoding, and an `=`.
     d["contact"]["first_name"] = format!("Ä=ö {}", "x".repeat(300)).into();
     let data = Value::from_serialize(&d);
-    let plain = t.render(&data).unwrap();
-    let (encoded, is_encoded) = t.render_for_mime(&data).unwrap();
-    assert!(is_encoded);
-    assert_eq!((&encoded.subject, &encoded.text), (&plain.subject, &plain.text));
-    for line in encoded.html.split("\r\n") {
-        assert!(line.len() <= 76 && !line.ends_with([' ', '\t']), "{line:?}");
-        assert!(line.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)), "{line:?}");
-    }
-    let raw = format!(
-        "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{}",
-        encoded.html
-    );
-    let decoded = mail_parser::MessageParser::default()
-        .parse(raw.as_bytes())
-        .unwrap()
-        .body_html(0)
-        .unwrap()
-        .replace("\r\n", "\n");
-    assert_eq!(decoded, plain.html);
+    assert_mime_render_is_the_plain_render(&t, &data);
 
-    // Whitespace control would eat the soft line breaks: it is dropped in the encoded template.
-    let body = "<p>{%- if true -%} a {{- 'b' -}} c {%- endif -%}</p>";
-    let t = CompiledTemplate::compile(&source(Format::Html, body), transactional()).unwrap();
-    let (r, _) = t.render_for_mime(&data).unwrap();
-    assert!(r.html.split("\r\n").all(|l| !l.ends_with('=') || !l[..l.len() - 1].ends_with('=')), "{}", r.html);
-    let raw = format!("Content-Type: text/html\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{}", r.html);
-    let decoded =
-        mail_parser::MessageParser::default().parse(raw.as_bytes()).unwrap().body_html(0).unwrap().into_owned();
-    assert!(decoded.contains("<p> a b c </p>"), "{decoded}");
+    // Whitespace control, `raw` blocks, comments and the environment's trim_blocks/lstrip_blocks
+    // act exactly as in the plain templates, in the HTML and in a hand-written text.
+    let bodies = [
+        "<p>{%- if true -%} a {{- 'b' -}} c {%- endif -%}</p>",
+        "<p>\n  {% if true %}\n  a\n  {% endif %}\n</p>{# note #}\n{%+ if true +%}\n b {% endif %}",
+        "<pre>{% raw %}{{ not a tag }}\n {% endraw %}</pre>\n{# a\ncomment -#}   \n\n<p>x</p>",
+        "<p>{{ '{%-' }}{{- 'é' -}}</p>",
+    ];
+    let texts = [
+        "Hallo {{ contact.first_name }},\n\n{% if cart.coupon %}\nIhr Code: {{ cart.coupon }}\n\n{% endif %}\n\n\nDanke.\n",
+        "\n\n{% for i in cart.items %}\n  - {{ i.name }}   \n{%- endfor %}\n{% raw %}{{ x }}{% endraw %}\n\n\n\n",
+        "{# lead #}\n{% if false %}x{% endif %}\n\nA line of exactly seventy-six characters, followed by a break at once:::\nEnd\t\n",
+    ];
+    for body in bodies {
+        for text in texts {
+            let mut s = source(Format::Html, body);
+            s.text = Some(text.into());
+            let t = CompiledTemplate::compile(&s, transactional()).unwrap();
+            assert_mime_render_is_the_plain_render(&t, &data);
+        }
+    }
 
     // Found by the fuzzer: multibyte text right before the end of a tag.
     let body = "<p>{{ 'x' \u{b9}\u{b9}}}</p><p>{{ '{%-' }} {{- 'é' -}}</p>";
@@ -275,7 +295,76 @@ fn the_pre_encoded_html_decodes_to_the_plain_render() {
         }
         Err(e) => assert!(matches!(e, TemplateError::Syntax { .. }), "{e}"),
     }
-    let t = CompiledTemplate::compile(&source(Format::Html, "<p>{{ '{%-' }}{{- 'é' -}}</p>"), transactional()).unwrap();
-    let (r, _) = t.render_for_mime(&data).unwrap();
-    assert!(r.html.contains("{%-") && r.html.contains("=C3=A9"), "{}", r.html);
+}
+
+#[test]
+fn the_built_in_templates_encode_to_their_plain_render() {
+    for occasion in crate::builtin::Occasion::ALL {
+        for language in [Language::De, Language::En] {
+            let t = crate::builtin::compile(occasion, language).unwrap();
+            let mut data = crate::builtin::sample_data(occasion, language);
+            // What the composer adds.
+            data["unsubscribe_url"] = "https://news.example.de/u/abc".into();
+            data["footer_reason"] = "Sie erhalten diese E-Mail, weil Sie „News“ abonniert haben.".into();
+            data["sender_name"] = "Kaffeehaus Beispiel".into();
+            data["sender_postal_address"] = "Röstereiweg 3, 04109 Leipzig".into();
+            let data = Value::from_serialize(data);
+            assert_mime_render_is_the_plain_render(&t, &data);
+        }
+    }
+}
+
+#[test]
+fn errors_from_the_encoded_templates_name_the_users_lines() {
+    let mut s = source(Format::Html, "<p>a</p>\n<p>b</p>\n<p>{{ contact.nickname }}</p>");
+    s.text = Some("a\nb\nc\n{{ contact.nickname }}".into());
+    let t = CompiledTemplate::compile(&s, transactional()).unwrap();
+    let plain = t.render(&data()).unwrap_err().to_string();
+    let mime = t.render_for_mime(&data()).unwrap_err().to_string();
+    assert_eq!(mime, plain);
+    assert!(plain.contains("contact.nickname") && plain.contains("line 3"), "{plain}");
+}
+
+#[test]
+fn tidying_encoded_text_keeps_one_blank_line_and_none_at_the_start() {
+    assert_eq!(tidy_encoded_text("a\r\nb=\r\nc\r\n"), None);
+    assert_eq!(tidy_encoded_text("\r\n=\r\n\r\na\r\n").as_deref(), Some("=\r\na\r\n"));
+    assert_eq!(tidy_encoded_text("a\r\n\r\n=\r\n\r\n\r\nb").as_deref(), Some("a\r\n\r\n=\r\nb"));
+    // A soft break ends no line: its blank lines after it count from one.
+    assert_eq!(tidy_encoded_text("a=\r\n\r\n\r\n\r\nb\r\n").as_deref(), Some("a=\r\n\r\n\r\nb\r\n"));
+}
+
+#[test]
+fn tidying_finds_what_the_quick_check_lets_through() {
+    // Every short mix of the line kinds that matter: the quick check must never skip a change.
+    let pieces = ["\r\n", "=\r\n", "a\r\n", "a=\r\n"];
+    let mut stack = vec![String::new()];
+    while let Some(text) = stack.pop() {
+        let slow = {
+            // The line-by-line rule without the quick check: drop a blank line at the start or a
+            // third line break in a row.
+            let mut run: Option<usize> = None;
+            let mut out = String::new();
+            for line in text.split_inclusive("\r\n") {
+                match line {
+                    "\r\n" => {
+                        run = run.map(|r| r + 1);
+                        if run.is_some_and(|r| r <= 2) {
+                            out.push_str(line);
+                        }
+                    }
+                    "=\r\n" => out.push_str(line),
+                    l => {
+                        run = Some(usize::from(!l.ends_with("=\r\n")));
+                        out.push_str(line);
+                    }
+                }
+            }
+            out
+        };
+        assert_eq!(tidy_encoded_text(&text).unwrap_or_else(|| text.clone()), slow, "{text:?}");
+        if text.len() < 16 {
+            stack.extend(pieces.iter().map(|p| format!("{text}{p}")));
+        }
+    }
 }
