@@ -9,6 +9,11 @@
 
 use std::time::Instant;
 
+/// The allocator the `kurier` binary uses. With glibc's, every message's large buffers go back to
+/// the kernel and fault in again, depending on its heap state: 10,000 to 23,000 messages/s here.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use chrono::{TimeZone, Utc};
 use kurier_core::{EmailAddress, Language, MessageKey, MessageKind};
 use kurier_mail::dkim::{DkimKey, DkimSigner};
