@@ -8,7 +8,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 use kurier_bounce::{Kind, Report};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
 
 #[derive(Args, Debug)]
 pub struct ClassifyArgs {
@@ -20,17 +21,30 @@ pub struct ClassifyArgs {
     paths: Vec<PathBuf>,
 }
 
-/// One message to classify: where it came from, and (for mbox) its position in the file.
-struct Input {
+/// One output row: a failed recipient, or the message when it names none. The fields are in
+/// alphabetical order, as `--json` has always printed them.
+#[derive(Serialize)]
+struct Row {
+    diagnostic: Option<String>,
+    feedback_type: Option<String>,
     file: String,
+    hard: Option<bool>,
+    kind: &'static str,
+    /// The message's position in an mbox file.
+    #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<usize>,
-    bytes: Vec<u8>,
+    original_message_id: Option<String>,
+    reason: Option<&'static str>,
+    recipient: Option<String>,
+    remote_mta: Option<String>,
+    reply_code: Option<u16>,
+    status: Option<String>,
 }
 
 pub fn classify(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut unreadable = 0usize;
-    let mut rows: Vec<Value> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     let mut report = |out: &mut std::io::BufWriter<_>, path: &Path, e: &std::io::Error| -> std::io::Result<()> {
         unreadable += 1;
         eprintln!("kurier: {}: cannot read: {e}", path.display());
@@ -51,7 +65,8 @@ pub fn classify(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
                 Err(e) => report(&mut out, file, &e)?,
                 Ok(file_rows) if args.json => {
                     for row in file_rows {
-                        writeln!(out, "{row}")?;
+                        serde_json::to_writer(&mut out, &row)?;
+                        out.write_all(b"\n")?;
                     }
                 }
                 Ok(file_rows) => rows.extend(file_rows),
@@ -68,13 +83,13 @@ pub fn classify(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
 /// Reads and classifies each file (every message of an mbox), in order. With enough files, every
 /// core takes the next unclaimed file until none is left, reading included, so a few large files do
 /// not leave the other cores idle.
-fn classify_files(files: &[PathBuf]) -> Vec<std::io::Result<Vec<Value>>> {
+fn classify_files(files: &[PathBuf]) -> Vec<std::io::Result<Vec<Row>>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     if threads < 2 || files.len() < 16 {
         return files.iter().map(|f| classify_file(f)).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, std::io::Result<Vec<Value>>)> = std::thread::scope(|scope| {
+    let mut done: Vec<(usize, std::io::Result<Vec<Row>>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
@@ -100,7 +115,7 @@ fn classify_files(files: &[PathBuf]) -> Vec<std::io::Result<Vec<Value>>> {
     done.into_iter().map(|(_, rows)| rows).collect()
 }
 
-fn classify_file(path: &Path) -> std::io::Result<Vec<Value>> {
+fn classify_file(path: &Path) -> std::io::Result<Vec<Row>> {
     // Most bounces are a few KB: read into a buffer of that size without asking for the file's
     // size first (one system call less per file; larger files grow the buffer).
     let mut bytes = Vec::with_capacity(16 * 1024);
@@ -110,52 +125,47 @@ fn classify_file(path: &Path) -> std::io::Result<Vec<Value>> {
     let mut rows = Vec::new();
     if bytes.starts_with(b"From ") {
         for (i, message) in split_mbox(&bytes).into_iter().enumerate() {
-            let input = Input { file: file.clone(), message: Some(i + 1), bytes: message };
-            rows.extend(rows_of(&input, &kurier_bounce::parse(&input.bytes)));
+            rows.extend(rows_of(&file, Some(i + 1), kurier_bounce::parse(&message)));
         }
     } else {
-        let input = Input { file, message: None, bytes };
-        rows.extend(rows_of(&input, &kurier_bounce::parse(&input.bytes)));
+        rows.extend(rows_of(&file, None, kurier_bounce::parse(&bytes)));
     }
     Ok(rows)
 }
 
-/// One object per failed recipient, in message order; a message without recipients gives one object.
-fn rows_of(input: &Input, report: &Report) -> Vec<Value> {
-    let base = |v: &mut Value| {
-        v["file"] = json!(input.file);
-        if let Some(n) = input.message {
-            v["message"] = json!(n);
+/// One row per failed recipient, in message order; a message without recipients gives one row.
+fn rows_of(file: &str, message: Option<usize>, report: Report) -> Vec<Row> {
+    let Report { kind, recipients, original_message_id, feedback_type } = report;
+    let row = |recipient: Option<kurier_bounce::Recipient>| {
+        let mut row = Row {
+            diagnostic: None,
+            feedback_type: feedback_type.clone(),
+            file: file.to_string(),
+            hard: None,
+            kind: kind.as_str(),
+            message,
+            original_message_id: original_message_id.clone(),
+            reason: None,
+            recipient: None,
+            remote_mta: None,
+            reply_code: None,
+            status: None,
+        };
+        if let Some(r) = recipient {
+            row.diagnostic = r.diagnostic;
+            row.hard = Some(r.hard);
+            row.reason = Some(r.reason.as_str());
+            row.recipient = r.address;
+            row.remote_mta = r.remote_mta;
+            row.reply_code = r.reply_code;
+            row.status = r.status;
         }
-        v["kind"] = json!(report.kind.as_str());
-        v["original_message_id"] = json!(report.original_message_id);
-        v["feedback_type"] = json!(report.feedback_type);
+        row
     };
-    if report.recipients.is_empty() || report.kind == Kind::NotBounce {
-        let mut v = json!({
-            "recipient": null, "status": null, "reply_code": null, "reason": null, "hard": null,
-            "diagnostic": null, "remote_mta": null,
-        });
-        base(&mut v);
-        return vec![v];
+    if recipients.is_empty() || kind == Kind::NotBounce {
+        return vec![row(None)];
     }
-    report
-        .recipients
-        .iter()
-        .map(|r| {
-            let mut v = json!({
-                "recipient": r.address,
-                "status": r.status,
-                "reply_code": r.reply_code,
-                "reason": r.reason.as_str(),
-                "hard": r.hard,
-                "diagnostic": r.diagnostic,
-                "remote_mta": r.remote_mta,
-            });
-            base(&mut v);
-            v
-        })
-        .collect()
+    recipients.into_iter().map(|r| row(Some(r))).collect()
 }
 
 /// The files below `path` (or `path` itself), sorted.
@@ -217,12 +227,8 @@ fn split_mbox(bytes: &[u8]) -> Vec<Vec<u8>> {
     messages
 }
 
-fn print_table(out: &mut impl std::io::Write, rows: &[Value]) -> std::io::Result<()> {
-    let s = |v: &Value| match v {
-        Value::Null => "-".to_string(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
+fn print_table(out: &mut impl std::io::Write, rows: &[Row]) -> std::io::Result<()> {
+    let s = |v: Option<&str>| v.unwrap_or("-").to_string();
     writeln!(
         out,
         "{:<40} {:<11} {:<36} {:<8} {:<5} {:<16} hard",
@@ -230,22 +236,22 @@ fn print_table(out: &mut impl std::io::Write, rows: &[Value]) -> std::io::Result
     )?;
     let mut by_reason = std::collections::BTreeMap::<String, usize>::new();
     for r in rows {
-        let mut file = s(&r["file"]);
-        if let Some(n) = r.get("message") {
-            file = format!("{file}#{n}");
-        }
+        let file = match r.message {
+            Some(n) => format!("{}#{n}", r.file),
+            None => r.file.clone(),
+        };
         writeln!(
             out,
             "{:<40} {:<11} {:<36} {:<8} {:<5} {:<16} {}",
             file,
-            s(&r["kind"]),
-            s(&r["recipient"]),
-            s(&r["status"]),
-            s(&r["reply_code"]),
-            s(&r["reason"]),
-            s(&r["hard"])
+            r.kind,
+            s(r.recipient.as_deref()),
+            s(r.status.as_deref()),
+            r.reply_code.map_or_else(|| "-".to_string(), |c| c.to_string()),
+            s(r.reason),
+            r.hard.map_or_else(|| "-".to_string(), |h| h.to_string())
         )?;
-        *by_reason.entry(format!("{} {}", s(&r["kind"]), s(&r["reason"]))).or_default() += 1;
+        *by_reason.entry(format!("{} {}", r.kind, s(r.reason))).or_default() += 1;
     }
     writeln!(out, "\n{} row(s)", rows.len())?;
     for (k, n) in by_reason {
