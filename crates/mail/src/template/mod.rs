@@ -160,6 +160,8 @@ pub struct CompiledTemplate {
     mime: Option<Arc<Environment<'static>>>,
     /// The compiled HTML and text sources.
     sources: Arc<(String, String)>,
+    /// What the user wrote: the body and the hand-written text, if any (for error lines).
+    written: Arc<(String, Option<String>)>,
 }
 
 const SUBJECT: &str = "subject.txt";
@@ -214,7 +216,12 @@ impl CompiledTemplate {
         add(&mut env, HTML, html.clone())?;
         add(&mut env, TEXT, text.clone())?;
         let mime = mime_environment(&html, &text).map(Arc::new);
-        Ok(Self { env: Arc::new(env), mime, sources: Arc::new((html, text)) })
+        Ok(Self {
+            env: Arc::new(env),
+            mime,
+            sources: Arc::new((html, text)),
+            written: Arc::new((source.body.clone(), source.text.clone())),
+        })
     }
 
     /// The compiled HTML or text template source (for inspection and tests).
@@ -290,7 +297,9 @@ impl CompiledTemplate {
                         .and_then(|r| src.get(with_filtered_value(src, r.start)..r.end))
                         .map(|s| s.trim().to_string())
                         .unwrap_or_else(|| "a variable".into());
-                    RenderError::Undefined { part: part_name(name), expression, line: source.line().unwrap_or(0) }
+                    let part = part_name(name);
+                    let line = self.written_line(part, &expression).or(source.line()).unwrap_or(0);
+                    RenderError::Undefined { part, expression, line }
                 }
                 _ => RenderError::Failed { part: part_name(name), source },
             })
@@ -313,6 +322,27 @@ impl CompiledTemplate {
         let leading = text.len() - text.trim_start_matches('\n').len();
         text.replace_range(..leading, "");
         Ok(Rendered { subject, html, text })
+    }
+}
+
+impl CompiledTemplate {
+    /// The line of the user's template where `expression` is first printed: the compiled HTML (from
+    /// MJML, with inlined CSS) has lines of its own, which the user never saw. `None` when the user
+    /// did not write it (the subject is one line; a derived text follows the body).
+    fn written_line(&self, part: &str, expression: &str) -> Option<usize> {
+        let (body, text) = &*self.written;
+        let written = match part {
+            "html" => body,
+            "text" => text.as_ref().unwrap_or(body),
+            _ => return None,
+        };
+        protect::segments(written).ok()?.into_iter().find_map(|segment| match segment {
+            protect::Segment::Tag(tag) if tag.starts_with("{{") && tag.contains(expression) => {
+                let offset = tag.as_ptr() as usize - written.as_ptr() as usize;
+                Some(written[..offset].matches('\n').count() + 1)
+            }
+            _ => None,
+        })
     }
 }
 

@@ -368,3 +368,19 @@ fn tidying_finds_what_the_quick_check_lets_through() {
         }
     }
 }
+
+#[test]
+fn render_errors_name_the_line_the_user_wrote_not_the_compiled_one() {
+    let mjml = "<mjml>\n<mj-body>\n<mj-section><mj-column>\n<mj-text>Hallo {{ contact.first_name }}</mj-text>\n\
+                <mj-text>Ihr Spitzname: {{ contact.nickname }}</mj-text>\n</mj-column></mj-section>\n</mj-body>\n</mjml>";
+    let t = CompiledTemplate::compile(&source(Format::Mjml, mjml), transactional()).unwrap();
+    // In the compiled HTML the tag is far further down.
+    let compiled_line = t.source(true).lines().position(|l| l.contains("contact.nickname")).unwrap() + 1;
+    assert!(compiled_line > 20, "{compiled_line}");
+    for e in [t.render(&data()).unwrap_err(), t.render_for_mime(&data()).unwrap_err()] {
+        assert!(
+            matches!(&e, RenderError::Undefined { part: "html", expression, line: 5 } if expression == "contact.nickname"),
+            "{e:?}"
+        );
+    }
+}
