@@ -332,6 +332,21 @@ async fn garbage_is_answered_and_then_the_connection_closed() {
     assert_code(&c.cmd("NOOP").await, "250");
 }
 
+/// The greeting of a new connection, waiting up to two seconds for a session that just ended to
+/// free its place.
+async fn greeting_once_free(addr: SocketAddr) -> String {
+    let mut greeting = String::new();
+    for _ in 0..100 {
+        let (_c, g) = Raw::connect(addr).await;
+        greeting = g;
+        if greeting.starts_with("220") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    greeting
+}
+
 #[tokio::test]
 async fn connections_beyond_the_limit_are_turned_away() {
     let server = Server::start(|c| c.max_connections = 2).await;
@@ -344,19 +359,33 @@ async fn connections_beyond_the_limit_are_turned_away() {
     assert!(c.closed().await);
     assert_code(&a.cmd("QUIT").await, "221");
     assert!(a.closed().await);
-    // The slot comes free once the session has ended.
-    let mut greeting = String::new();
-    for _ in 0..100 {
-        let (_d, g) = Raw::connect(server.addr).await;
-        greeting = g;
-        if greeting.starts_with("220") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_code(&greeting, "220");
+    // The place comes free once the session has ended.
+    assert_code(&greeting_once_free(server.addr).await, "220");
     let report = server.stop().await;
     assert!(report.refused_busy >= 1, "{report:?}");
+}
+
+#[tokio::test]
+async fn one_client_cannot_take_every_connection() {
+    let server = Server::start(|c| {
+        c.max_connections = 10;
+        c.max_connections_per_client = 2;
+    })
+    .await;
+    let (mut a, ga) = Raw::connect(server.addr).await;
+    let (_b, gb) = Raw::connect(server.addr).await;
+    assert_code(&ga, "220");
+    assert_code(&gb, "220");
+    // A third session from 127.0.0.1, with eight free places left overall.
+    let (mut c, gc) = Raw::connect(server.addr).await;
+    assert_code(&gc, "421 4.7.0");
+    assert!(c.closed().await);
+    assert_code(&a.cmd("QUIT").await, "221");
+    assert!(a.closed().await);
+    assert_code(&greeting_once_free(server.addr).await, "220");
+    let report = server.stop().await;
+    // (The loop above may have been turned away again before the first session's place was free.)
+    assert!(report.refused_client >= 1 && report.refused_busy == 0, "{report:?}");
 }
 
 #[tokio::test]

@@ -31,7 +31,7 @@ mod command;
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -72,6 +72,9 @@ pub struct InboundSmtpConfig {
     pub max_recipients: usize,
     /// Sessions at the same time; a client beyond them hears `421 4.3.2` and is disconnected.
     pub max_connections: usize,
+    /// Sessions at the same time from one client address (an IPv6 client's /64, which one host
+    /// usually has whole); beyond them it hears `421 4.7.0`, so one sender cannot take every slot.
+    pub max_connections_per_client: usize,
     /// Longest wait for the client's next command or the next part of a message; also the limit
     /// for the sink to keep a message.
     pub idle_timeout: Duration,
@@ -85,6 +88,9 @@ impl InboundSmtpConfig {
     pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 10 * 1024 * 1024;
     pub const DEFAULT_MAX_RECIPIENTS: usize = 100;
     pub const DEFAULT_MAX_CONNECTIONS: usize = 100;
+    /// Postfix's default `smtpd_client_connection_count_limit` is half its process limit (50);
+    /// mail servers that send bounces use a few connections at most.
+    pub const DEFAULT_MAX_CONNECTIONS_PER_CLIENT: usize = 10;
     /// RFC 5321 section 4.5.3.2.7: at least five minutes.
     pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
     pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -98,6 +104,7 @@ impl InboundSmtpConfig {
             max_message_bytes: Self::DEFAULT_MAX_MESSAGE_BYTES,
             max_recipients: Self::DEFAULT_MAX_RECIPIENTS,
             max_connections: Self::DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_client: Self::DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
             idle_timeout: Self::DEFAULT_IDLE_TIMEOUT,
             shutdown_grace: Self::DEFAULT_SHUTDOWN_GRACE,
             tls: None,
@@ -149,6 +156,7 @@ impl InboundSmtpConfig {
             ("max_message_bytes", self.max_message_bytes),
             ("max_recipients", self.max_recipients),
             ("max_connections", self.max_connections),
+            ("max_connections_per_client", self.max_connections_per_client),
         ] {
             if value == 0 {
                 problems.push(format!("{name} must be at least 1"));
@@ -179,6 +187,9 @@ pub struct ServeReport {
     pub sessions: u64,
     /// Connections turned away with `421` because [`InboundSmtpConfig::max_connections`] were open.
     pub refused_busy: u64,
+    /// Connections turned away with `421` because their client had
+    /// [`InboundSmtpConfig::max_connections_per_client`] open.
+    pub refused_client: u64,
     /// Messages kept by the sink (answered `250`).
     pub accepted: u64,
     /// Sessions still running when the shutdown grace ran out, and cut off.
@@ -225,6 +236,7 @@ impl InboundSmtp {
         let Self { listener, local_addr, config, domains } = self;
         let grace = config.shutdown_grace;
         let limit = Arc::new(Semaphore::new(config.max_connections));
+        let clients = Clients::new(config.max_connections_per_client);
         let shared = Arc::new(Shared { config, domains, sink, accepted: AtomicU64::new(0) });
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut sessions = JoinSet::new();
@@ -236,15 +248,20 @@ impl InboundSmtp {
                 () = &mut shutdown => break,
                 Some(done) = sessions.join_next(), if !sessions.is_empty() => log_join(done),
                 accepted = listener.accept() => match accepted {
-                    Ok((stream, peer)) => match limit.clone().try_acquire_owned() {
-                        Ok(permit) => {
+                    Ok((stream, peer)) => match (limit.clone().try_acquire_owned(), clients.admit(peer.ip())) {
+                        (Ok(_), None) => {
+                            report.refused_client += 1;
+                            tracing::warn!(%peer, limit = shared.config.max_connections_per_client, "too many connections from this client; refused");
+                            let _ = stream.try_write(b"421 4.7.0 Too many connections from your address, try again later\r\n");
+                        }
+                        (Ok(permit), Some(slot)) => {
                             report.sessions += 1;
                             let shared = shared.clone();
                             let stop = stop_rx.clone();
                             let span = tracing::info_span!("smtp_session", %peer);
                             sessions.spawn(
                                 async move {
-                                    let _permit = permit;
+                                    let _permit = (permit, slot);
                                     if let Err(e) = session(stream, peer, &shared, stop).await {
                                         tracing::debug!(error = %e, "session ended with an error");
                                     }
@@ -252,7 +269,7 @@ impl InboundSmtp {
                                 .instrument(span),
                             );
                         }
-                        Err(_) => {
+                        (Err(_), _) => {
                             report.refused_busy += 1;
                             tracing::warn!(%peer, limit = shared.config.max_connections, "too many connections; refused");
                             // A fresh socket's send buffer is empty, so this does not block.
@@ -285,6 +302,59 @@ impl InboundSmtp {
         report.accepted = shared.accepted.load(Ordering::Relaxed);
         tracing::info!(?report, "inbound SMTP stopped");
         report
+    }
+}
+
+/// Open sessions per client: an IPv4 address, or an IPv6 /64 (IPv4-mapped IPv6 counts as IPv4).
+#[derive(Clone)]
+struct Clients {
+    open: Arc<std::sync::Mutex<std::collections::HashMap<IpAddr, usize>>>,
+    limit: usize,
+}
+
+/// One session's place in [`Clients`]; leaving it (on drop) frees it.
+struct ClientSlot {
+    clients: Clients,
+    client: IpAddr,
+}
+
+impl Clients {
+    fn new(limit: usize) -> Self {
+        Self { open: Arc::default(), limit }
+    }
+
+    fn key(ip: IpAddr) -> IpAddr {
+        match ip {
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => IpAddr::V4(v4),
+                None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+            },
+            v4 => v4,
+        }
+    }
+
+    /// A slot for a new session from `ip`, or `None` when its client has all it may have.
+    fn admit(&self, ip: IpAddr) -> Option<ClientSlot> {
+        let client = Self::key(ip);
+        let mut open = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = open.entry(client).or_insert(0);
+        if *n >= self.limit {
+            return None;
+        }
+        *n += 1;
+        Some(ClientSlot { clients: self.clone(), client })
+    }
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let mut open = self.clients.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = open.get_mut(&self.client) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.client);
+            }
+        }
     }
 }
 
@@ -673,6 +743,27 @@ mod tests {
     use super::*;
     use tokio::io::AsyncWriteExt;
 
+    #[test]
+    fn clients_are_counted_per_address_and_per_ipv6_64() {
+        let clients = Clients::new(2);
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let a = clients.admit(ip("192.0.2.1")).unwrap();
+        // The same host over IPv4-mapped IPv6 is the same client.
+        let b = clients.admit(ip("::ffff:192.0.2.1")).unwrap();
+        assert!(clients.admit(ip("192.0.2.1")).is_none());
+        assert!(clients.admit(ip("192.0.2.2")).is_some(), "another address has its own count");
+        // Addresses of one /64 are one client; the next /64 is another.
+        let _c = clients.admit(ip("2001:db8:1:2::1")).unwrap();
+        let _d = clients.admit(ip("2001:db8:1:2:ffff::9")).unwrap();
+        assert!(clients.admit(ip("2001:db8:1:2:abcd::1")).is_none());
+        assert!(clients.admit(ip("2001:db8:1:3::1")).is_some());
+        // A session that ends frees its place, and an unused entry is forgotten.
+        drop(a);
+        let a = clients.admit(ip("192.0.2.1")).unwrap();
+        drop((a, b));
+        assert!(!clients.open.lock().unwrap().contains_key(&ip("192.0.2.1")));
+    }
+
     async fn read(input: &[u8], max: usize) -> io::Result<Option<Vec<u8>>> {
         let (mut client, server) = tokio::io::duplex(1 << 20);
         client.write_all(input).await.unwrap();
@@ -714,8 +805,9 @@ mod tests {
     fn config_errors_are_all_named() {
         let mut c = InboundSmtpConfig::new("127.0.0.1:0".parse().unwrap(), "", vec!["a..b".into()]);
         c.max_connections = 0;
+        c.max_connections_per_client = 0;
         let e = c.check().unwrap_err().to_string();
-        for want in ["hostname \"\"", "domains: \"a..b\"", "max_connections"] {
+        for want in ["hostname \"\"", "domains: \"a..b\"", "max_connections must", "max_connections_per_client must"] {
             assert!(e.contains(want), "{e}");
         }
         let c =
