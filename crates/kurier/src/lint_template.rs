@@ -133,8 +133,8 @@ fn compose_finding(e: TemplateComposeError) -> Finding {
             ),
             &format!("{part} line {line}"),
         ),
-        TemplateComposeError::Render(e @ RenderError::Failed { .. }) => {
-            error("template-error", e.to_string(), "template")
+        TemplateComposeError::Render(e @ RenderError::Failed { part, line, .. }) => {
+            error("template-error", e.to_string(), &format!("{part} line {line}"))
         }
         TemplateComposeError::Compose(ComposeError::Field(f)) if f.field == "sender.postal_address" => error(
             "sender-identity-missing",

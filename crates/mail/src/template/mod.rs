@@ -134,13 +134,23 @@ pub enum RenderError {
         "{part}: `{expression}` is empty for this recipient and has no default (line {line}); write `{{{{ {expression} | default(\"...\") }}}}`"
     )]
     EmptyWithoutDefault { part: &'static str, expression: String, line: usize },
-    /// Any other failure: a filter given bad data, fuel used up, a type error.
-    #[error("{part}: {source:#}")]
+    /// Any other failure: a filter given bad data, fuel used up, a type error. `line` is in the
+    /// user's template where the failing expression can be found there.
+    #[error("{part}: {} (line {line})", failure(.source))]
     Failed {
         part: &'static str,
+        line: usize,
         #[source]
         source: minijinja::Error,
     },
+}
+
+/// What went wrong, without minijinja's place in the compiled template (which the user never saw).
+fn failure(e: &minijinja::Error) -> String {
+    match e.detail() {
+        Some(detail) => format!("{}: {detail}", e.kind()),
+        None => e.kind().to_string(),
+    }
 }
 
 /// One recipient's texts.
@@ -287,21 +297,24 @@ impl CompiledTemplate {
         text_template: &'static str,
     ) -> Result<Rendered, RenderError> {
         let one = |env: &Environment<'static>, name: &'static str| -> Result<String, RenderError> {
-            let template = env.get_template(name).map_err(|source| RenderError::Failed { part: name, source })?;
+            let part = part_name(name);
+            let template = env.get_template(name).map_err(|source| RenderError::Failed { part, line: 0, source })?;
             // `render` sizes its buffer from the template (no reallocations, no UTF-8 check).
-            template.render(data).map_err(|source| match source.kind() {
-                ErrorKind::UndefinedError => {
-                    let src = template.source();
-                    let expression = source
-                        .range()
-                        .and_then(|r| src.get(with_filtered_value(src, r.start)..r.end))
-                        .map(|s| s.trim().to_string())
-                        .unwrap_or_else(|| "a variable".into());
-                    let part = part_name(name);
-                    let line = self.written_line(part, &expression).or(source.line()).unwrap_or(0);
-                    RenderError::Undefined { part, expression, line }
+            template.render(data).map_err(|source| {
+                let src = template.source();
+                let expression = source
+                    .range()
+                    .and_then(|r| src.get(with_filtered_value(src, r.start)..r.end))
+                    .map(|s| s.trim().to_string());
+                let line =
+                    expression.as_deref().and_then(|e| self.written_line(part, e)).or(source.line()).unwrap_or(0);
+                match source.kind() {
+                    ErrorKind::UndefinedError => {
+                        let expression = expression.unwrap_or_else(|| "a variable".into());
+                        RenderError::Undefined { part, expression, line }
+                    }
+                    _ => RenderError::Failed { part, line, source },
                 }
-                _ => RenderError::Failed { part: part_name(name), source },
             })
         };
         let subject = one(&self.env, SUBJECT)?.split_whitespace().collect::<Vec<_>>().join(" ");

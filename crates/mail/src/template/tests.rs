@@ -383,4 +383,16 @@ fn render_errors_name_the_line_the_user_wrote_not_the_compiled_one() {
             "{e:?}"
         );
     }
+    // A filter given bad data, too; the message does not name the compiled template's place.
+    let mjml = mjml.replace("{{ contact.nickname }}", "{{ contact.nickname | money }}");
+    let t = CompiledTemplate::compile(&source(Format::Mjml, &mjml), transactional()).unwrap();
+    let mut d = serde_json::to_value(data()).unwrap();
+    d["contact"]["nickname"] = "12,50".into();
+    let data = Value::from_serialize(&d);
+    for e in [t.render(&data).unwrap_err(), t.render_for_mime(&data).unwrap_err()] {
+        assert!(matches!(&e, RenderError::Failed { part: "html", line: 5, .. }), "{e:?}");
+        let message = e.to_string();
+        assert!(message.ends_with("\"12,50\" is not an amount such as 19.90 (line 5)"), "{message}");
+        assert!(!message.contains("body."), "{message}");
+    }
 }
