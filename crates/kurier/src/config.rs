@@ -35,6 +35,8 @@ pub const KEYS: &[(&str, &str)] = &[
     ("log", "log filter, e.g. info or kurier=debug (default info)"),
     ("inbound_listen", "address of the SMTP server for bounces to the bounce domain, e.g. 0.0.0.0:25 (default: off)"),
     ("inbound_hostname", "host name the inbound SMTP server greets with (default: the bounce domain)"),
+    ("inbound_max_connections", "SMTP sessions the inbound server holds at once (default 100)"),
+    ("inbound_max_connections_per_client", "of those, sessions from one client address or IPv6 /64 (default 10)"),
     ("imap_url", "bounce mailbox to poll, imaps://user:pass@host/INBOX?after=delete|move:FOLDER (default: off)"),
     ("ses_topic_arns", "comma-separated SNS topic ARNs whose SES notifications /webhooks/ses accepts (default: off)"),
     (
@@ -96,6 +98,8 @@ pub struct Config {
     pub log: String,
     pub inbound_listen: Option<SocketAddr>,
     pub inbound_hostname: String,
+    pub inbound_max_connections: usize,
+    pub inbound_max_connections_per_client: usize,
     pub imap: Option<ImapConfig>,
     pub webhooks: Webhooks,
     pub feedback_policy: FeedbackPolicy,
@@ -309,6 +313,8 @@ impl Config {
             Ok(p) if p > 0.0 && p <= 100.0 => Ok(p / 100.0),
             _ => Err("must be a percentage above 0 and at most 100".to_string()),
         };
+        let inbound_max_connections = v.parse("inbound_max_connections", "100", whole(1, 100_000));
+        let inbound_max_connections_per_client = v.parse("inbound_max_connections_per_client", "10", whole(1, 100_000));
         let soft_count = v.parse("soft_bounce_count", "3", whole(1, 100));
         let soft_days = v.parse("soft_bounce_days", "7", whole(0, 365));
         let bounce_warn = v.parse("bounce_rate_warn", "2", percent);
@@ -348,6 +354,9 @@ impl Config {
             log,
             inbound_listen,
             inbound_hostname: inbound_hostname.expect("validated"),
+            inbound_max_connections: usize::try_from(inbound_max_connections.expect("validated")).unwrap_or(usize::MAX),
+            inbound_max_connections_per_client: usize::try_from(inbound_max_connections_per_client.expect("validated"))
+                .unwrap_or(usize::MAX),
             imap,
             webhooks,
             feedback_policy: FeedbackPolicy {
@@ -483,12 +492,13 @@ mod tests {
                 ("KURIER_SES_TOPIC_ARNS", "arn:aws:sns:eu-central-1:1:ok, not-an-arn"),
                 ("KURIER_IMAP_URL", "pop3://x"),
                 ("KURIER_INBOUND_LISTEN", "port 25"),
+                ("KURIER_INBOUND_MAX_CONNECTIONS_PER_CLIENT", "0"),
             ]),
             &Overrides::default(),
         )
         .unwrap_err();
         let text = bad.to_string();
-        assert_eq!(bad.0.len(), 6, "{text}");
+        assert_eq!(bad.0.len(), 7, "{text}");
         for needle in [
             "`bounce_rate_warn` must not be above bounce_rate_critical",
             "`complaint_rate_critical` must be a percentage",
@@ -496,6 +506,7 @@ mod tests {
             "\"not-an-arn\" is not an SNS topic ARN",
             "`imap_url`",
             "`inbound_listen`",
+            "`inbound_max_connections_per_client` must be a whole number from 1 to 100000 (got \"0\")",
         ] {
             assert!(text.contains(needle), "{needle}: {text}");
         }
@@ -507,6 +518,7 @@ mod tests {
                 ("KURIER_COMPLAINT_RATE_WARN", "0.05"),
                 ("KURIER_SES_TOPIC_ARNS", "arn:aws:sns:eu-central-1:123456789012:bounces"),
                 ("KURIER_MAILGUN_SIGNING_KEY", "key-1"),
+                ("KURIER_INBOUND_MAX_CONNECTIONS", "40"),
             ]),
             &Overrides::default(),
         )
@@ -518,6 +530,7 @@ mod tests {
         assert_eq!(good.webhooks.mailgun_key.as_deref(), Some("key-1"));
         assert_eq!(good.webhooks.postmark, None);
         assert_eq!(good.inbound_listen, None);
+        assert_eq!((good.inbound_max_connections, good.inbound_max_connections_per_client), (40, 10));
     }
 
     #[test]

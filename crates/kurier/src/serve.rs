@@ -85,8 +85,10 @@ pub async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     // The inbound SMTP server binds before anything runs, so a taken port stops start-up.
     let inbound = match config.inbound_listen {
         Some(listen) => {
-            let smtp =
+            let mut smtp =
                 InboundSmtpConfig::new(listen, config.inbound_hostname.clone(), vec![config.bounce_domain.clone()]);
+            smtp.max_connections = config.inbound_max_connections;
+            smtp.max_connections_per_client = config.inbound_max_connections_per_client;
             let server = InboundSmtp::bind(smtp).await.with_context(|| format!("inbound_listen {listen}"))?;
             eprintln!("kurier: receiving bounces by SMTP on {} for @{}", server.local_addr(), config.bounce_domain);
             Some(server)
