@@ -29,6 +29,11 @@ pub const KEYS: &[(&str, &str)] = &[
     ("reply_to", "optional Reply-To address"),
     ("bounce_domain", "domain of VERP return paths (default: the public_url host)"),
     ("message_id_domain", "right-hand side of Message-IDs (default: the public_url host)"),
+    (
+        "dkim_keys",
+        "DKIM keys signing all mail, selector:path of RSA or Ed25519 PEM files, comma-separated (default: none)",
+    ),
+    ("dkim_domain", "the DKIM signing domain d= (default: the sender address's domain)"),
     ("confirm_ttl_days", "days a confirmation link works (default 7)"),
     ("subscribe_limit", "subscribe requests per client address and window (default 10)"),
     ("subscribe_window_secs", "the window of subscribe_limit in seconds (default 600)"),
@@ -98,6 +103,9 @@ pub struct Config {
     pub log: String,
     pub inbound_listen: Option<SocketAddr>,
     pub inbound_hostname: String,
+    pub dkim_domain: String,
+    /// Signs every message put into the outbox (`dkim_keys`).
+    pub dkim: Option<std::sync::Arc<kurier_mail::dkim::DkimSigner>>,
     pub inbound_max_connections: usize,
     pub inbound_max_connections_per_client: usize,
     pub imap: Option<ImapConfig>,
@@ -249,6 +257,33 @@ impl Config {
         };
         let bounce_domain = v.parse("bounce_domain", &domain_for_mail(&host), domain);
         let message_id_domain = v.parse("message_id_domain", &domain_for_mail(&host), domain);
+        let dkim_domain = match v.get("dkim_domain").filter(|s| !s.trim().is_empty()) {
+            Some(d) => domain(d.trim()).map_err(|e| v.error("dkim_domain", &e)).ok(),
+            None => sender_address.as_ref().map(|a| a.domain().to_string()),
+        };
+        if let (Some(d), Some(a)) = (&dkim_domain, &sender_address)
+            && !crate::dkim_cli::aligned(a.domain(), d)
+        {
+            v.error(
+                "dkim_domain",
+                &format!(
+                    "{d} does not align with the sender address's domain {}: receivers would fail the message's DMARC check",
+                    a.domain()
+                ),
+            );
+        }
+        let dkim = match (v.get("dkim_keys"), &dkim_domain) {
+            (Some(spec), Some(d)) => match crate::dkim_cli::signer(&spec, d) {
+                Ok(signer) => signer.map(std::sync::Arc::new),
+                Err(problems) => {
+                    for p in problems {
+                        v.error("dkim_keys", &p);
+                    }
+                    None
+                }
+            },
+            _ => None,
+        };
         let confirm_days = v.parse("confirm_ttl_days", "7", |s| match s.parse::<u64>() {
             Ok(d @ 1..=90) => Ok(d),
             _ => Err("must be a whole number of days from 1 to 90".into()),
@@ -354,6 +389,8 @@ impl Config {
             log,
             inbound_listen,
             inbound_hostname: inbound_hostname.expect("validated"),
+            dkim_domain: dkim_domain.expect("validated"),
+            dkim,
             inbound_max_connections: usize::try_from(inbound_max_connections.expect("validated")).unwrap_or(usize::MAX),
             inbound_max_connections_per_client: usize::try_from(inbound_max_connections_per_client.expect("validated"))
                 .unwrap_or(usize::MAX),

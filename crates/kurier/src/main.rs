@@ -5,6 +5,7 @@ mod bench;
 mod bounce_cli;
 mod config;
 mod csv_import;
+mod dkim_cli;
 mod lint_cli;
 mod lint_template;
 mod serve;
@@ -60,6 +61,9 @@ enum Command {
     /// Check a message before sending it: unsubscribe, sender, merge tags, links, images, dates.
     /// Exit code 1 when a finding is an error.
     Lint(lint_cli::LintArgs),
+    /// DKIM keys: make one, show the DNS records of the configured ones.
+    #[command(subcommand)]
+    Dkim(dkim_cli::DkimCommand),
     /// Measure throughput (see `kurier bench smtp --help`).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -111,6 +115,16 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         });
     }
+    if let Command::Dkim(command) = cli.command {
+        // Reads the configuration only where needed (the domain, the configured keys).
+        let overrides = Overrides { data_dir: cli.data_dir.clone(), listen: None };
+        let config =
+            Config::load(cli.config.as_deref(), std::env::vars(), &overrides).map_err(|e| anyhow::anyhow!("{e}"));
+        return dkim_cli::run(command, config).unwrap_or_else(|e| {
+            eprintln!("kurier: {e:#}");
+            ExitCode::FAILURE
+        });
+    }
     if let Command::ConfigKeys = cli.command {
         for (k, doc) in config::KEYS {
             println!("{k:<24} KURIER_{:<24} {doc}", k.to_ascii_uppercase());
@@ -147,7 +161,9 @@ fn main() -> ExitCode {
             Command::Serve { .. } => serve::serve(config).await,
             Command::Import(args) => csv_import::import(config, args).await,
             Command::Export { list } => csv_import::export(config, &list).await,
-            Command::ConfigKeys | Command::Bench(_) | Command::Bounce(_) | Command::Lint(_) => Ok(ExitCode::SUCCESS),
+            Command::ConfigKeys | Command::Bench(_) | Command::Bounce(_) | Command::Lint(_) | Command::Dkim(_) => {
+                Ok(ExitCode::SUCCESS)
+            }
         }
     });
     match result {

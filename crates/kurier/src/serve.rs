@@ -82,6 +82,7 @@ pub async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     web.subscribe_window = config.subscribe_window;
     web.webhooks = config.webhooks.clone();
     web.feedback_policy = config.feedback_policy;
+    web.dkim = config.dkim.clone();
     // The inbound SMTP server binds before anything runs, so a taken port stops start-up.
     let inbound = match config.inbound_listen {
         Some(listen) => {

@@ -23,6 +23,8 @@
 
 mod canon;
 mod key;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 
 use std::time::Duration;
 

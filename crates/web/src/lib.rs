@@ -48,6 +48,8 @@ pub struct WebConfig {
     pub webhooks: Webhooks,
     /// The thresholds the rates in the API are judged by.
     pub feedback_policy: FeedbackPolicy,
+    /// Signs every mail put into the outbox, so the outbox holds exactly what is sent.
+    pub dkim: Option<Arc<kurier_mail::dkim::DkimSigner>>,
 }
 
 impl WebConfig {
@@ -71,6 +73,7 @@ impl WebConfig {
             max_body_bytes: 64 * 1024,
             webhooks: Webhooks::default(),
             feedback_policy: FeedbackPolicy::default(),
+            dkim: None,
         }
     }
 }

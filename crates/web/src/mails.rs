@@ -37,7 +37,10 @@ impl AppState {
             message_id_domain: &self.config.message_id_domain,
             date: now,
         };
-        let composed = build(&env)?;
+        let mut composed = build(&env)?;
+        if let Some(signer) = &self.config.dkim {
+            composed.raw = signer.sign(&composed.raw, now.timestamp())?;
+        }
         Ok(NewMessage {
             key,
             dedupe_key,

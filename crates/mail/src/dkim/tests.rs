@@ -4,22 +4,18 @@
 //! verification can fail. `dkimpy_verifies_signatures` has dkimpy, a second implementation,
 //! check the same kinds of messages.
 
-use std::borrow::Borrow;
-use std::collections::HashMap;
 use std::future::Future;
-use std::hash::Hash;
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use chrono::{TimeZone as _, Utc};
 use kurier_core::{EmailAddress, Language, MessageKey};
-use mail_auth::common::parse::TxtRecordParser as _;
-use mail_auth::common::verify::DomainKey;
-use mail_auth::{AuthenticatedMessage, DkimResult, MessageAuthenticator, Parameters, ResolverCache, Txt};
+use mail_auth::DkimResult;
 
 use super::canon::{relaxed_body, relaxed_header, split_header, to_crlf};
+use super::testing::Records;
 use super::*;
 use crate::{Envelope, ListInfo, Recipient, SenderIdentity};
 
@@ -346,49 +342,15 @@ fn signature_field_has_the_tags_and_short_lines() {
 
 // ---- verification by mail-auth ----------------------------------------------------------------
 
-/// The test keys' DNS records, served to mail-auth as its TXT cache so it never asks DNS.
-struct Records(HashMap<Box<str>, Txt>);
-
-impl Records {
-    fn new(keys: &[DkimKey]) -> Self {
-        Self(
-            keys.iter()
-                .map(|k| {
-                    let record = DomainKey::parse(k.dns_record().as_bytes()).unwrap();
-                    (format!("{}.", k.dns_name()).into_boxed_str(), Txt::from(record))
-                })
-                .collect(),
-        )
-    }
-
-    /// The result of each signature of `message`, top to bottom.
-    fn verify(&self, message: &[u8]) -> Vec<DkimResult> {
-        // No query is made (every record is in the cache), so the resolver's address is unused.
-        let authenticator = MessageAuthenticator::new_cloudflare().unwrap();
-        let parsed = AuthenticatedMessage::parse(message).expect("mail-auth parses the message");
-        let outputs = block_on(authenticator.verify_dkim(Parameters::new(&parsed).with_txt_cache(self)));
-        outputs.iter().map(|o| o.result().clone()).collect()
-    }
+/// Verifies with mail-auth on this thread: the test keys' records come from memory.
+trait VerifyHere {
+    fn verify_here(&self, message: &[u8]) -> Vec<DkimResult>;
 }
 
-impl ResolverCache<Box<str>, Txt> for Records {
-    fn get<Q>(&self, name: &Q) -> Option<Txt>
-    where
-        Box<str>: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        self.0.get(name).cloned()
+impl VerifyHere for Records {
+    fn verify_here(&self, message: &[u8]) -> Vec<DkimResult> {
+        block_on(Records::verify(self, message))
     }
-
-    fn remove<Q>(&self, _: &Q) -> Option<Txt>
-    where
-        Box<str>: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        None
-    }
-
-    fn insert(&self, _: Box<str>, _: Txt, _: Instant) {}
 }
 
 /// Runs a future on this thread. mail-auth's verifier is async for its DNS lookups; with every
@@ -425,19 +387,19 @@ fn body_mismatch(result: &DkimResult) -> bool {
 #[test]
 fn mail_auth_verifies_rsa_signature() {
     let (signed, records) = sign(vec![rsa()], PLAIN.as_bytes());
-    assert_eq!(records.verify(&signed), [DkimResult::Pass]);
+    assert_eq!(records.verify_here(&signed), [DkimResult::Pass]);
 }
 
 #[test]
 fn mail_auth_verifies_ed25519_signature() {
     let (signed, records) = sign(vec![ed25519()], PLAIN.as_bytes());
-    assert_eq!(records.verify(&signed), [DkimResult::Pass]);
+    assert_eq!(records.verify_here(&signed), [DkimResult::Pass]);
 }
 
 #[test]
 fn mail_auth_verifies_rsa_and_ed25519_signatures_at_once() {
     let (signed, records) = sign(vec![rsa(), ed25519()], PLAIN.as_bytes());
-    assert_eq!(records.verify(&signed), [DkimResult::Pass, DkimResult::Pass]);
+    assert_eq!(records.verify_here(&signed), [DkimResult::Pass, DkimResult::Pass]);
 }
 
 #[test]
@@ -445,7 +407,7 @@ fn mail_auth_verifies_pkcs8_and_generated_keys() {
     let (generated, _) = DkimKey::generate_ed25519("example.org", "gen").unwrap();
     let pkcs8 = DkimKey::rsa_from_pem("example.org", "p8", RSA_PKCS8).unwrap();
     let (signed, records) = sign(vec![pkcs8, generated], PLAIN.as_bytes());
-    assert_eq!(records.verify(&signed), [DkimResult::Pass, DkimResult::Pass]);
+    assert_eq!(records.verify_here(&signed), [DkimResult::Pass, DkimResult::Pass]);
 }
 
 fn welcome() -> Vec<u8> {
@@ -482,7 +444,7 @@ fn mail_auth_verifies_composed_welcome_mail_also_with_lf_line_ends() {
     // LF is read as CRLF, and the result is what signing the CRLF original gives (both algorithms
     // are deterministic).
     assert_eq!(signed, signer.sign(&raw, t).unwrap());
-    assert_eq!(records.verify(&signed), [DkimResult::Pass, DkimResult::Pass]);
+    assert_eq!(records.verify_here(&signed), [DkimResult::Pass, DkimResult::Pass]);
     let h = tag(&signature_fields(&signed)[0], "h").unwrap();
     assert_eq!(
         h,
@@ -502,15 +464,15 @@ fn altered(signed: &[u8], from: &str, to: &str) -> Vec<u8> {
 fn mail_auth_fails_signatures_when_the_body_changes() {
     let (signed, records) = sign(vec![rsa(), ed25519()], PLAIN.as_bytes());
     let changed = altered(&signed, "this  is\ta test.", "this is a tost.");
-    let results = records.verify(&changed);
+    let results = records.verify_here(&changed);
     assert!(results.len() == 2 && results.iter().all(body_mismatch), "{results:?}");
     // Whitespace changes that relaxed canonicalization ignores keep the signatures valid.
     let respaced = altered(&signed, "this  is\ta test.", "this is   a test.  ");
-    assert_eq!(records.verify(&respaced), [DkimResult::Pass, DkimResult::Pass]);
+    assert_eq!(records.verify_here(&respaced), [DkimResult::Pass, DkimResult::Pass]);
     // Appending is a change too: there is no l= tag.
     let mut appended = signed.clone();
     appended.extend_from_slice(b"Click here!\r\n");
-    let results = records.verify(&appended);
+    let results = records.verify_here(&appended);
     assert!(results.len() == 2 && results.iter().all(body_mismatch), "{results:?}");
 }
 
@@ -522,12 +484,12 @@ fn mail_auth_fails_signatures_when_a_signed_header_changes() {
         ("From: Kurier <news@example.com>", "From: Kurier <news@example.net>"),
         ("Date: Fri, 20 Nov 2026 10:00:00", "Date: Sat, 21 Nov 2026 10:00:00"),
     ] {
-        let results = records.verify(&altered(&signed, from, to));
+        let results = records.verify_here(&altered(&signed, from, to));
         assert!(results.len() == 2 && results.iter().all(fails), "{to}: {results:?}");
     }
     // An unsigned field may be added or changed.
     let added = altered(&signed, "To: anna", "X-Mailer: something\r\nTo: anna");
-    assert_eq!(records.verify(&added), [DkimResult::Pass, DkimResult::Pass]);
+    assert_eq!(records.verify_here(&added), [DkimResult::Pass, DkimResult::Pass]);
 }
 
 #[test]
@@ -540,7 +502,7 @@ fn mail_auth_fails_signatures_when_an_over_signed_field_is_added() {
         "List-Unsubscribe: <https://evil.example.net/u>\r\n",
     ] {
         let with_extra = altered(&signed, "MIME-Version: 1.0\r\n", &format!("MIME-Version: 1.0\r\n{extra}"));
-        let results = records.verify(&with_extra);
+        let results = records.verify_here(&with_extra);
         assert!(results.iter().all(fails), "{extra}: {results:?}");
     }
 }
@@ -550,12 +512,12 @@ fn mail_auth_checks_repeated_fields_bottom_up() {
     let message = PLAIN.replace("To: anna@example.de\r\n", "Cc: first@example.de\r\nCc: second@example.de\r\n");
     let (signed, records) = sign(vec![ed25519()], message.as_bytes());
     assert_eq!(tag(&signature_fields(&signed)[0], "h").unwrap().matches("Cc").count(), 2);
-    assert_eq!(records.verify(&signed), [DkimResult::Pass]);
+    assert_eq!(records.verify_here(&signed), [DkimResult::Pass]);
     let swapped = text(&signed)
         .replace("Cc: first@example.de", "Cc: SWAP")
         .replace("Cc: second@example.de", "Cc: first@example.de")
         .replace("Cc: SWAP", "Cc: second@example.de");
-    assert!(fails(&records.verify(swapped.as_bytes())[0]));
+    assert!(fails(&records.verify_here(swapped.as_bytes())[0]));
 }
 
 #[test]
@@ -564,10 +526,10 @@ fn mail_auth_does_not_pass_an_expired_signature() {
     let records = Records::new(&keys);
     let signer = DkimSigner::new(keys).unwrap().with_expiry(Duration::from_secs(60));
     let signed = signer.sign(PLAIN.as_bytes(), now() - 3600).unwrap();
-    let results = records.verify(&signed);
+    let results = records.verify_here(&signed);
     assert!(matches!(results[..], [DkimResult::Neutral(_)]), "{results:?}");
     let fresh = signer.sign(PLAIN.as_bytes(), now()).unwrap();
-    assert_eq!(records.verify(&fresh), [DkimResult::Pass]);
+    assert_eq!(records.verify_here(&fresh), [DkimResult::Pass]);
 }
 
 // ---- verification by dkimpy -------------------------------------------------------------------
