@@ -57,7 +57,10 @@ pub fn signer(spec: &str, domain: &str) -> Result<Option<DkimSigner>, Vec<String
 
 /// An RSA or Ed25519 private key from a PEM file; the error says which and why.
 fn key_from_file(domain: &str, selector: &str, path: &Path) -> Result<DkimKey, String> {
-    let pem = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    // The key's text is wiped from memory once parsed (the parsed key lives in the signer).
+    let pem = zeroize::Zeroizing::new(
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+    );
     if pem.contains("BEGIN RSA PRIVATE KEY") {
         return DkimKey::rsa_from_pem(domain, selector, &pem).map_err(|e| e.to_string());
     }
@@ -84,6 +87,7 @@ pub fn run(command: DkimCommand, config: anyhow::Result<crate::config::Config>) 
                 None => config?.dkim_domain,
             };
             let (key, pem) = DkimKey::generate_ed25519(&domain, &args.selector)?;
+            let pem = zeroize::Zeroizing::new(pem);
             write_private(&args.out, &pem)?;
             println!("wrote the private key to {}", args.out.display());
             println!("publish this TXT record:\n{}  TXT  \"{}\"", key.dns_name(), key.dns_record());
