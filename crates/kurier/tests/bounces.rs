@@ -137,6 +137,13 @@ async fn a_bounce_by_smtp_and_a_complaint_by_webhook_are_acted_on() {
     assert_eq!(rates["window_days"], 30);
     assert_eq!(rates["thresholds"]["bounce"]["critical"], 0.05);
     assert!(app.get_json("/alerts").await["alerts"].is_array());
+    // Resolving by hand: unknown alerts are 404, ids must be numbers.
+    let res = app.api(reqwest::Method::POST, "/alerts/999999/resolve").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = app.api(reqwest::Method::POST, "/alerts/first/resolve").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["detail"], "alert id \"first\" is not a number", "{problem}");
     let status = app.stop();
     assert!(status.success(), "{status:?}");
 }

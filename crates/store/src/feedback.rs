@@ -792,6 +792,40 @@ impl Store {
         Ok(out)
     }
 
+    /// Judges again the rates of every campaign and domain with an open rate alert: time moves the
+    /// window on and deliveries change the share, so an alert is resolved when its rate is back
+    /// under the warning level even if no feedback arrives (a paused campaign gets none). Returns
+    /// alerts raised meanwhile (a rate that rose since).
+    pub async fn rejudge_open_alerts(&self, policy: &FeedbackPolicy, now: DateTime<Utc>) -> Result<Vec<Alert>> {
+        let mut tx = self.begin().await?;
+        let open = sqlx::query(
+            "SELECT DISTINCT scope, scope_key FROM alerts WHERE resolved_at IS NULL              AND kind IN ('bounce_rate', 'complaint_rate') ORDER BY scope, scope_key",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut raised = Vec::new();
+        for row in &open {
+            let scope: String = row.try_get("scope")?;
+            let key: String = row.try_get("scope_key")?;
+            let Some(scope) = RateScope::parse(&scope) else { continue };
+            self.judge_rates(&mut tx, scope, &key, policy, now, &mut raised).await?;
+        }
+        tx.commit().await?;
+        Ok(raised)
+    }
+
+    /// Resolves an open alert by hand (someone looked into it, e.g. cleaned the list before
+    /// resuming). `None` when there is no such alert; an alert resolved already stays as it was.
+    pub async fn resolve_alert(&self, id: i64, now: DateTime<Utc>) -> Result<Option<Alert>> {
+        sqlx::query("UPDATE alerts SET resolved_at = $1 WHERE id = $2 AND resolved_at IS NULL")
+            .bind(to_ms(now))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        let row = sqlx::query("SELECT * FROM alerts WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(alert_from_row).transpose()
+    }
+
     /// Alerts, newest first; with `open_only`, those not resolved.
     pub async fn alerts(&self, open_only: bool, limit: i64) -> Result<Vec<Alert>> {
         let rows = sqlx::query(

@@ -144,6 +144,7 @@ conformance!(
     a_delivery_between_soft_bounces_ends_the_streak,
     blocks_that_blame_the_sender_raise_one_alert_and_suppress_no_one,
     rates_raise_alerts_once_per_level,
+    alerts_can_be_resolved_by_hand,
     erasure_removes_the_address_from_feedback,
 );
 

@@ -4,7 +4,7 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json as JsonOut, Router};
 use chrono::Utc;
 use kurier_core::{EmailAddress, FieldError, Language, ListName, MessageKey, single_line};
@@ -29,6 +29,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/outbox/{id}/raw", get(outbox_raw))
         .route("/rates", get(rates))
         .route("/alerts", get(alerts))
+        .route("/alerts/{id}/resolve", post(resolve_alert))
         .route("/feedback", get(feedback))
         .route("/inbound", get(inbound))
         .fallback(|| async { ApiError::not_found("no such API route") })
@@ -268,6 +269,14 @@ struct AlertQuery {
 async fn alerts(State(state): State<AppState>, Query(q): Query<AlertQuery>) -> Result<JsonOut<Value>, ApiError> {
     let limit = Page { limit: q.limit, offset: None, before: None }.limit()?;
     Ok(JsonOut(json!({ "alerts": state.store.alerts(q.open, limit).await? })))
+}
+
+/// Resolves an alert by hand (someone looked into it); 404 for an unknown id. Resolving one that is
+/// resolved already answers it as it is.
+async fn resolve_alert(State(state): State<AppState>, Path(id): Path<String>) -> Result<JsonOut<Value>, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::bad_request(format!("alert id {id:?} is not a number")))?;
+    let alert = state.store.resolve_alert(id, Utc::now()).await?.ok_or_else(|| ApiError::not_found("no such alert"))?;
+    Ok(JsonOut(json!({ "alert": alert })))
 }
 
 #[derive(Deserialize)]

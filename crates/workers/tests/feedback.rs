@@ -86,3 +86,66 @@ async fn a_bounce_received_over_smtp_suppresses_the_address() {
     // Draining again finds nothing left.
     assert_eq!(worker.drain().await.unwrap().items, 0);
 }
+
+/// A critical rate alert resolves by itself once its rate is normal again, without any new feedback
+/// (a paused campaign gets none): the worker judges open alerts again every `rejudge_every`.
+#[tokio::test]
+async fn open_alerts_are_judged_again_without_new_feedback() {
+    use kurier_core::{FeedbackKind, FeedbackPolicy, RateLevel};
+    use kurier_store::{Feedback, InboundFormat, NewInbound};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(&dir).await;
+    // A hundred messages sent forty days ago, five of them bounced then: 5 %, critical at the time.
+    let then = Utc::now() - chrono::Duration::days(40);
+    let sent: Vec<_> = (1..=100)
+        .map(|n| {
+            let mut m = message(n, &format!("r{n}@example.net"), "Hallo");
+            m.not_before = then;
+            m
+        })
+        .collect();
+    for m in &sent {
+        store.enqueue(m, then).await.unwrap();
+    }
+    let claimed = store.claim_batch("t", then, Duration::from_secs(60), 1000).await.unwrap();
+    assert_eq!(claimed.len(), 100);
+    let results: Vec<_> = claimed.iter().map(|c| (c, DeliveryOutcome::Sent { reply: "250 ok".into() })).collect();
+    store.record_outcomes(&results, then).await.unwrap();
+    let bounces: Vec<_> = sent[..5]
+        .iter()
+        .map(|m| Feedback {
+            kind: FeedbackKind::HardBounce,
+            reason: "userunknown".into(),
+            address: Some(m.to.clone()),
+            status: Some("5.1.1".into()),
+            reply_code: Some(550),
+            diagnostic: None,
+            remote_mta: None,
+            feedback_type: None,
+            message_key: Some(m.key.clone()),
+            message_id: None,
+            at: then,
+        })
+        .collect();
+    let item = NewInbound {
+        source: "smtp",
+        format: InboundFormat::Mail,
+        recipients: &["b-x@bounces.example.com".to_string()],
+        dedupe_key: None,
+        payload: b"From: MAILER-DAEMON\r\n\r\nbounces\r\n",
+    };
+    store.enqueue_inbound(&item, then).await.unwrap();
+    let items = store.claim_inbound("t", then, Duration::from_secs(60), 1).await.unwrap();
+    let done = store.complete_inbound(&items[0], &bounces, &FeedbackPolicy::default(), then).await.unwrap();
+    assert!(done.alerts.iter().any(|a| a.level == RateLevel::Critical), "{:?}", done.alerts);
+    assert!(!store.alerts(true, 10).await.unwrap().is_empty());
+
+    // Today those messages are out of the 30-day window: the worker resolves the alerts by itself.
+    let config = FeedbackConfig { rejudge_every: Duration::ZERO, ..FeedbackConfig::default() };
+    let worker = FeedbackWorker::new(store.clone(), Arc::new(secret()), config);
+    let report = worker.run(tokio::time::sleep(Duration::from_millis(300))).await.unwrap();
+    assert_eq!(report.alerts, 0, "nothing new raised");
+    assert!(store.alerts(true, 10).await.unwrap().is_empty(), "{:?}", store.alerts(true, 10).await.unwrap());
+    assert!(store.alerts(false, 10).await.unwrap().iter().all(|a| a.resolved_at.is_some()));
+}

@@ -318,9 +318,37 @@ pub async fn rates_raise_alerts_once_per_level(db: Db) {
     assert!((campaign.bounce_rate - 0.06).abs() < 1e-9);
     assert_eq!((campaign.bounce_level, campaign.complaint_level), (RateLevel::Critical, RateLevel::Critical));
     assert_eq!(s.alerts(true, 100).await.unwrap().len(), 6);
-    // Thirty days on, the window has moved past these messages: nothing is left to judge.
+    // Judged again without new feedback, nothing changes while the rates stay as they are.
+    assert!(s.rejudge_open_alerts(&FeedbackPolicy::default(), t(67)).await.unwrap().is_empty());
+    assert_eq!(s.alerts(true, 100).await.unwrap().len(), 6);
+    // Thirty days on, the window has moved past these messages: nothing is left to judge, and the
+    // open alerts are resolved without any feedback arriving.
     let later = s.rates(&FeedbackPolicy::default(), t(31 * DAY)).await.unwrap();
     assert!(later.is_empty());
+    assert!(s.rejudge_open_alerts(&FeedbackPolicy::default(), t(31 * DAY)).await.unwrap().is_empty());
+    assert!(s.alerts(true, 100).await.unwrap().is_empty());
+    assert!(s.critical_alert(RateScope::Campaign, "campaign:9").await.unwrap().is_none());
+    assert_eq!(s.alerts(false, 100).await.unwrap().len(), 6, "resolved, not deleted");
+}
+
+pub async fn alerts_can_be_resolved_by_hand(db: Db) {
+    let s = &db.store;
+    let names: Vec<String> = (1..=100).map(|i| format!("h{i}@example.de")).collect();
+    let msgs: Vec<(u8, &str)> = names.iter().enumerate().map(|(i, n)| (i as u8 + 100, n.as_str())).collect();
+    send(s, &msgs, "campaign:7", 0).await;
+    let hard = |k: u8| fb(FeedbackKind::HardBounce, "userunknown", None, Some(k), 60);
+    let done = process(s, &[hard(100), hard(101), hard(102), hard(103), hard(104)], 60).await;
+    assert!(done.alerts.iter().all(|a| a.level == RateLevel::Critical), "{:?}", done.alerts);
+    let campaign = s.critical_alert(RateScope::Campaign, "campaign:7").await.unwrap().unwrap();
+    let resolved = s.resolve_alert(campaign.id, t(70)).await.unwrap().unwrap();
+    assert_eq!(resolved.resolved_at, Some(t(70)));
+    assert!(s.critical_alert(RateScope::Campaign, "campaign:7").await.unwrap().is_none());
+    // Resolving again keeps the first time; an unknown alert is none.
+    assert_eq!(s.resolve_alert(campaign.id, t(80)).await.unwrap().unwrap().resolved_at, Some(t(70)));
+    assert_eq!(s.resolve_alert(999_999, t(80)).await.unwrap(), None);
+    // The rate is still critical: the next bounce raises a new alert.
+    let done = process(s, &[hard(105)], 90).await;
+    assert!(done.alerts.iter().any(|a| a.scope == RateScope::Campaign && a.level == RateLevel::Critical));
 }
 
 pub async fn erasure_removes_the_address_from_feedback(db: Db) {

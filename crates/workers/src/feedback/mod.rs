@@ -39,6 +39,9 @@ pub struct FeedbackConfig {
     /// A store error retries the item after this long, up to `max_attempts` attempts.
     pub retry_after: Duration,
     pub max_attempts: u32,
+    /// How often open rate alerts are judged again without new feedback (the window moves on, a
+    /// paused campaign gets no feedback), so they resolve once their rate is back to normal.
+    pub rejudge_every: Duration,
 }
 
 impl Default for FeedbackConfig {
@@ -51,6 +54,7 @@ impl Default for FeedbackConfig {
             max_idle_sleep: Duration::from_secs(5),
             retry_after: Duration::from_secs(60),
             max_attempts: 10,
+            rejudge_every: Duration::from_secs(10 * 60),
         }
     }
 }
@@ -200,7 +204,15 @@ impl FeedbackWorker {
         let mut total = FeedbackReport::default();
         let wakeup = self.store.inbound_wakeup();
         let mut shutdown = std::pin::pin!(shutdown);
+        let mut rejudged = tokio::time::Instant::now();
         loop {
+            if rejudged.elapsed() >= self.config.rejudge_every {
+                rejudged = tokio::time::Instant::now();
+                match self.store.rejudge_open_alerts(&self.config.policy, Utc::now()).await {
+                    Ok(raised) => total.alerts += raised.len() as u64,
+                    Err(e) => tracing::error!(error = %e, "feedback worker: judging open alerts again failed"),
+                }
+            }
             match self.batch(&mut total).await {
                 Ok(0) => {}
                 Ok(_) => continue,
