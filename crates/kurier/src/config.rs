@@ -43,6 +43,14 @@ pub const KEYS: &[(&str, &str)] = &[
     ("inbound_max_connections", "SMTP sessions the inbound server holds at once (default 100)"),
     ("inbound_max_connections_per_client", "of those, sessions from one client address or IPv6 /64 (default 10)"),
     ("imap_url", "bounce mailbox to poll, imaps://user:pass@host/INBOX?after=delete|move:FOLDER (default: off)"),
+    ("imap_oauth_token_url", "OAuth 2.0 token endpoint for imap_url ...?auth=xoauth2 (Microsoft 365, Gmail)"),
+    ("imap_oauth_client_id", "OAuth client (application) id for auth=xoauth2"),
+    ("imap_oauth_client_secret", "OAuth client secret for auth=xoauth2, if the application has one"),
+    ("imap_oauth_refresh_token", "OAuth refresh token of the bounce mailbox for auth=xoauth2"),
+    (
+        "imap_oauth_scope",
+        "OAuth scope to ask for, e.g. https://outlook.office.com/IMAP.AccessAsUser.All offline_access",
+    ),
     ("ses_topic_arns", "comma-separated SNS topic ARNs whose SES notifications /webhooks/ses accepts (default: off)"),
     (
         "postmark_webhook_user",
@@ -304,10 +312,54 @@ impl Config {
             Some(h) => domain(&h).map_err(|e| v.error("inbound_hostname", &e)).ok(),
             None => bounce_domain.clone(),
         };
-        let imap = v
+        let mut imap = v
             .get("imap_url")
             .filter(|s| !s.is_empty())
             .and_then(|s| ImapConfig::from_url(&s).map_err(|e| v.error("imap_url", &e.to_string())).ok());
+        let oauth_keys = [
+            "imap_oauth_token_url",
+            "imap_oauth_client_id",
+            "imap_oauth_client_secret",
+            "imap_oauth_refresh_token",
+            "imap_oauth_scope",
+        ];
+        let wants_oauth = imap.as_ref().is_some_and(|i| i.xoauth2);
+        if wants_oauth {
+            let token_url = v.nonempty("imap_oauth_token_url");
+            match token_url.as_deref().map(Url::parse) {
+                None => v.error("imap_oauth_token_url", "is needed for imap_url with auth=xoauth2"),
+                Some(Ok(u))
+                    if u.scheme() == "https"
+                        || (u.scheme() == "http"
+                            && matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))) => {}
+                Some(_) => v.error("imap_oauth_token_url", "must be an https:// URL (http:// only on this machine)"),
+            }
+            let client_id = v.nonempty("imap_oauth_client_id");
+            let refresh_token = v.nonempty("imap_oauth_refresh_token");
+            if client_id.is_none() {
+                v.error("imap_oauth_client_id", "is needed for imap_url with auth=xoauth2");
+            }
+            if refresh_token.is_none() {
+                v.error("imap_oauth_refresh_token", "is needed for imap_url with auth=xoauth2");
+            }
+            if let (Some(imap), Some(token_url), Some(client_id), Some(refresh_token)) =
+                (imap.as_mut(), token_url, client_id, refresh_token)
+            {
+                imap.oauth = Some(kurier_workers::inbound::ImapOAuth {
+                    token_url,
+                    client_id,
+                    client_secret: v.nonempty("imap_oauth_client_secret"),
+                    refresh_token,
+                    scope: v.nonempty("imap_oauth_scope"),
+                });
+            }
+        } else {
+            for key in oauth_keys {
+                if v.nonempty(key).is_some() {
+                    v.error(key, "is only used with imap_url ...?auth=xoauth2");
+                }
+            }
+        }
         let list = |s: Option<String>| -> Vec<String> {
             s.unwrap_or_default().split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect()
         };
@@ -568,6 +620,46 @@ mod tests {
         assert_eq!(good.webhooks.postmark, None);
         assert_eq!(good.inbound_listen, None);
         assert_eq!((good.inbound_max_connections, good.inbound_max_connections_per_client), (40, 10));
+    }
+
+    #[test]
+    fn imap_oauth_settings_go_with_auth_xoauth2() {
+        let url = ("KURIER_IMAP_URL", "imaps://bounces%40shop.example.de@outlook.office365.com/INBOX?auth=xoauth2");
+        let missing = Config::load(None, env(&[url]), &Overrides::default()).unwrap_err().to_string();
+        for key in ["imap_oauth_token_url", "imap_oauth_client_id", "imap_oauth_refresh_token"] {
+            assert!(missing.contains(&format!("`{key}` is needed for imap_url with auth=xoauth2")), "{missing}");
+        }
+        let plain_http = Config::load(
+            None,
+            env(&[
+                url,
+                ("KURIER_IMAP_OAUTH_TOKEN_URL", "http://login.example.com/token"),
+                ("KURIER_IMAP_OAUTH_CLIENT_ID", "app"),
+                ("KURIER_IMAP_OAUTH_REFRESH_TOKEN", "r"),
+            ]),
+            &Overrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(plain_http.contains("`imap_oauth_token_url` must be an https:// URL"), "{plain_http}");
+        let good = Config::load(
+            None,
+            env(&[
+                url,
+                ("KURIER_IMAP_OAUTH_TOKEN_URL", "https://login.microsoftonline.com/contoso/oauth2/v2.0/token"),
+                ("KURIER_IMAP_OAUTH_CLIENT_ID", "app"),
+                ("KURIER_IMAP_OAUTH_REFRESH_TOKEN", "r"),
+                ("KURIER_IMAP_OAUTH_SCOPE", "https://outlook.office.com/IMAP.AccessAsUser.All offline_access"),
+            ]),
+            &Overrides::default(),
+        )
+        .unwrap();
+        let oauth = good.imap.unwrap().oauth.unwrap();
+        assert_eq!((oauth.client_id.as_str(), oauth.client_secret), ("app", None));
+        let stray = Config::load(None, env(&[("KURIER_IMAP_OAUTH_CLIENT_ID", "app")]), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(stray.contains("`imap_oauth_client_id` is only used with imap_url ...?auth=xoauth2"), "{stray}");
     }
 
     #[test]

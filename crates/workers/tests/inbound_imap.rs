@@ -552,3 +552,141 @@ async fn dovecot_over_starttls_and_imaps_and_moving_to_a_folder() {
     let err = poll(&wrong, &sink).await.unwrap_err();
     assert!(err.to_string().contains("refused AUTHENTICATE"), "{err}");
 }
+
+/// A token endpoint for one request per answer: records each form body and answers with the
+/// next `(status, JSON)`.
+async fn token_endpoint(answers: Vec<(u16, &'static str)>) -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/oauth2/v2.0/token", listener.local_addr().unwrap());
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let record = bodies.clone();
+    tokio::spawn(async move {
+        for (status, json) in answers {
+            let (stream, _) = listener.accept().await.unwrap();
+            let (read, mut write) = stream.into_split();
+            let mut read = BufReader::new(read);
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                read.read_line(&mut line).await.unwrap();
+                if line.trim().is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            read.read_exact(&mut body).await.unwrap();
+            record.lock().unwrap().push(String::from_utf8(body).unwrap());
+            let answer = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{json}",
+                json.len()
+            );
+            write.write_all(answer.as_bytes()).await.unwrap();
+        }
+    });
+    (url, bodies)
+}
+
+fn oauth(token_url: &str) -> kurier_workers::inbound::ImapOAuth {
+    kurier_workers::inbound::ImapOAuth {
+        token_url: token_url.to_string(),
+        client_id: "kurier-app".into(),
+        client_secret: Some("s3cret".into()),
+        refresh_token: "1//refresh-me".into(),
+        scope: Some("https://outlook.office.com/IMAP.AccessAsUser.All offline_access".into()),
+    }
+}
+
+#[tokio::test]
+async fn xoauth2_gets_a_token_and_logs_in_with_it() {
+    let (token_url, bodies) =
+        token_endpoint(vec![(200, r#"{"token_type":"Bearer","access_token":"at-123","expires_in":3599}"#)]).await;
+    let fake = Fake::start(
+        "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2] ready\r\n",
+        vec![
+            s("{tag} OK [CAPABILITY IMAP4rev1 UIDPLUS] Logged in\r\n"),
+            s("* OK [UIDVALIDITY 5] ok\r\n{tag} OK [READ-WRITE] selected\r\n"),
+            s("* SEARCH\r\n{tag} OK\r\n"),
+            s("{tag} OK Logout completed.\r\n"),
+        ],
+    )
+    .await;
+    let mut config = ImapConfig::from_url(&format!(
+        "imap://bounces%40shop.example@127.0.0.1:{}/?tls=none&auth=xoauth2",
+        fake.addr.port()
+    ))
+    .unwrap();
+    assert_eq!(
+        config.to_string(),
+        format!("imap://bounces@shop.example@127.0.0.1:{}/INBOX?auth=xoauth2&tls=none", fake.addr.port())
+    );
+    config.oauth = Some(oauth(&token_url));
+    let poller = ImapPoller::new(config);
+    let report = poller.poll(&MemorySink::default()).await.unwrap();
+    assert_eq!(report.found, 0);
+    let sent = bodies.lock().unwrap().clone();
+    assert_eq!(
+        sent,
+        ["grant_type=refresh_token&refresh_token=1%2F%2Frefresh-me&client_id=kurier-app&client_secret=s3cret\
+          &scope=https%3A%2F%2Foutlook.office.com%2FIMAP.AccessAsUser.All+offline_access"]
+    );
+    // user=bounces@shop.example ^A auth=Bearer at-123 ^A^A
+    assert_eq!(fake.got()[0], "AUTHENTICATE XOAUTH2 dXNlcj1ib3VuY2VzQHNob3AuZXhhbXBsZQFhdXRoPUJlYXJlciBhdC0xMjMBAQ==");
+    assert_eq!(fake.got()[1], "SELECT \"INBOX\"");
+}
+
+#[tokio::test]
+async fn refused_tokens_and_token_errors_are_named() {
+    // The server refuses the token: its JSON reason is in the error.
+    let (token_url, _) = token_endpoint(vec![(200, r#"{"access_token":"old","expires_in":"3600"}"#)]).await;
+    let fake = Fake::start(
+        "* OK [CAPABILITY IMAP4rev1 AUTH=XOAUTH2] ready\r\n",
+        vec![
+            s("+ \r\n"),
+            s("+ eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIiwic2NvcGUiOiJodHRwczovL21haWwuZ29vZ2xlLmNvbS8ifQ==\r\n"),
+            s("{tag} NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)\r\n"),
+        ],
+    )
+    .await;
+    let mut config =
+        ImapConfig::from_url(&format!("imap://b@127.0.0.1:{}/?tls=none&auth=xoauth2", fake.addr.port())).unwrap();
+    config.oauth = Some(oauth(&token_url));
+    let err = ImapPoller::new(config).poll(&MemorySink::default()).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "IMAP: the server refused AUTHENTICATE XOAUTH2: [AUTHENTICATIONFAILED] Invalid credentials (Failure) \
+         ({\"status\":\"401\",\"schemes\":\"bearer\",\"scope\":\"https://mail.google.com/\"})"
+    );
+    let got = fake.got();
+    assert_eq!(got[0], "AUTHENTICATE XOAUTH2");
+    assert_eq!(got[2], "", "the refusal's details are answered with an empty line");
+
+    // The token endpoint refuses the refresh token: the OAuth error and its first line, no secrets.
+    let (token_url, _) = token_endpoint(vec![(
+        400,
+        r#"{"error":"invalid_grant","error_description":"AADSTS70000: The provided grant has expired.\r\nTrace ID: 1"}"#,
+    )])
+    .await;
+    let mut config =
+        ImapConfig::from_url(&format!("imap://b@127.0.0.1:{}/?tls=none&auth=xoauth2", free_port())).unwrap();
+    config.oauth = Some(oauth(&token_url));
+    let err = ImapPoller::new(config).poll(&MemorySink::default()).await.unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, ImapError::OAuth { .. }), "{err:?}");
+    assert!(
+        text.ends_with("HTTP 400 Bad Request: invalid_grant: AADSTS70000: The provided grant has expired."),
+        "{text}"
+    );
+    assert!(!text.contains("s3cret") && !text.contains("refresh-me"), "{text}");
+
+    // auth=xoauth2 without the OAuth settings, and with a password, are refused.
+    let config = ImapConfig::from_url("imap://b@127.0.0.1:1/?tls=none&auth=xoauth2").unwrap();
+    let err = ImapPoller::new(config).poll(&MemorySink::default()).await.unwrap_err();
+    assert!(err.to_string().contains("auth=xoauth2 needs the OAuth settings"), "{err}");
+    let err = ImapConfig::from_url("imap://b:pw@127.0.0.1:1/?tls=none&auth=xoauth2").unwrap_err();
+    assert!(err.to_string().contains("leave the password out of the URL"), "{err}");
+}

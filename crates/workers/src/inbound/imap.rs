@@ -23,6 +23,7 @@
 //! ```
 
 mod config;
+mod oauth;
 mod proto;
 mod stream;
 
@@ -39,7 +40,7 @@ use tokio_rustls::rustls::ClientConfig;
 
 use super::lines::{BufConn, Segment};
 use super::{InboundMail, InboundSink, InboundSource};
-pub use config::{AfterFetch, ImapConfig, ImapTls, ImapUrlError};
+pub use config::{AfterFetch, ImapConfig, ImapOAuth, ImapTls, ImapUrlError};
 use proto::{Response, Status, Value};
 use stream::MaybeTls;
 
@@ -73,6 +74,9 @@ pub enum ImapError {
     /// The server's answer does not follow the protocol, or is larger than allowed.
     #[error("IMAP: unexpected answer to {what}: {detail}")]
     Protocol { what: String, detail: String },
+    /// No OAuth access token from the token endpoint (`auth=xoauth2`); never shows a token.
+    #[error("IMAP: no OAuth access token from {url}: {detail}")]
+    OAuth { url: String, detail: String },
 }
 
 /// What one poll did.
@@ -94,13 +98,16 @@ pub struct ImapPoller {
     config: ImapConfig,
     /// Built once; an error (ring's defaults unusable) is reported by the polls that need TLS.
     tls: Result<Arc<ClientConfig>, String>,
+    /// With `auth=xoauth2`: the access token, renewed when it runs out.
+    tokens: Option<tokio::sync::Mutex<oauth::Tokens>>,
 }
 
 impl ImapPoller {
     /// A poller for the mailbox; nothing is connected before the first poll.
     pub fn new(config: ImapConfig) -> Self {
         let tls = stream::client_config(config.accept_invalid_certs);
-        Self { config, tls }
+        let tokens = config.oauth.as_ref().map(|o| tokio::sync::Mutex::new(oauth::Tokens::new(o)));
+        Self { config, tls, tokens }
     }
 
     /// The mailbox polled.
@@ -165,7 +172,24 @@ impl ImapPoller {
     }
 
     async fn poll_until<K: InboundSink>(&self, sink: &K, stop: &AtomicBool) -> Result<PollReport, ImapError> {
-        let mut client = Client::connect(&self.config, &self.tls).await?;
+        let login = match (&self.tokens, &self.config.oauth) {
+            (Some(tokens), Some(oauth)) => {
+                Login::XOAuth2(tokens.lock().await.access_token(oauth, self.config.timeout).await?)
+            }
+            _ if self.config.xoauth2 => {
+                return Err(ImapError::OAuth {
+                    url: "(none)".into(),
+                    detail: "auth=xoauth2 needs the OAuth settings (token URL, client id, refresh token)".into(),
+                });
+            }
+            _ => Login::Password,
+        };
+        let connected = Client::connect(&self.config, &self.tls, &login).await;
+        if let (Err(ImapError::No { .. }), Some(tokens)) = (&connected, &self.tokens) {
+            // The token was refused (revoked, expired early): get a new one next time.
+            tokens.lock().await.forget();
+        }
+        let mut client = connected?;
         let result = self.poll_mailbox(&mut client, sink, stop).await;
         if result.is_ok() || matches!(result, Err(ImapError::No { .. } | ImapError::Bad { .. })) {
             client.logout().await;
@@ -271,9 +295,21 @@ struct Done {
     code: Option<String>,
 }
 
+/// How a poll logs in.
+enum Login {
+    /// With the URL's user and password.
+    Password,
+    /// With the URL's user and this OAuth access token (`AUTHENTICATE XOAUTH2`).
+    XOAuth2(String),
+}
+
 impl Client {
     /// Connects, secures the connection as configured and logs in.
-    async fn connect(cfg: &ImapConfig, tls: &Result<Arc<ClientConfig>, String>) -> Result<Self, ImapError> {
+    async fn connect(
+        cfg: &ImapConfig,
+        tls: &Result<Arc<ClientConfig>, String>,
+        login: &Login,
+    ) -> Result<Self, ImapError> {
         let addr = format!("{}:{}", cfg.host, cfg.port);
         let seconds = cfg.timeout.as_secs();
         let tcp = match timeout(cfg.timeout, TcpStream::connect((cfg.host.as_str(), cfg.port))).await {
@@ -322,8 +358,10 @@ impl Client {
             _ if !encrypted => tracing::debug!(%addr, "IMAP without TLS on this machine"),
             _ => {}
         }
-        if !preauth {
-            client.login(&cfg.user, &cfg.password).await?;
+        match login {
+            _ if preauth => {}
+            Login::Password => client.login(&cfg.user, &cfg.password).await?,
+            Login::XOAuth2(token) => client.login_xoauth2(&cfg.user, token).await?,
         }
         Ok(client)
     }
@@ -398,6 +436,60 @@ impl Client {
             self.capability().await?;
         }
         Ok(())
+    }
+
+    /// `AUTHENTICATE XOAUTH2` with an access token. A refusal comes as a `+` with a JSON error
+    /// (base64), answered with an empty line, then `NO`: the error names what the server said.
+    async fn login_xoauth2(&mut self, user: &str, token: &str) -> Result<(), ImapError> {
+        const WHAT: &str = "AUTHENTICATE XOAUTH2";
+        if !self.has("AUTH=XOAUTH2") {
+            return Err(ImapError::No { command: WHAT.into(), text: "the server does not offer AUTH=XOAUTH2".into() });
+        }
+        let response = oauth::xoauth2_response(user, token);
+        let tag = format!("K{}", self.next_tag);
+        self.next_tag += 1;
+        let io = |source| ImapError::Io { what: WHAT.to_string(), source };
+        self.conn.queue(format!("{tag} AUTHENTICATE XOAUTH2").as_bytes());
+        if self.has("SASL-IR") {
+            self.conn.queue(format!(" {response}").as_bytes());
+        }
+        self.conn.queue(b"\r\n");
+        self.conn.flush().await.map_err(io)?;
+        let mut sent = self.has("SASL-IR");
+        let mut server_said = None;
+        loop {
+            match self.read_response(WHAT).await? {
+                Response::Continuation(_) if !sent => {
+                    self.conn.queue(response.as_bytes());
+                    self.conn.queue(b"\r\n");
+                    self.conn.flush().await.map_err(io)?;
+                    sent = true;
+                }
+                Response::Continuation(text) => {
+                    // The refusal's details; the client must answer with an empty line.
+                    server_said = Some(oauth::xoauth2_error(&text));
+                    self.conn.queue(b"\r\n");
+                    self.conn.flush().await.map_err(io)?;
+                }
+                Response::Tagged { tag: t, status: Status::Ok, code, .. } if t == tag => {
+                    self.capabilities.clear();
+                    self.note_capabilities(code.as_deref());
+                    if self.capabilities.is_empty() {
+                        self.capability().await?;
+                    }
+                    return Ok(());
+                }
+                Response::Tagged { tag: t, status, code, text } if t == tag => {
+                    let text = match server_said {
+                        Some(said) => format!("{text} ({said})"),
+                        None => text,
+                    };
+                    return Err(refusal(WHAT, status, code, text));
+                }
+                Response::Status { status: Status::Bye, text, .. } => return Err(ImapError::Bye(text)),
+                _ => {}
+            }
+        }
     }
 
     /// Selects the mailbox; returns its UIDVALIDITY.

@@ -11,7 +11,7 @@ pub mod imap;
 mod lines;
 pub mod smtp;
 
-pub use imap::{AfterFetch, ImapConfig, ImapError, ImapPoller, ImapTls, ImapUrlError, PollReport};
+pub use imap::{AfterFetch, ImapConfig, ImapError, ImapOAuth, ImapPoller, ImapTls, ImapUrlError, PollReport};
 pub use smtp::{InboundSmtp, InboundSmtpConfig, InboundSmtpError, ServeReport};
 
 /// Where an inbound message came from.

@@ -10,6 +10,9 @@
 //!   &insecure=true      accept invalid certificates and host names (for tests and private servers)
 //!   &timeout=SECS       limit for connecting and for each command (default 30, 1..=600)
 //!   &batch=N            messages fetched per command (default 20, 1..=1000)
+//!   &auth=xoauth2       log in with an OAuth 2.0 access token (Microsoft 365, Gmail) instead of a
+//!                       password: the URL has no password, and [`ImapConfig::oauth`] says where
+//!                       tokens come from
 //! ```
 //!
 //! The mailbox defaults to `INBOX`. User name, password and mailbox are percent-decoded. The password
@@ -49,6 +52,30 @@ pub enum AfterFetch {
     Move(String),
 }
 
+/// Where `AUTHENTICATE XOAUTH2` gets its access tokens: the OAuth 2.0 refresh-token grant
+/// (RFC 6749 6) at the provider's token endpoint, e.g.
+/// `https://login.microsoftonline.com/TENANT/oauth2/v2.0/token` (scope
+/// `https://outlook.office.com/IMAP.AccessAsUser.All offline_access`) or
+/// `https://oauth2.googleapis.com/token`. `Debug` never shows the secret or the refresh token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ImapOAuth {
+    pub token_url: String,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    pub refresh_token: String,
+    pub scope: Option<String>,
+}
+
+impl fmt::Debug for ImapOAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImapOAuth")
+            .field("token_url", &self.token_url)
+            .field("client_id", &self.client_id)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A bounce mailbox to poll over IMAP.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ImapConfig {
@@ -71,6 +98,10 @@ pub struct ImapConfig {
     pub batch: usize,
     /// Larger messages are left in the mailbox (with a warning).
     pub max_message_bytes: usize,
+    /// `auth=xoauth2` in the URL: log in with OAuth 2.0 tokens from [`ImapConfig::oauth`], which
+    /// the caller must set; the password is empty.
+    pub xoauth2: bool,
+    pub oauth: Option<ImapOAuth>,
 }
 
 impl ImapConfig {
@@ -103,8 +134,13 @@ impl ImapConfig {
             "" => return Err(err("user name missing (write imaps://user:password@host/INBOX)".into())),
             u => percent_decode(u).ok_or_else(|| err("user name is not valid percent-encoded UTF-8".into()))?,
         };
+        let xoauth2 = url.query_pairs().any(|(k, v)| k == "auth" && v == "xoauth2");
         let password = match url.password() {
+            None if xoauth2 => String::new(),
             None => return Err(err("password missing (write user:password@host)".into())),
+            Some(_) if xoauth2 => {
+                return Err(err("auth=xoauth2 logs in with OAuth tokens: leave the password out of the URL".into()));
+            }
             Some(p) => percent_decode(p).ok_or_else(|| err("password is not valid percent-encoded UTF-8".into()))?,
         };
         let path = url.path().strip_prefix('/').unwrap_or(url.path());
@@ -133,6 +169,8 @@ impl ImapConfig {
             timeout: Self::DEFAULT_TIMEOUT,
             batch: Self::DEFAULT_BATCH,
             max_message_bytes: Self::DEFAULT_MAX_MESSAGE_BYTES,
+            xoauth2,
+            oauth: None,
         };
         let mut seen: Vec<String> = Vec::new();
         for (key, value) in url.query_pairs() {
@@ -188,9 +226,11 @@ impl ImapConfig {
                         .filter(|n| (1..=1000).contains(n))
                         .ok_or_else(|| err(format!("batch={value:?} is not a number from 1 to 1000")))?;
                 }
+                "auth" if value == "xoauth2" || value == "password" => {}
+                "auth" => return Err(err(format!("auth={value:?} is not password or xoauth2"))),
                 other => {
                     return Err(err(format!(
-                        "unknown parameter {other:?} (known: tls, poll, after, insecure, timeout, batch)"
+                        "unknown parameter {other:?} (known: tls, poll, after, insecure, timeout, batch, auth)"
                     )));
                 }
             }
@@ -225,8 +265,12 @@ impl fmt::Display for ImapConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let scheme = if self.tls == ImapTls::Implicit { "imaps" } else { "imap" };
         let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
-        write!(f, "{scheme}://{}:***@{host}:{}/{}", self.user, self.port, self.mailbox)?;
+        let password = if self.xoauth2 { "" } else { ":***" };
+        write!(f, "{scheme}://{}{password}@{host}:{}/{}", self.user, self.port, self.mailbox)?;
         let mut params = Vec::new();
+        if self.xoauth2 {
+            params.push("auth=xoauth2".to_string());
+        }
         match self.tls {
             ImapTls::Required => params.push("tls=required".to_string()),
             ImapTls::None => params.push("tls=none".to_string()),
