@@ -365,6 +365,45 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// The access token Dovecot's introspection endpoint calls good (for the user `bounce`).
+const GOOD_TOKEN: &str = "at-dovecot-1";
+
+/// An OAuth 2.0 token introspection endpoint (RFC 7662) for Dovecot, on a thread of its own:
+/// `token=GOOD_TOKEN` is active for `bounce`, anything else is not. Returns its port.
+fn introspection_endpoint() -> u16 {
+    use std::io::{BufRead as _, Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let mut read = std::io::BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if read.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = read.read_exact(&mut body);
+            let good = String::from_utf8_lossy(&body).split('&').any(|kv| kv == format!("token={GOOD_TOKEN}"));
+            let json = if good { r#"{"active":true,"username":"bounce"}"# } else { r#"{"active":false}"# };
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{json}",
+                json.len()
+            );
+            let _ = (&stream).write_all(answer.as_bytes());
+        }
+    });
+    port
+}
+
 impl Dovecot {
     fn start() -> Self {
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -388,6 +427,17 @@ impl Dovecot {
             std::os::unix::fs::chown(dir.path().join(sub), Some(owner.0), Some(owner.1)).unwrap();
         }
         std::fs::write(dir.path().join("passwd"), "bounce:{PLAIN}secret::::::\n").unwrap();
+        // OAuth 2.0 (XOAUTH2): Dovecot asks our introspection endpoint whether a token is good.
+        let introspection = introspection_endpoint();
+        std::fs::write(
+            dir.path().join("oauth2.conf.ext"),
+            format!(
+                "introspection_mode = post\nintrospection_url = http://127.0.0.1:{introspection}/introspect\n\
+                 username_attribute = username\nactive_attribute = active\nactive_value = true\n"
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(dir.path().join("oauth2.conf.ext"), std::fs::Permissions::from_mode(0o644)).unwrap();
         std::fs::set_permissions(dir.path().join("passwd"), std::fs::Permissions::from_mode(0o644)).unwrap();
         let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
         let (imap, imaps) = (free_port(), free_port());
@@ -396,8 +446,9 @@ impl Dovecot {
              protocols = imap\nlisten = 127.0.0.1\n\
              ssl = yes\nssl_cert = <{fixtures}/relay-cert.pem\nssl_key = <{fixtures}/relay-key.pem\n\
              ssl_dh = </usr/share/dovecot/dh.pem\n\
-             disable_plaintext_auth = no\nauth_mechanisms = plain login\n\
+             disable_plaintext_auth = no\nauth_mechanisms = plain login xoauth2\n\
              mail_location = maildir:{d}/mail/%u\n\
+             passdb {{\n  driver = oauth2\n  mechanisms = xoauth2\n  args = {d}/oauth2.conf.ext\n}}\n\
              passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/passwd\n}}\n\
              userdb {{\n  driver = static\n  args = uid={} gid={} home={d}/home/%u\n}}\n\
              service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {imap}\n  }}\n\
@@ -689,4 +740,42 @@ async fn refused_tokens_and_token_errors_are_named() {
     assert!(err.to_string().contains("auth=xoauth2 needs the OAuth settings"), "{err}");
     let err = ImapConfig::from_url("imap://b:pw@127.0.0.1:1/?tls=none&auth=xoauth2").unwrap_err();
     assert!(err.to_string().contains("leave the password out of the URL"), "{err}");
+}
+
+#[tokio::test]
+#[ignore = "needs Dovecot (/usr/sbin/dovecot, Debian package dovecot-imapd); .ci/run installs it"]
+async fn dovecot_takes_an_xoauth2_login() {
+    if !std::path::Path::new(DOVECOT).exists() {
+        eprintln!("skipped: {DOVECOT} not found (apt-get install dovecot-imapd)");
+        return;
+    }
+    let dovecot = Dovecot::start();
+    dovecot.drop_message("4001.M1P1.test", &message(8));
+    let url = format!("imap://bounce@localhost:{}/INBOX?tls=required&insecure=true&auth=xoauth2", dovecot.imap);
+    let poll_with = |token: &'static str| {
+        let url = url.clone();
+        async move {
+            let json: &'static str = if token == GOOD_TOKEN {
+                r#"{"access_token":"at-dovecot-1","expires_in":3600}"#
+            } else {
+                r#"{"access_token":"at-wrong","expires_in":3600}"#
+            };
+            let (token_url, _) = token_endpoint(vec![(200, json)]).await;
+            let mut config = ImapConfig::from_url(&url).unwrap();
+            config.oauth = Some(oauth(&token_url));
+            let sink = MemorySink::default();
+            let result = ImapPoller::new(config).poll(&sink).await;
+            (result, sink)
+        }
+    };
+    let (result, sink) = poll_with(GOOD_TOKEN).await;
+    let report = result.unwrap_or_else(|e| panic!("{e}\n{}", dovecot.log()));
+    assert_eq!((report.found, report.accepted), (1, 1));
+    assert_eq!(sink.mails()[0].raw, crlf(&message(8)));
+    assert_eq!(dovecot.count(""), 0);
+
+    // A token Dovecot's introspection calls inactive is refused, with Dovecot's reason.
+    let (result, _) = poll_with("wrong").await;
+    let err = result.unwrap_err();
+    assert!(err.to_string().starts_with("IMAP: the server refused AUTHENTICATE XOAUTH2"), "{err}\n{}", dovecot.log());
 }
