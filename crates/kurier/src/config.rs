@@ -351,6 +351,7 @@ impl Config {
                     client_secret: v.nonempty("imap_oauth_client_secret"),
                     refresh_token,
                     scope: v.nonempty("imap_oauth_scope"),
+                    token_file: Some(data_dir.join("imap-oauth-refresh-token")),
                 });
             }
         } else {

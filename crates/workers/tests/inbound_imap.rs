@@ -649,6 +649,7 @@ fn oauth(token_url: &str) -> kurier_workers::inbound::ImapOAuth {
         client_secret: Some("s3cret".into()),
         refresh_token: "1//refresh-me".into(),
         scope: Some("https://outlook.office.com/IMAP.AccessAsUser.All offline_access".into()),
+        token_file: None,
     }
 }
 
@@ -688,6 +689,41 @@ async fn xoauth2_gets_a_token_and_logs_in_with_it() {
     // user=bounces@shop.example ^A auth=Bearer at-123 ^A^A
     assert_eq!(fake.got()[0], "AUTHENTICATE XOAUTH2 dXNlcj1ib3VuY2VzQHNob3AuZXhhbXBsZQFhdXRoPUJlYXJlciBhdC0xMjMBAQ==");
     assert_eq!(fake.got()[1], "SELECT \"INBOX\"");
+}
+
+/// Microsoft sends a new refresh token with each access token: it is kept in the token file, and
+/// a poller started later (after a restart) asks with it.
+#[tokio::test]
+async fn a_replaced_refresh_token_is_used_after_a_restart() {
+    let (token_url, bodies) = token_endpoint(vec![
+        (200, r#"{"access_token":"at-1","expires_in":3599,"refresh_token":"rt-2"}"#),
+        (200, r#"{"access_token":"at-2","expires_in":3599,"refresh_token":"rt-2"}"#),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let logged_in_and_empty = || {
+        vec![
+            s("{tag} OK Logged in\r\n"),
+            s("* CAPABILITY IMAP4rev1\r\n{tag} OK\r\n"),
+            s("* OK [UIDVALIDITY 5] ok\r\n{tag} OK [READ-WRITE] selected\r\n"),
+            s("* SEARCH\r\n{tag} OK\r\n"),
+            s("{tag} OK Logout completed.\r\n"),
+        ]
+    };
+    for _ in 0..2 {
+        let fake =
+            Fake::start("* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2] ready\r\n", logged_in_and_empty()).await;
+        let mut config =
+            ImapConfig::from_url(&format!("imap://b@127.0.0.1:{}/?tls=none&auth=xoauth2", fake.addr.port())).unwrap();
+        config.oauth = Some(kurier_workers::inbound::ImapOAuth {
+            token_file: Some(dir.path().join("imap-oauth-refresh-token")),
+            ..oauth(&token_url)
+        });
+        ImapPoller::new(config).poll(&MemorySink::default()).await.unwrap();
+    }
+    let sent = bodies.lock().unwrap().clone();
+    assert!(sent[0].contains("refresh_token=1%2F%2Frefresh-me&"), "{}", sent[0]);
+    assert!(sent[1].contains("refresh_token=rt-2&"), "{}", sent[1]);
 }
 
 #[tokio::test]

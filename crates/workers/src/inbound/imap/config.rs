@@ -64,6 +64,10 @@ pub struct ImapOAuth {
     pub client_secret: Option<String>,
     pub refresh_token: String,
     pub scope: Option<String>,
+    /// Where a refresh token the provider replaced (Microsoft does with every answer) is kept
+    /// across restarts, readable by the owner only, so the configured one may expire. It holds a
+    /// hash of the configured token too: configuring a new one makes the file's token stale.
+    pub token_file: Option<std::path::PathBuf>,
 }
 
 impl fmt::Debug for ImapOAuth {

@@ -1,6 +1,7 @@
 //! OAuth 2.0 access tokens for `AUTHENTICATE XOAUTH2`: the refresh-token grant (RFC 6749 6) at the
 //! provider's token endpoint, kept until shortly before they expire.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::ImapError;
@@ -24,7 +25,8 @@ impl std::fmt::Debug for Tokens {
 
 impl Tokens {
     pub(super) fn new(oauth: &ImapOAuth) -> Self {
-        Self { access: None, refresh: oauth.refresh_token.clone() }
+        let kept = oauth.token_file.as_deref().and_then(|file| read_kept(file, &oauth.refresh_token));
+        Self { access: None, refresh: kept.unwrap_or_else(|| oauth.refresh_token.clone()) }
     }
 
     /// An access token valid for a while yet, asking the token endpoint when needed.
@@ -36,7 +38,12 @@ impl Tokens {
         }
         let answer = request(oauth, &self.refresh, timeout).await?;
         let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(3600));
-        if let Some(refresh) = answer.refresh_token.filter(|r| !r.is_empty()) {
+        if let Some(refresh) = answer.refresh_token.filter(|r| !r.is_empty() && *r != self.refresh) {
+            if let Some(file) = &oauth.token_file
+                && let Err(e) = keep(file, &oauth.refresh_token, &refresh)
+            {
+                tracing::warn!(file = %file.display(), error = %e, "cannot keep the new OAuth refresh token");
+            }
             self.refresh = refresh;
         }
         self.access = Some((answer.access_token.clone(), Instant::now() + lifetime));
@@ -133,6 +140,38 @@ pub(super) fn xoauth2_error(text: &str) -> String {
         .unwrap_or_else(|| text.chars().take(300).collect())
 }
 
+/// `v1 SHA-256(configured token)` and the token, one per line.
+fn file_text(configured: &str, refresh: &str) -> String {
+    use sha2::Digest as _;
+    let hash: String = sha2::Sha256::digest(configured.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    format!("v1 {hash}\n{refresh}\n")
+}
+
+/// The kept refresh token, if the file holds one for the configured token.
+fn read_kept(file: &Path, configured: &str) -> Option<String> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let mut lines = text.lines();
+    let (head, token) = (lines.next()?, lines.next()?.trim());
+    let expected = file_text(configured, "");
+    (Some(head) == expected.lines().next() && !token.is_empty()).then(|| token.to_string())
+}
+
+/// Writes the file (mode 0600) by way of a temporary one, so a crash leaves the old or the new.
+fn keep(file: &Path, configured: &str, refresh: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let tmp = file.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut f = options.open(&tmp)?;
+    f.write_all(file_text(configured, refresh).as_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, file)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +189,23 @@ mod tests {
         );
         assert_eq!(said, r#"{"status":"401","schemes":"bearer","scope":"https://mail.google.com/"}"#);
         assert_eq!(xoauth2_error("not base64!"), "not base64!");
+    }
+
+    #[test]
+    fn a_replaced_refresh_token_is_kept_for_the_configured_one_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("imap-oauth-refresh-token");
+        assert_eq!(read_kept(&file, "configured"), None);
+        keep(&file, "configured", "rotated-1").unwrap();
+        keep(&file, "configured", "rotated-2").unwrap();
+        assert_eq!(read_kept(&file, "configured").as_deref(), Some("rotated-2"));
+        // A newly configured token wins over what was kept for the old one.
+        assert_eq!(read_kept(&file, "configured-anew"), None);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        assert!(!std::fs::read_to_string(&file).unwrap().contains("configured"), "only a hash of it");
     }
 }
