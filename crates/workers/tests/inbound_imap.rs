@@ -344,6 +344,69 @@ async fn run_survives_errors_and_stops_on_shutdown() {
     assert!(started.elapsed() >= Duration::from_millis(300));
 }
 
+/// With IDLE the poller stays connected: the server announces a message, the poller fetches it at
+/// once, idles again, and on shutdown ends the IDLE and logs out.
+#[tokio::test]
+async fn idle_fetches_announced_mail_at_once_and_ends_on_shutdown() {
+    let mut body = fetch(1, 7, PLAIN, true);
+    body.extend_from_slice(b"{tag} OK Fetch completed.\r\n");
+    let fake = Fake::start(
+        "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\r\n",
+        vec![
+            s("{tag} OK [CAPABILITY IMAP4rev1 IDLE UIDPLUS] Logged in\r\n"),
+            s("* OK [UIDVALIDITY 42] ok\r\n{tag} OK [READ-WRITE] selected\r\n"),
+            s("* SEARCH\r\n{tag} OK\r\n"),
+            // IDLE: a while later, a message arrives.
+            [&b"+ idling\r\n"[..], PAUSE, b"* OK still here\r\n", PAUSE, b"* 1 EXISTS\r\n"].concat(),
+            s("{tag} OK IDLE terminated\r\n"),
+            s("* OK [UIDVALIDITY 42] ok\r\n{tag} OK [READ-WRITE] selected\r\n"),
+            s("* SEARCH 7\r\n{tag} OK\r\n"),
+            format!("* 1 FETCH (UID 7 RFC822.SIZE {})\r\n{{tag}} OK\r\n", PLAIN.len()).into_bytes(),
+            body,
+            s("{tag} OK Store completed.\r\n"),
+            s("* 1 EXPUNGE\r\n{tag} OK Expunge completed.\r\n"),
+            s("+ idling\r\n"),
+            s("{tag} OK IDLE terminated\r\n"),
+            s("{tag} OK Logout completed.\r\n"),
+        ],
+    )
+    .await;
+    let sink = MemorySink::default();
+    let url = format!("imap://bounce:secret@127.0.0.1:{}/?tls=none&poll=3600", fake.addr.port());
+    let poller = ImapPoller::new(ImapConfig::from_url(&url).unwrap());
+    let watched = sink.clone();
+    let started = std::time::Instant::now();
+    let shutdown = async move {
+        while watched.mails().is_empty() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // Let the poller get back into IDLE.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    tokio::time::timeout(Duration::from_secs(20), poller.run(sink.clone(), shutdown)).await.expect("run stops");
+    assert!(started.elapsed() < Duration::from_secs(10), "fetched at once, not after the hour's poll interval");
+    assert_eq!(sink.mails().len(), 1);
+    assert_eq!(sink.mails()[0].raw, PLAIN);
+    assert_eq!(
+        fake.got()[1..],
+        [
+            "SELECT \"INBOX\"",
+            "UID SEARCH UNDELETED",
+            "IDLE",
+            "DONE",
+            "SELECT \"INBOX\"",
+            "UID SEARCH UNDELETED",
+            "UID FETCH 7 (UID RFC822.SIZE)",
+            "UID FETCH 7 (UID BODY.PEEK[])",
+            "UID STORE 7 +FLAGS.SILENT (\\Deleted)",
+            "UID EXPUNGE 7",
+            "IDLE",
+            "DONE",
+            "LOGOUT",
+        ]
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Dovecot
 
@@ -814,4 +877,34 @@ async fn dovecot_takes_an_xoauth2_login() {
     let (result, _) = poll_with("wrong").await;
     let err = result.unwrap_err();
     assert!(err.to_string().starts_with("IMAP: the server refused AUTHENTICATE XOAUTH2"), "{err}\n{}", dovecot.log());
+}
+
+#[tokio::test]
+#[ignore = "needs Dovecot (/usr/sbin/dovecot, Debian package dovecot-imapd); .ci/run installs it"]
+async fn dovecot_announces_new_mail_to_an_idling_poller() {
+    if !std::path::Path::new(DOVECOT).exists() {
+        eprintln!("skipped: {DOVECOT} not found (apt-get install dovecot-imapd)");
+        return;
+    }
+    let dovecot = Arc::new(Dovecot::start());
+    // An hour between polls: only IDLE can bring the message in time.
+    let url = format!("imap://bounce:secret@127.0.0.1:{}/INBOX?tls=none&poll=3600", dovecot.imap);
+    let poller = ImapPoller::new(ImapConfig::from_url(&url).unwrap());
+    let sink = MemorySink::default();
+    let watched = sink.clone();
+    let d = dovecot.clone();
+    let started = std::time::Instant::now();
+    let shutdown = async move {
+        // The first poll finds the mailbox empty and the poller starts idling.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        d.drop_message("5001.M1P1.test", &message(9));
+        while watched.mails().is_empty() && started.elapsed() < Duration::from_secs(20) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(40), poller.run(sink.clone(), shutdown)).await.expect("run stops");
+    assert_eq!(sink.mails().len(), 1, "{}", dovecot.log());
+    assert_eq!(sink.mails()[0].raw, crlf(&message(9)));
+    assert!(started.elapsed() < Duration::from_secs(15), "announced by IDLE: {:?}", started.elapsed());
+    assert_eq!(dovecot.count(""), 0);
 }

@@ -125,7 +125,7 @@ impl ImapPoller {
         tracing::info!(mailbox = %self.config, "IMAP polling started");
         loop {
             let stop = AtomicBool::new(false);
-            let poll = self.poll_until(&sink, &stop);
+            let poll = self.poll_until(&sink, &stop, true);
             tokio::pin!(poll);
             let result = tokio::select! {
                 r = &mut poll => Some(r),
@@ -168,10 +168,15 @@ impl ImapPoller {
 
     /// One poll: everything in the mailbox goes to the sink, and what it kept leaves the mailbox.
     pub async fn poll<K: InboundSink>(&self, sink: &K) -> Result<PollReport, ImapError> {
-        self.poll_until(sink, &AtomicBool::new(false)).await
+        self.poll_until(sink, &AtomicBool::new(false), false).await
     }
 
-    async fn poll_until<K: InboundSink>(&self, sink: &K, stop: &AtomicBool) -> Result<PollReport, ImapError> {
+    async fn poll_until<K: InboundSink>(
+        &self,
+        sink: &K,
+        stop: &AtomicBool,
+        idle: bool,
+    ) -> Result<PollReport, ImapError> {
         let login = match (&self.tokens, &self.config.oauth) {
             (Some(tokens), Some(oauth)) => {
                 Login::XOAuth2(tokens.lock().await.access_token(oauth, self.config.timeout).await?)
@@ -190,7 +195,28 @@ impl ImapPoller {
             tokens.lock().await.forget();
         }
         let mut client = connected?;
-        let result = self.poll_mailbox(&mut client, sink, stop).await;
+        let mut result = self.poll_mailbox(&mut client, sink, stop).await;
+        // With IDLE (RFC 2177), stay connected and poll again as soon as the server announces mail
+        // (or after `idle_max`), until stopped, a sink failure (`run` backs off) or an error.
+        while idle && self.config.idle && client.has("IDLE") && !stop.load(Ordering::SeqCst) {
+            match &result {
+                Ok(report) if report.failed == 0 => {
+                    if report.found > 0 {
+                        tracing::info!(?report, "IMAP poll done; waiting with IDLE");
+                    }
+                }
+                _ => break,
+            }
+            if let Err(e) = client.idle(self.config.idle_max, stop).await {
+                result = Err(e);
+                break;
+            }
+            if stop.load(Ordering::SeqCst) {
+                result = Ok(PollReport::default());
+                break;
+            }
+            result = self.poll_mailbox(&mut client, sink, stop).await;
+        }
         if result.is_ok() || matches!(result, Err(ImapError::No { .. } | ImapError::Bad { .. })) {
             client.logout().await;
         }
@@ -484,6 +510,62 @@ impl Client {
                         Some(said) => format!("{text} ({said})"),
                         None => text,
                     };
+                    return Err(refusal(WHAT, status, code, text));
+                }
+                Response::Status { status: Status::Bye, text, .. } => return Err(ImapError::Bye(text)),
+                _ => {}
+            }
+        }
+    }
+
+    /// IDLE (RFC 2177) until the server announces new mail (`EXISTS`), `max` has passed or `stop`
+    /// is set (checked every second); then `DONE`.
+    async fn idle(&mut self, max: Duration, stop: &AtomicBool) -> Result<(), ImapError> {
+        const WHAT: &str = "IDLE";
+        let tag = format!("K{}", self.next_tag);
+        self.next_tag += 1;
+        let io = |source| ImapError::Io { what: WHAT.to_string(), source };
+        self.conn.queue(format!("{tag} IDLE\r\n").as_bytes());
+        self.conn.flush().await.map_err(io)?;
+        loop {
+            match self.read_response(WHAT).await? {
+                Response::Continuation(_) => break,
+                Response::Tagged { tag: t, status, code, text } if t == tag => {
+                    return Err(refusal(WHAT, status, code, text));
+                }
+                Response::Status { status: Status::Bye, text, .. } => return Err(ImapError::Bye(text)),
+                _ => {}
+            }
+        }
+        let deadline = tokio::time::Instant::now() + max;
+        while !stop.load(Ordering::SeqCst) {
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                break;
+            }
+            let tick = tokio::time::sleep((deadline - now).min(Duration::from_secs(1)));
+            tokio::select! {
+                // Cancel safe: a tick that wins has taken no byte.
+                readable = self.conn.wait_readable() => {
+                    if !readable.map_err(io)? {
+                        return Err(io(io::ErrorKind::UnexpectedEof.into()));
+                    }
+                    match self.read_response(WHAT).await? {
+                        Response::Numbered { name, .. } if name.eq_ignore_ascii_case("EXISTS") => break,
+                        Response::Status { status: Status::Bye, text, .. } => return Err(ImapError::Bye(text)),
+                        // EXPUNGE, flag changes, "* OK still here".
+                        _ => {}
+                    }
+                }
+                () = tick => {}
+            }
+        }
+        self.conn.queue(b"DONE\r\n");
+        self.conn.flush().await.map_err(io)?;
+        loop {
+            match self.read_response(WHAT).await? {
+                Response::Tagged { tag: t, status: Status::Ok, .. } if t == tag => return Ok(()),
+                Response::Tagged { tag: t, status, code, text } if t == tag => {
                     return Err(refusal(WHAT, status, code, text));
                 }
                 Response::Status { status: Status::Bye, text, .. } => return Err(ImapError::Bye(text)),

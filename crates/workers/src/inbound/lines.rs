@@ -50,6 +50,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> BufConn<S> {
         n
     }
 
+    /// Waits until there are bytes to read; false when the peer closed the connection. Unlike the
+    /// other reads this one is cancel safe: cancelled, it has taken nothing.
+    pub(crate) async fn wait_readable(&mut self) -> io::Result<bool> {
+        if self.buffered() > 0 {
+            return Ok(true);
+        }
+        self.fill().await
+    }
+
     /// Appends to `out` the bytes up to and including the next line feed, but no more than `max`.
     pub(crate) async fn read_segment(&mut self, out: &mut Vec<u8>, max: usize) -> io::Result<Segment> {
         let mut room = max;

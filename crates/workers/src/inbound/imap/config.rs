@@ -10,6 +10,8 @@
 //!   &insecure=true      accept invalid certificates and host names (for tests and private servers)
 //!   &timeout=SECS       limit for connecting and for each command (default 30, 1..=600)
 //!   &batch=N            messages fetched per command (default 20, 1..=1000)
+//!   &idle=false         poll every `poll` seconds even when the server offers IDLE (by default the
+//!                       poller stays connected and fetches new mail as soon as the server announces it)
 //!   &auth=xoauth2       log in with an OAuth 2.0 access token (Microsoft 365, Gmail) instead of a
 //!                       password: the URL has no password, and [`ImapConfig::oauth`] says where
 //!                       tokens come from
@@ -102,6 +104,10 @@ pub struct ImapConfig {
     pub batch: usize,
     /// Larger messages are left in the mailbox (with a warning).
     pub max_message_bytes: usize,
+    /// Between polls, wait with IDLE (RFC 2177) when the server offers it (`idle=false` turns it off).
+    pub idle: bool,
+    /// The longest IDLE before polling anyway (RFC 2177: at most 29 minutes).
+    pub idle_max: Duration,
     /// `auth=xoauth2` in the URL: log in with OAuth 2.0 tokens from [`ImapConfig::oauth`], which
     /// the caller must set; the password is empty.
     pub xoauth2: bool,
@@ -113,6 +119,7 @@ impl ImapConfig {
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
     pub const DEFAULT_BATCH: usize = 20;
     pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 10 * 1024 * 1024;
+    pub const DEFAULT_IDLE_MAX: Duration = Duration::from_secs(25 * 60);
 
     /// Parses and checks an IMAP URL. The error names the part that is wrong.
     pub fn from_url(input: &str) -> Result<Self, ImapUrlError> {
@@ -173,6 +180,8 @@ impl ImapConfig {
             timeout: Self::DEFAULT_TIMEOUT,
             batch: Self::DEFAULT_BATCH,
             max_message_bytes: Self::DEFAULT_MAX_MESSAGE_BYTES,
+            idle: true,
+            idle_max: Self::DEFAULT_IDLE_MAX,
             xoauth2,
             oauth: None,
         };
@@ -230,11 +239,18 @@ impl ImapConfig {
                         .filter(|n| (1..=1000).contains(n))
                         .ok_or_else(|| err(format!("batch={value:?} is not a number from 1 to 1000")))?;
                 }
+                "idle" => {
+                    config.idle = match value.as_ref() {
+                        "true" | "1" | "yes" => true,
+                        "false" | "0" | "no" => false,
+                        other => return Err(err(format!("idle={other:?} is not true or false"))),
+                    }
+                }
                 "auth" if value == "xoauth2" || value == "password" => {}
                 "auth" => return Err(err(format!("auth={value:?} is not password or xoauth2"))),
                 other => {
                     return Err(err(format!(
-                        "unknown parameter {other:?} (known: tls, poll, after, insecure, timeout, batch, auth)"
+                        "unknown parameter {other:?} (known: tls, poll, after, insecure, timeout, batch, idle, auth)"
                     )));
                 }
             }
@@ -294,6 +310,9 @@ impl fmt::Display for ImapConfig {
         }
         if self.batch != Self::DEFAULT_BATCH {
             params.push(format!("batch={}", self.batch));
+        }
+        if !self.idle {
+            params.push("idle=false".into());
         }
         if !params.is_empty() {
             write!(f, "?{}", params.join("&"))?;
