@@ -298,9 +298,22 @@ const BOUNCE_BODY: &[&str] = &[
     "nicht zugestellt werden",
 ];
 
-/// Parse one raw message. Never panics.
+/// Parse one raw message. Never panics. Lines may end in LF, CRLF, or CR
+/// alone (old Mac mail clients and some archives).
 pub fn parse(raw: &[u8]) -> Report {
-    parse_at(raw, 0)
+    match cr_only_to_lf(raw) {
+        Some(lf) => parse_at(&lf, 0),
+        None => parse_at(raw, 0),
+    }
+}
+
+/// A message whose lines end in a bare CR (no LF anywhere) with every CR made
+/// an LF; `None` for any other message, which is read as it is.
+fn cr_only_to_lf(raw: &[u8]) -> Option<Vec<u8>> {
+    if memchr::memchr(b'\n', raw).is_some() || memchr::memchr(b'\r', raw).is_none() {
+        return None;
+    }
+    Some(raw.iter().map(|&b| if b == b'\r' { b'\n' } else { b }).collect())
 }
 
 fn parse_at(raw: &[u8], depth: u8) -> Report {

@@ -73,6 +73,17 @@ fn dsn_with_lf_endings_is_the_same() {
 }
 
 #[test]
+fn dsn_with_bare_cr_endings_is_the_same() {
+    let cr = DSN.replace("\r\n", "\r");
+    assert_eq!(parse(cr.as_bytes()), parse(DSN.as_bytes()));
+    // A stray CR inside a message with LF line ends is not a line end.
+    let stray = DSN
+        .replace("\r\n", "\n")
+        .replace("Final-Recipient: rfc822; anna@example.org", "Final-Recipient: rfc822; anna@example.org\r");
+    assert_eq!(parse(stray.as_bytes()).recipients[0].address.as_deref(), Some("anna@example.org"));
+}
+
+#[test]
 fn arf_complaint() {
     let msg = "From: feedback@isp.example\n\
 Subject: complaint\n\
