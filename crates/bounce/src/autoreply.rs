@@ -1,5 +1,6 @@
 //! RFC 3834 auto-replies, vacation and out-of-office notices (English and
-//! German). They are not bounces.
+//! German, and the subject lines of the neighbouring languages). They are not
+//! bounces.
 
 use crate::reason::{normalise, normalise_prefix};
 
@@ -20,6 +21,26 @@ const SUBJECT_PHRASES: &[&str] = &[
     "nicht im büro",
     "autoresponse",
     "auto response",
+    "thank you for your e-mail",
+    "thank you for your email",
+    "thank you for your message",
+    "vielen dank für ihre nachricht",
+    "vielen dank für ihre e-mail",
+    "danke für ihre nachricht",
+    "eingangsbestätigung",
+    // French, Spanish, Italian, Portuguese, Dutch, Polish, Czech, Scandinavian.
+    "réponse automatique",
+    "reponse automatique",
+    "respuesta automática",
+    "respuesta automatica",
+    "risposta automatica",
+    "resposta automática",
+    "automatisch antwoord",
+    "afwezigheidsbericht",
+    "automatyczna odpowied",
+    "automatická odpověď",
+    "autosvar",
+    "automatisk svar",
 ];
 
 const BODY_PHRASES: &[&str] = &[
@@ -32,6 +53,13 @@ const BODY_PHRASES: &[&str] = &[
     "i will be back",
     "i will return",
     "limited access to email",
+    "i will endeavour to reply",
+    "i will endeavor to reply",
+    "i will reply as soon as",
+    "i will respond as soon as",
+    "i will get back to you as soon as",
+    "ich melde mich schnellstmöglich",
+    "ich melde mich so bald wie möglich",
     "bin ich nicht im büro",
     "ich bin bis",
     "bin ich im urlaub",

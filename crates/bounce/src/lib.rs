@@ -344,7 +344,9 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     // Complaints (ARF, and Hotmail's older non-ARF reports).
     let hotmail_complaint = text::contains_ci(&parts.original_headers, "x-hmxmroriginalrecipient:");
     if parts.report_type.as_deref() == Some("feedback-report") || !parts.feedback.is_empty() || hotmail_complaint {
-        let f = arf::parse(&parts.feedback);
+        // A report whose parts could not be told apart (a broken boundary) still carries its
+        // feedback fields in the body.
+        let f = arf::parse(if parts.feedback.is_empty() { &parts.body } else { &parts.feedback });
         let hm = dsn::fields(&parts.original_headers)
             .into_iter()
             .find(|(n, _)| n.as_str() == "x-hmxmroriginalrecipient")
@@ -413,9 +415,12 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     let mut recipients = Vec::new();
     if !dsn.is_empty() {
         for (i, d) in dsn.iter().enumerate() {
-            let address = d
-                .final_recipient
-                .clone()
+            // A final recipient on a host name without a dot ("user@sims-ms-daemon") is the
+            // receiving system's internal route; the original recipient is the address we sent to.
+            let internal =
+                d.final_recipient.as_deref().is_some_and(|a| !a.rsplit('@').next().is_some_and(|h| h.contains('.')));
+            let final_recipient = d.final_recipient.clone().filter(|_| !(internal && d.original_recipient.is_some()));
+            let address = final_recipient
                 .or(d.original_recipient.clone())
                 .or_else(|| text_recipients.get(i).map(|t| t.address.clone()));
             let from_text = address.as_ref().and_then(|a| {

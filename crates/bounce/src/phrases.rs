@@ -77,7 +77,7 @@ pub(crate) fn first_reason(text: &str) -> Option<Reason> {
 /// contained in the (lower-cased, whitespace-collapsed) text wins.
 pub(crate) const PHRASES: &[(Reason, &[&str])] = &[
     // Specific wordings that contain a more general phrase of another reason.
-    (Reason::HostUnknown, &["account or domain may not exist"]),
+    (Reason::HostUnknown, &["account or domain may not exist", "dns error: domain name not found"]),
     (
         Reason::Rejected,
         &[
@@ -270,6 +270,7 @@ pub(crate) const PHRASES: &[(Reason, &[&str])] = &[
             "mailbox is full",
             "mailbox size limit exceeded",
             "mailbox has exceeded",
+            "mailbox exceeds",
             "mail box full",
             "quota exceeded",
             "over quota",
@@ -277,6 +278,10 @@ pub(crate) const PHRASES: &[(Reason, &[&str])] = &[
             "over the allowed quota",
             "exceeded storage allocation",
             "exceeded its quota",
+            "exceeding their quota",
+            "exceeding its quota",
+            "exceeding the quota",
+            "exceeding quota",
             "exceeds quota",
             "quota exceed",
             "disk quota",
@@ -364,6 +369,7 @@ pub(crate) const PHRASES: &[(Reason, &[&str])] = &[
             "recipient address rejected: unknown domain",
             "all relevant mx records point to non-existent hosts",
             "nxdomain",
+            "couldn't find any host",
         ],
     ),
     (

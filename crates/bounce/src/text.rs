@@ -381,7 +381,7 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
         let line = lines[n];
         let t = line.trim();
         if ["from:", "reporting-mta", "received", "message-id", "return-path"].iter().any(|p| starts_with_ci(t, p))
-            || ["please contact", "assistance", "send mail to"].iter().any(|p| contains_ci(t, p))
+            || ["please contact", "contact:", "assistance", "send mail to"].iter().any(|p| contains_ci(t, p))
         {
             continue;
         }
