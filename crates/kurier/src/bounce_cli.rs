@@ -21,6 +21,28 @@ pub struct ClassifyArgs {
     paths: Vec<PathBuf>,
 }
 
+/// The arguments of `bounce classify ...` (the program name left out) when they are nothing but
+/// `--json` and paths: what clap would make of them, without building the whole command line.
+/// `None` for anything else (another command, an option, `--help`, no path, `--json` twice), which
+/// clap then reads and answers.
+pub fn plain_args(mut args: impl Iterator<Item = std::ffi::OsString>) -> Option<ClassifyArgs> {
+    if args.next()? != "bounce" || args.next()? != "classify" {
+        return None;
+    }
+    let mut json = false;
+    let mut paths = Vec::new();
+    for a in args {
+        if a == "--json" && !json {
+            json = true;
+        } else if a.as_encoded_bytes().starts_with(b"-") {
+            return None;
+        } else {
+            paths.push(PathBuf::from(a));
+        }
+    }
+    (!paths.is_empty()).then_some(ClassifyArgs { json, paths })
+}
+
 /// One output row: a failed recipient, or the message when it names none. The fields are in
 /// alphabetical order, as `--json` has always printed them.
 #[derive(Serialize)]
@@ -89,6 +111,8 @@ fn classify_files(files: &[PathBuf]) -> Vec<std::io::Result<Vec<Row>>> {
         return files.iter().map(|f| classify_file(f)).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
+    // (This thread waits rather than working too: measured, that was about 1 ms slower over the
+    // bounce corpus on two cores.)
     let mut done: Vec<(usize, std::io::Result<Vec<Row>>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
@@ -187,7 +211,9 @@ fn collect_dir(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let is_dir = if kind.is_symlink() { std::fs::metadata(entry.path())?.is_dir() } else { kind.is_dir() };
         entries.push((entry.path(), is_dir));
     }
-    entries.sort();
+    // All share this directory, so comparing the bytes orders them as `Path` would, without
+    // splitting every path into components first.
+    entries.sort_unstable_by(|(a, _), (b, _)| a.as_os_str().cmp(b.as_os_str()));
     for (entry, is_dir) in entries {
         let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
         // Maildir's tmp/ holds messages still being written; dot files are not messages.
@@ -263,6 +289,43 @@ fn print_table(out: &mut impl std::io::Write, rows: &[Row]) -> std::io::Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What clap makes of `kurier ARGS`, when it is `bounce classify`.
+    fn by_clap(args: &[&str]) -> Option<(bool, Vec<PathBuf>)> {
+        use clap::Parser as _;
+        match crate::Cli::try_parse_from(std::iter::once("kurier").chain(args.iter().copied())).ok()?.command {
+            crate::Command::Bounce(crate::BounceCommand::Classify(a)) => Some((a.json, a.paths)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn plain_arguments_read_as_clap_reads_them() {
+        for args in [
+            &["bounce", "classify", "a.eml"][..],
+            &["bounce", "classify", "--json", "dir", "b.mbox"],
+            &["bounce", "classify", "dir", "--json"],
+            &["bounce", "classify", "ä ö.eml", "--json"],
+        ] {
+            let plain = plain_args(args.iter().map(std::ffi::OsString::from)).map(|a| (a.json, a.paths));
+            assert!(plain.is_some(), "{args:?}");
+            assert_eq!(plain, by_clap(args), "{args:?}");
+        }
+        // Everything else is left to clap: help, other options, no path, other commands.
+        for args in [
+            &["bounce", "classify", "--help"][..],
+            &["bounce", "classify", "--json"],
+            &["bounce", "classify", "a.eml", "--json", "--json"],
+            &["bounce", "classify", "--", "-odd.eml"],
+            &["bounce", "classify", "-j", "a.eml"],
+            &["--config", "k.toml", "bounce", "classify", "a.eml"],
+            &["lint", "a.eml"],
+            &["bounce"],
+            &[],
+        ] {
+            assert!(plain_args(args.iter().map(std::ffi::OsString::from)).is_none(), "{args:?}");
+        }
+    }
 
     #[test]
     fn mbox_is_split_and_unquoted() {
