@@ -1,71 +1,72 @@
-//! The phrase tables of the reason classifier. Order matters: the first
-//! reason with a matching phrase wins, so specific phrases come before
-//! general ones (a sender rejection before "address rejected", a rate limit
-//! before "blocked").
-
-use std::sync::LazyLock;
-
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+//! The phrase tables of the reason classifier (in `phrase_tables.rs`). Order matters: the first
+//! reason with a matching phrase wins, so specific phrases come before general ones (a sender
+//! rejection before "address rejected", a rate limit before "blocked").
+//!
+//! Every phrase of every table (and the masks) is in one automaton, so a text is read once
+//! whatever the number of phrases. The build script compiles it (see `build.rs`): a
+//! deterministic Aho-Corasick automaton over byte classes, as arrays of numbers in the binary.
 
 use crate::reason::Reason;
 
-/// Boilerplate that wraps what the remote server said without explaining
-/// it: Amazon SES writes "5.1.0 - Unknown address error" before every
-/// remote reply, Gmail "it was rejected by the recipient domain". Phrases
-/// inside them do not count.
-const MASKS: &[&str] = &["unknown address error", "rejected by the recipient domain"];
-
-/// Every phrase of every table (and the masks) in one automaton, so a text
-/// is read once whatever the number of phrases.
-struct Matcher {
-    automaton: AhoCorasick,
-    /// Per pattern: the index of its table in [`PHRASES`] (`None` for a
-    /// mask), and whether it must stand as a word of its own.
-    patterns: Vec<(Option<usize>, bool)>,
+/// The tables as the classifier reads them.
+macro_rules! phrase_tables {
+    (masks: [$($mask:literal),* $(,)?], tables: [$( (Reason::$reason:ident, &[$($phrase:literal),* $(,)?] $(,)?) ),* $(,)?]) => {
+        /// Boilerplate around a remote server's words; phrases inside it do not count.
+        #[cfg(test)]
+        const MASKS: &[&str] = &[$($mask),*];
+        /// Per table: the reason, and its phrases.
+        pub(crate) const PHRASES: &[(Reason, &[&str])] = &[$((Reason::$reason, &[$($phrase),*])),*];
+    };
 }
 
-static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
-    let mut words: Vec<&str> = MASKS.to_vec();
-    let mut patterns: Vec<(Option<usize>, bool)> = MASKS.iter().map(|_| (None, false)).collect();
-    for (table, (_, phrases)) in PHRASES.iter().enumerate() {
-        for p in *phrases {
-            words.push(p);
-            // Short phrases must not match inside a longer word
-            // ("rbl" in "herblock", "uce" in "reduce").
-            patterns.push((Some(table), p.len() <= 6));
+include!("phrase_tables.rs");
+
+// CLASSES, CLASS_COUNT, STATE_COUNT, PATTERN_LENGTHS, PATTERN_TABLES, TRANSITIONS, MATCH_STARTS,
+// MATCHES (written by build.rs).
+include!(concat!(env!("OUT_DIR"), "/phrase_automaton.rs"));
+
+fn u16_at(bytes: &[u8], i: usize) -> usize {
+    usize::from(u16::from_le_bytes([bytes[2 * i], bytes[2 * i + 1]]))
+}
+
+fn u32_at(bytes: &[u8], i: usize) -> usize {
+    u32::from_le_bytes([bytes[4 * i], bytes[4 * i + 1], bytes[4 * i + 2], bytes[4 * i + 3]]) as usize
+}
+
+/// Every occurrence of every pattern in `text`, overlapping ones included, in order of their
+/// end: (pattern, start, end).
+fn occurrences(text: &[u8], mut found: impl FnMut(usize, usize, usize)) {
+    let mut state = 0usize;
+    for (i, &b) in text.iter().enumerate() {
+        state = u16_at(&TRANSITIONS, state * CLASS_COUNT + usize::from(CLASSES[usize::from(b)]));
+        let (first, last) = (u32_at(&MATCH_STARTS, state), u32_at(&MATCH_STARTS, state + 1));
+        for m in first..last {
+            let pattern = u16_at(&MATCHES, m);
+            found(pattern, i + 1 - usize::from(PATTERN_LENGTHS[pattern]), i + 1);
         }
     }
-    // An NFA: a DFA would search faster but take milliseconds to build,
-    // which a one-shot command line run pays; the texts are short.
-    let automaton = AhoCorasick::builder()
-        .kind(Some(AhoCorasickKind::NoncontiguousNFA))
-        .match_kind(MatchKind::Standard)
-        .build(&words)
-        .expect("the phrase tables build an automaton");
-    Matcher { automaton, patterns }
-});
+}
 
 /// The reason of the first table with a phrase in `text` (lower-cased,
 /// whitespace collapsed), outside the masks.
 pub(crate) fn first_reason(text: &str) -> Option<Reason> {
-    let m = &*MATCHER;
     let bytes = text.as_bytes();
     let mut masks: Vec<(usize, usize)> = Vec::new();
     let mut hits: Vec<(usize, usize, usize)> = Vec::new();
-    for found in m.automaton.find_overlapping_iter(text) {
-        let (start, end) = (found.start(), found.end());
-        match m.patterns[found.pattern().as_usize()] {
-            (None, _) => masks.push((start, end)),
-            (Some(table), word) => {
-                let alone = !word
-                    || (start == 0 || !bytes[start - 1].is_ascii_alphanumeric())
-                        && (end >= bytes.len() || !bytes[end].is_ascii_alphanumeric());
-                if alone {
-                    hits.push((start, end, table));
-                }
+    occurrences(bytes, |pattern, start, end| match PATTERN_TABLES[pattern] {
+        u16::MAX => masks.push((start, end)),
+        table => {
+            // Short phrases must not match inside a longer word ("rbl" in "herblock", "uce" in
+            // "reduce").
+            let word = PATTERN_LENGTHS[pattern] <= 6;
+            let alone = !word
+                || (start == 0 || !bytes[start - 1].is_ascii_alphanumeric())
+                    && (end >= bytes.len() || !bytes[end].is_ascii_alphanumeric());
+            if alone {
+                hits.push((start, end, usize::from(table)));
             }
         }
-    }
+    });
     hits.iter()
         .filter(|(s, e, _)| !masks.iter().any(|(ms, me)| ms <= s && e <= me))
         .map(|(_, _, table)| *table)
@@ -73,485 +74,66 @@ pub(crate) fn first_reason(text: &str) -> Option<Reason> {
         .map(|table| PHRASES[table].0)
 }
 
-/// Phrase tables, checked in this order; the first reason with a phrase
-/// contained in the (lower-cased, whitespace-collapsed) text wins.
-pub(crate) const PHRASES: &[(Reason, &[&str])] = &[
-    // Specific wordings that contain a more general phrase of another reason.
-    (Reason::HostUnknown, &["account or domain may not exist", "dns error: domain name not found"]),
-    (
-        Reason::Rejected,
-        &[
-            "purported responsible address",
-            "address that has been blacklisted",
-            "sender address has been blacklisted",
-            "is not a registered gateway user",
-            "'send mail as'",
-        ],
-    ),
-    (Reason::NoRelaying, &["email address is not verified"]),
-    (Reason::RequirePtr, &["unverifyable sending ip", "unverifiable sending ip"]),
-    (Reason::FailedStartTls, &["does not support tls", "does not support starttls", "tls negotiation failed"]),
-    (Reason::SystemError, &["duplicated message-id"]),
-    (
-        Reason::Filtered,
-        &[
-            "recipient preferences",
-            "user refuses to receive",
-            "only accepting mail from specific",
-            "due to the recipient's policy",
-            "message filtered",
-        ],
-    ),
-    (Reason::SpamDetected, &["rejected due to spam", "spam classification"]),
-    (Reason::SecurityError, &["turn on smtp authentication"]),
-    (Reason::Speeding, &["too many recipients this hour", "sent to too many recipients"]),
-    (Reason::TooManyConn, &["frequency limited"]),
-    (Reason::RequirePtr, &["mismatches client ip"]),
-    (Reason::NotAccept, &["no mx record", "no smtp service", "null mx", "does not accept mail", "accepts no mail"]),
-    (Reason::Suspend, &["account is blocked", "account has been blocked"]),
-    (Reason::SystemFull, &["insufficient disk space", "insufficient system storage"]),
-    (Reason::SystemError, &["service currently unavailable", "transaction failed"]),
-    (
-        Reason::RequirePtr,
-        &[
-            "no ptr record",
-            "reverse dns",
-            "no reverse",
-            "ptr record",
-            "cannot resolve your address",
-            "cannot find your hostname",
-            "cannot find your reverse hostname",
-            "reverse lookup",
-            "client host rejected: cannot find your",
-            "ip name lookup failed",
-            "not have ptr",
-            "does not resolve",
-            "unresolvable",
-        ],
-    ),
-    (
-        Reason::AuthFailure,
-        &[
-            "dmarc",
-            "spf check",
-            "spf fail",
-            "spf record",
-            "spf validation",
-            "sender policy framework",
-            "dkim",
-            "authentication failed; no valid",
-            "is not allowed to send mail from",
-            "not designated as permitted sender",
-            "sender id",
-            "unauthenticated email",
-            "authentication information",
-            "fails to pass authentication",
-            "5.7.26",
-        ],
-    ),
-    (Reason::VirusDetected, &["virus", "malware", "infected", "dangerous attachment"]),
-    (
-        Reason::SpamDetected,
-        &[
-            "spam",
-            "junk mail",
-            "unsolicited",
-            "bulk mail",
-            "message content rejected",
-            "considered as spam",
-            "classified as spam",
-            "content filter",
-            "scored too high",
-            "spam score",
-            "uce",
-        ],
-    ),
-    (
-        Reason::BadReputation,
-        &[
-            "unexpected volume",
-            "user complaints",
-            "bad reputation",
-            "poor reputation",
-            "low reputation",
-            "ip reputation",
-            "sender reputation",
-            "temporarily rate limited due to ip reputation",
-        ],
-    ),
-    (
-        Reason::NotCompliantRfc,
-        &[
-            "rfc 5322",
-            "rfc5322",
-            "rfc 2822",
-            "rfc2822",
-            "not rfc compliant",
-            "multiple addresses in from",
-            "duplicate header",
-            "missing a required header",
-        ],
-    ),
-    (Reason::TooManyConn, &["connection rate limit", "too many recipients"]),
-    (Reason::PolicyViolation, &["content presents a potential", "protocol violation"]),
-    (Reason::Blocked, &["smtp server of your isp"]),
-    (
-        Reason::SystemError,
-        &["queue file write error", "internal system error", "unable to contact ldap", "local error in processing"],
-    ),
-    (
-        Reason::Speeding,
-        &[
-            "receiving mail too quickly",
-            "receiving mail at a rate",
-            "at a rate that prevents",
-            "rate limit",
-            "rate-limit",
-            "sending too fast",
-            "too many messages",
-            "too many emails",
-        ],
-    ),
-    (
-        Reason::TooManyConn,
-        &[
-            "too many connections",
-            "too many concurrent",
-            "too many smtp sessions",
-            "too many simultaneous",
-            "connection limit",
-        ],
-    ),
-    (
-        Reason::MesgTooBig,
-        &[
-            "message too big",
-            "message is too big",
-            "message too large",
-            "message is too large",
-            "message size exceeds",
-            "exceeds size limit",
-            "size limit",
-            "message length exceeds",
-            "exceeded maximum message size",
-            "maximum message size",
-        ],
-    ),
-    (Reason::MailerError, &["procmail", "command output", "pipe to |", "mailer error", "exit code", "command failed"]),
-    (
-        Reason::NetworkError,
-        &[
-            "wasn't able to establish",
-            "host name lookup failure",
-            "dns error",
-            "malformed or unexpected name server reply",
-        ],
-    ),
-    (
-        Reason::Rejected,
-        &[
-            "sender rejected",
-            "sender address rejected",
-            "domain of sender address",
-            "sender verify failed",
-            "sender unknown",
-            "unknown sender",
-            "groups.google.com",
-            "sender was rejected",
-            "provide a valid from",
-        ],
-    ),
-    (Reason::SecurityError, &["unauthenticated sender", "delivery not authorized"]),
-    (
-        Reason::MailboxFull,
-        &[
-            "mailbox full",
-            "mailbox exceeded",
-            "mailbox is full",
-            "mailbox size limit exceeded",
-            "mailbox has exceeded",
-            "mailbox exceeds",
-            "mail box full",
-            "quota exceeded",
-            "over quota",
-            "overquota",
-            "over the allowed quota",
-            "exceeded storage allocation",
-            "exceeded its quota",
-            "exceeding their quota",
-            "exceeding its quota",
-            "exceeding the quota",
-            "exceeding quota",
-            "exceeds quota",
-            "quota exceed",
-            "disk quota",
-            "not enough storage",
-            "mailbox would exceed",
-            "user is over",
-            "is over quota",
-            "full mailbox",
-            "postfach voll",
-            "postfach ist voll",
-            "speicherplatz",
-            "out of storage space",
-            "inbox is full",
-            "mailfolder is full",
-            "account is full",
-            "storage full",
-        ],
-    ),
-    (Reason::HasMoved, &["has been moved", "has moved", "address changed", "new address is"]),
-    (
-        Reason::Suspend,
-        &[
-            "account disabled",
-            "account has been disabled",
-            "account is disabled",
-            "mailbox disabled",
-            "mailbox is disabled",
-            "account suspended",
-            "account has been suspended",
-            "account is suspended",
-            "account is inactive",
-            "mailbox inactive",
-            "is inactive",
-            "inactive account",
-            "account expired",
-            "account has expired",
-            "temporarily disabled",
-            "not active",
-            "mailbox is frozen",
-            "deactivated",
-            "currently suspended",
-            "has been suspended",
-            "mailbox unavailable due to inactivity",
-            "is disabled",
-            "temporary locked",
-            "temporarily locked",
-            "disabled recipient",
-        ],
-    ),
-    (
-        Reason::NoRelaying,
-        &[
-            "relay access denied",
-            "relaying denied",
-            "relay denied",
-            "relaying not permitted",
-            "relay not permitted",
-            "not permitted to relay",
-            "we do not relay",
-            "unable to relay",
-            "no relaying",
-            "relay not allowed",
-            "relaying mail to",
-            "not a gateway",
-            "not allowed to relay",
-        ],
-    ),
-    (
-        Reason::HostUnknown,
-        &[
-            "host unknown",
-            "unknown host",
-            "host not found",
-            "domain not found",
-            "no such domain",
-            "domain does not exist",
-            "unrouteable address",
-            "unroutable address",
-            "name or service not known",
-            "name service error",
-            "host or domain name not found",
-            "domain name not found",
-            "unknown domain",
-            "domain is not",
-            "recipient address rejected: unknown domain",
-            "all relevant mx records point to non-existent hosts",
-            "nxdomain",
-            "couldn't find any host",
-        ],
-    ),
-    (
-        Reason::UserUnknown,
-        &[
-            "user unknown",
-            "unknown user",
-            "no such user",
-            "no such recipient",
-            "no such mailbox",
-            "no such account",
-            "no such address",
-            "no mailbox here",
-            "unknown recipient",
-            "unknown address",
-            "unknown local part",
-            "unknown mailbox",
-            "user not found",
-            "recipient not found",
-            "address not found",
-            "mailbox not found",
-            "account not found",
-            "invalid recipient",
-            "invalid mailbox",
-            "invalid address",
-            "user doesn't exist",
-            "user does not exist",
-            "does not exist",
-            "doesn't exist",
-            "doesn't have a",
-            "recipient rejected",
-            "not a valid mailbox",
-            "mailbox unavailable",
-            "mailbox not available",
-            "mailbox is unavailable",
-            "no mailbox",
-            "not our customer",
-            "unknown or illegal alias",
-            "is not a known user",
-            "addressee unknown",
-            "undeliverable address",
-            "bad recipient",
-            "no valid recipients",
-            "user invalid",
-            "recipient unknown",
-            "nicht bekannt",
-            "existiert nicht",
-            "gibt es nicht",
-            "unbekannt",
-            "mailbox unknown",
-            "no such person",
-            "destination addresses were unknown",
-            "unknown to address",
-            "not listed in",
-            "user is unknown",
-            "user not exist",
-            "invalid final delivery userid",
-            "wasn't found at",
-            "wasn\u{2019}t found at",
-        ],
-    ),
-    (
-        Reason::Blocked,
-        &[
-            "blocked",
-            "blacklist",
-            "blocklist",
-            "block list",
-            "black list",
-            "denylist",
-            "listed at",
-            "listed in",
-            "spamhaus",
-            "spamcop",
-            "barracuda",
-            "dnsbl",
-            "rbl",
-            "client host rejected",
-            "connection refused",
-            "connection reset by peer",
-            "no access from mail server",
-            "refused to talk",
-            "not allowed to send",
-            "your ip",
-            "banned",
-            "poor reputation",
-        ],
-    ),
-    (Reason::PolicyViolation, &["policy", "not permitted by", "prohibited", "not authorized to send", "not allowed"]),
-    (
-        Reason::Expired,
-        &[
-            "retry timeout exceeded",
-            "connection timed out",
-            "will be retried",
-            "did not accept our requests to connect",
-            "still undelivered after",
-            "undeliverable for",
-            "unable to deliver this message after",
-            "host not reachable",
-            "retry time",
-            "delivery time expired",
-            "message expired",
-            "has been delayed",
-            "could not be delivered for",
-            "giving up",
-            "gave up",
-            "queue too long",
-            "timeout exceeded",
-            "too long in queue",
-            "time limit",
-            "expired",
-            "was not delivered within",
-        ],
-    ),
-    (
-        Reason::NetworkError,
-        &[
-            "connection reset",
-            "timed out",
-            "network error",
-            "network is unreachable",
-            "no route to host",
-            "mail loop",
-            "loops back to myself",
-            "too many hops",
-            "hop count exceeded",
-            "loop detected",
-            "routing loop",
-            "lost connection",
-        ],
-    ),
-    (Reason::SystemFull, &["system full", "insufficient system storage", "out of disk space", "mail system full"]),
-    (Reason::ContentError, &["content error", "illegal attachment", "improper use of 8-bit", "8bitmime"]),
-    (
-        Reason::SecurityError,
-        &[
-            "authentication required",
-            "authentication failed",
-            "tls required",
-            "encryption required",
-            "must issue a starttls",
-            "certificate",
-        ],
-    ),
-    (
-        Reason::SyntaxError,
-        &[
-            "syntax error",
-            "not implemented",
-            "command parameter",
-            "command unrecognized",
-            "unrecognized command",
-            "bad sequence",
-        ],
-    ),
-    (Reason::Filtered, &["filtered", "refused by", "message rejected", "not accepting", "rejected by", "filter"]),
-    (Reason::Rejected, &["envelope blocked", "address verification", "sender not"]),
-    (
-        Reason::SystemError,
-        &[
-            "system error",
-            "local error",
-            "internal error",
-            "server error",
-            "service unavailable",
-            "system config error",
-            "resources temporarily unavailable",
-            "mail delivery to this user is not allowed",
-        ],
-    ),
-    (
-        Reason::NotAccept,
-        &[
-            "does not accept mail",
-            "doesn't accept mail",
-            "null mx",
-            "not accept any mail",
-            "accepts no mail",
-            "couldn't find a mail exchanger",
-            "no mail exchanger",
-        ],
-    ),
-    (Reason::OnHold, &["on hold"]),
-];
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The patterns in the automaton's numbering: masks, then the tables' phrases in order.
+    fn patterns() -> Vec<(&'static str, u16)> {
+        let mut out: Vec<(&str, u16)> = MASKS.iter().map(|m| (*m, u16::MAX)).collect();
+        for (table, (_, phrases)) in PHRASES.iter().enumerate() {
+            out.extend(phrases.iter().map(|p| (*p, table as u16)));
+        }
+        out
+    }
+
+    #[test]
+    fn the_automaton_is_built_from_these_tables() {
+        let patterns = patterns();
+        assert_eq!(PATTERN_LENGTHS.len(), patterns.len());
+        for (i, (p, table)) in patterns.iter().enumerate() {
+            assert_eq!(usize::from(PATTERN_LENGTHS[i]), p.len(), "{p}");
+            assert_eq!(PATTERN_TABLES[i], *table, "{p}");
+        }
+        assert_eq!(TRANSITIONS.len(), 2 * STATE_COUNT * CLASS_COUNT);
+        assert_eq!(MATCH_STARTS.len(), 4 * (STATE_COUNT + 1));
+    }
+
+    /// Every occurrence, found the slow way.
+    fn naive(text: &str) -> Vec<(usize, usize, usize)> {
+        let mut out = Vec::new();
+        for (n, (p, _)) in patterns().iter().enumerate() {
+            let mut from = 0;
+            while let Some(at) = text[from..].find(p) {
+                out.push((n, from + at, from + at + p.len()));
+                from += at + p[..].chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn occurrences_are_those_a_plain_search_finds() {
+        let mut texts: Vec<String> = vec![
+            String::new(),
+            "550 5.1.1 user unknown; mailbox full; quota exceeded".into(),
+            // Overlapping phrases, a mask around a phrase, a phrase at both ends.
+            "unknown address error: user unknown. on hold".into(),
+            "rejected by the recipient domain: spam detected, blocked".into(),
+            "wasn\u{2019}t found at über straße".into(),
+        ];
+        // Every phrase on its own, inside a longer text, and each table's phrases run together.
+        for (table, (_, phrases)) in PHRASES.iter().enumerate() {
+            texts.push(phrases.join(""));
+            texts.push(format!("x{}y {}", phrases[0], table));
+            texts.extend(phrases.iter().map(|p| p.to_string()));
+        }
+        for text in &texts {
+            let mut found = Vec::new();
+            occurrences(text.as_bytes(), |p, s, e| found.push((p, s, e)));
+            found.sort();
+            assert_eq!(found, naive(text), "{text:?}");
+        }
+    }
+}
