@@ -78,3 +78,38 @@ fn unreadable_input_is_reported_and_the_run_goes_on() {
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(text.lines().next().unwrap().starts_with("file") && text.contains("complaint"), "{text}");
 }
+
+#[test]
+fn a_large_directory_is_read_in_parallel_and_printed_in_order() {
+    // Enough files for the worker threads, and a link that leads nowhere among them.
+    let dir = tempfile::tempdir().unwrap();
+    let names = ["lhost-postfix-01.eml", "arf-01.eml", "rfc3834-01.eml", "lhost-exim-01.eml", "lhost-qmail-01.eml"];
+    for i in 0..40 {
+        std::fs::copy(corpus(names[i % names.len()]), dir.path().join(format!("m{i:02}.eml"))).unwrap();
+    }
+    std::os::unix::fs::symlink("/nonexistent/kurier-test.eml", dir.path().join("m20x.eml")).unwrap();
+
+    let out = kurier().args(["bounce", "classify", "--json"]).arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "one input could not be read");
+    let all = rows(&out.stdout);
+    let files: Vec<&str> = all.iter().map(|r| r["file"].as_str().unwrap()).collect();
+    let mut sorted = files.clone();
+    sorted.sort();
+    assert_eq!(files, sorted, "rows come in the order of the files");
+    let unreadable: Vec<_> = all.iter().filter(|r| r["kind"] == "unreadable").collect();
+    assert_eq!(unreadable.len(), 1);
+    assert!(unreadable[0]["file"].as_str().unwrap().ends_with("m20x.eml"));
+    // Each copy reads as the file it was copied from does on its own.
+    for (i, name) in names.iter().enumerate() {
+        let alone = kurier().args(["bounce", "classify", "--json"]).arg(corpus(name)).output().unwrap();
+        let alone = rows(&alone.stdout);
+        let copy = format!("m{i:02}.eml");
+        let copies: Vec<_> = all.iter().filter(|r| r["file"].as_str().unwrap().ends_with(&copy)).collect();
+        assert_eq!(copies.len(), alone.len(), "{name}");
+        for (c, a) in copies.iter().zip(&alone) {
+            for field in ["kind", "recipient", "status", "reason", "hard"] {
+                assert_eq!(c[field], a[field], "{name} {field}");
+            }
+        }
+    }
+}
