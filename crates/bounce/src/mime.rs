@@ -15,6 +15,11 @@ use mail_parser::{HeaderName, MessageParser};
 static PARSER: LazyLock<MessageParser> =
     LazyLock::new(|| MessageParser::new().header_text(HeaderName::Subject).default_header_ignore());
 
+/// Builds the Subject parser.
+pub(crate) fn warm_up() {
+    LazyLock::force(&PARSER);
+}
+
 /// Header fields whose values are parsed (Content-Type and
 /// Content-Transfer-Encoding always are); the others are only kept raw.
 pub(crate) const MESSAGE: &[&str] = &["subject", "from", "to"];

@@ -145,6 +145,13 @@ pub(crate) fn find_remote_host(text: &str) -> Option<String> {
 const HOST_MARKERS: [&str; 6] =
     ["while talking to ", "connect to ", "connected to ", "remote host ", "host: ", "host "];
 
+/// Builds this module's automata.
+pub(crate) fn warm_up() {
+    LazyLock::force(&HOST_MATCHER);
+    LazyLock::force(&COMMAND_MATCHER);
+    LazyLock::force(&ORIGINAL_MATCHER);
+}
+
 static HOST_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::builder()
         .kind(Some(AhoCorasickKind::NoncontiguousNFA))

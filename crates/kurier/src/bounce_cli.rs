@@ -72,6 +72,11 @@ enum Classified {
 }
 
 pub fn classify(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
+    // With a directory or many files to read, the worker threads start now and get the parser
+    // ready while this thread lists the files.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let many = args.paths.len() >= MIN_PARALLEL || args.paths.iter().any(|p| p.is_dir());
+    let mut pool = (threads >= 2 && many).then(|| Pool::start(threads, args.json));
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut unreadable = 0usize;
     let mut rows: Vec<Row> = Vec::new();
@@ -91,7 +96,7 @@ pub fn classify(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
             continue;
         }
         let files: Arc<[PathBuf]> = files.into();
-        for (file, result) in files.iter().zip(classify_files(&files, args.json)) {
+        for (file, result) in files.iter().zip(classify_files(&files, args.json, pool.as_mut())) {
             match result {
                 Err(e) => report(&mut out, file, &e)?,
                 Ok(Classified::Json(lines)) => out.write_all(&lines)?,
@@ -106,53 +111,90 @@ pub fn classify(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     Ok(if unreadable == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-/// Reads and classifies each file (every message of an mbox), in order. With enough files, every
-/// core takes the next unclaimed file until none is left, reading included, so a few large files do
-/// not leave the other cores idle.
-///
-/// The workers hand their results over before they end, and this thread goes on without waiting
-/// for them to finish ending (freeing their memory), which overlaps with writing the output. (It
-/// waits rather than working too: measured, that was about 1 ms slower over the bounce corpus on
-/// two cores.)
-fn classify_files(files: &Arc<[PathBuf]>, json: bool) -> Vec<std::io::Result<Classified>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    if threads < 2 || files.len() < 16 {
-        return files.iter().map(|f| classify_file(f, json)).collect();
-    }
-    let next = Arc::new(AtomicUsize::new(0));
-    let (results, received) = mpsc::channel();
-    let workers: Vec<_> = (0..threads)
-        .map(|_| {
-            let (files, next, results) = (Arc::clone(files), Arc::clone(&next), results.clone());
-            std::thread::spawn(move || {
-                let mut mine = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(file) = files.get(i) else { break };
-                    mine.push((i, classify_file(file, json)));
-                }
-                // Only fails when the receiver is gone, and then nobody wants the results.
-                let _ = results.send(mine);
-            })
-        })
-        .collect();
-    let mut done: Vec<(usize, std::io::Result<Classified>)> = Vec::with_capacity(files.len());
-    for _ in 0..threads {
-        match received.recv() {
-            Ok(batch) => done.extend(batch),
-            // A worker ended without sending: it panicked. Pass its panic on.
-            Err(_) => {
-                for w in workers {
-                    if let Err(panic) = w.join() {
-                        std::panic::resume_unwind(panic);
+/// Fewer files than this are read by one thread.
+const MIN_PARALLEL: usize = 16;
+
+/// One batch of files for the workers: each takes the next unclaimed file until none is left.
+struct Job {
+    files: Arc<[PathBuf]>,
+    next: Arc<AtomicUsize>,
+}
+
+type Batch = Vec<(usize, std::io::Result<Classified>)>;
+
+/// Worker threads that read and classify the files of the jobs they are given.
+struct Pool {
+    jobs: Vec<mpsc::Sender<Job>>,
+    results: mpsc::Receiver<Batch>,
+    workers: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Pool {
+    fn start(threads: usize, json: bool) -> Pool {
+        let (results_tx, results) = mpsc::channel();
+        let (mut jobs, mut workers) = (Vec::new(), Vec::new());
+        for _ in 0..threads {
+            let (job_tx, job_rx) = mpsc::channel::<Job>();
+            let results_tx = results_tx.clone();
+            jobs.push(job_tx);
+            workers.push(std::thread::spawn(move || {
+                kurier_bounce::warm_up();
+                for job in job_rx {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = job.next.fetch_add(1, Ordering::Relaxed);
+                        let Some(file) = job.files.get(i) else { break };
+                        mine.push((i, classify_file(file, json)));
                     }
+                    // Only fails when the receiver is gone, and then nobody wants the results.
+                    let _ = results_tx.send(mine);
                 }
-                unreachable!("every worker sends its results unless it panics");
+            }));
+        }
+        Pool { jobs, results, workers }
+    }
+
+    /// The results of every file, in the order of `files`.
+    fn run(&mut self, files: &Arc<[PathBuf]>) -> Batch {
+        let next = Arc::new(AtomicUsize::new(0));
+        for jobs in &self.jobs {
+            // A worker that is gone has panicked; that shows below.
+            let _ = jobs.send(Job { files: Arc::clone(files), next: Arc::clone(&next) });
+        }
+        let mut done: Batch = Vec::with_capacity(files.len());
+        let mut batches = 0;
+        while batches < self.jobs.len() {
+            if let Ok(batch) = self.results.recv_timeout(std::time::Duration::from_millis(20)) {
+                done.extend(batch);
+                batches += 1;
+                continue;
+            }
+            // A worker only ends before the pool does by panicking: pass its panic on.
+            if let Some(i) = self.workers.iter().position(|w| w.is_finished()) {
+                if let Err(panic) = self.workers.swap_remove(i).join() {
+                    std::panic::resume_unwind(panic);
+                }
+                unreachable!("a worker ends early only by panicking");
             }
         }
+        done.sort_by_key(|(i, _)| *i);
+        done
     }
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, result)| result).collect()
+}
+
+/// Reads and classifies each file (every message of an mbox), in order. With enough files and a
+/// pool, every worker takes the next unclaimed file until none is left, reading included, so a
+/// few large files do not leave the other cores idle.
+///
+/// The workers hand their results over and this thread goes on; at the end it does not wait for
+/// them to finish ending (freeing their memory), which overlaps with writing the output. (It waits
+/// rather than working too: measured, that was about 1 ms slower over the bounce corpus on two
+/// cores.)
+fn classify_files(files: &Arc<[PathBuf]>, json: bool, pool: Option<&mut Pool>) -> Vec<std::io::Result<Classified>> {
+    match pool {
+        Some(pool) if files.len() >= MIN_PARALLEL => pool.run(files).into_iter().map(|(_, r)| r).collect(),
+        _ => files.iter().map(|f| classify_file(f, json)).collect(),
+    }
 }
 
 fn classify_file(path: &Path, json: bool) -> std::io::Result<Classified> {

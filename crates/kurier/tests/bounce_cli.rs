@@ -99,6 +99,12 @@ fn a_large_directory_is_read_in_parallel_and_printed_in_order() {
     let unreadable: Vec<_> = all.iter().filter(|r| r["kind"] == "unreadable").collect();
     assert_eq!(unreadable.len(), 1);
     assert!(unreadable[0]["file"].as_str().unwrap().ends_with("m20x.eml"));
+    // Two directories in one run: the same workers read both, each in its turn.
+    let twice = kurier().args(["bounce", "classify", "--json"]).arg(dir.path()).arg(dir.path()).output().unwrap();
+    let twice = rows(&twice.stdout);
+    assert_eq!(twice.len(), 2 * all.len());
+    assert_eq!(twice[..all.len()], all[..]);
+    assert_eq!(twice[all.len()..], all[..]);
     // Each copy reads as the file it was copied from does on its own.
     for (i, name) in names.iter().enumerate() {
         let alone = kurier().args(["bounce", "classify", "--json"]).arg(corpus(name)).output().unwrap();
