@@ -22,7 +22,7 @@ tables: [
     (Reason::NoRelaying, &["email address is not verified"]),
     (Reason::RequirePtr, &["unverifyable sending ip", "unverifiable sending ip"]),
     (Reason::FailedStartTls, &["does not support tls", "does not support starttls", "tls negotiation failed"]),
-    (Reason::SystemError, &["duplicated message-id"]),
+    (Reason::SystemError, &["duplicated message-id", "several matches found"]),
     (
         Reason::Filtered,
         &[

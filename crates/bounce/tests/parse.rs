@@ -357,3 +357,14 @@ fn auto_replies_in_other_languages_and_acknowledgements() {
 Thank you for your email, the parcel arrived today.\n";
     assert_eq!(parse(msg.as_bytes()).kind, Kind::NotBounce);
 }
+
+#[test]
+fn an_ambiguous_directory_name_is_a_system_error() {
+    // Lotus Domino, when the name matches several people in its directory.
+    let r = plain_bounce(
+        "Your message\n\n  Subject: Our news\n\nwas not delivered to:\n\n  info@example.org\n\n\
+because:\n\n  Recipient user name info (info@example.org) not unique.  Several matches found in Domino Directory.\n",
+    );
+    assert_eq!(r.recipients[0].address.as_deref(), Some("info@example.org"));
+    assert_eq!(r.recipients[0].reason, Reason::SystemError);
+}
