@@ -150,8 +150,16 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
         .or_else(|| (!comment.is_empty()).then(|| classify_normalised(&reason::normalise(comment))).flatten())
         .or_else(|| classify_normalised(&diag_n))
         .or_else(|| classify_normalised(&extra_n));
-    let mut reason =
-        strong.or(by_text).or(by_status).or_else(|| classify_normalised(e.body.normal())).unwrap_or_else(|| {
+    // 5.7.1 says only "refused by policy"; what the report says around it is more precise (a
+    // Diagnostic-Code may hold just the first line of a multi-line reply).
+    let generic = status.as_deref() == Some("5.7.1");
+    let by_body = LazyCell::new(|| classify_normalised(e.body.normal()));
+    let mut reason = strong
+        .or(by_text)
+        .or_else(|| if generic { *by_body } else { None })
+        .or(by_status)
+        .or_else(|| *by_body)
+        .unwrap_or_else(|| {
             if delayed {
                 Reason::Expired
             } else if has_words(diag) || has_words(comment) || has_words(extra) {

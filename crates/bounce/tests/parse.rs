@@ -368,3 +368,35 @@ because:\n\n  Recipient user name info (info@example.org) not unique.  Several m
     assert_eq!(r.recipients[0].address.as_deref(), Some("info@example.org"));
     assert_eq!(r.recipients[0].reason, Reason::SystemError);
 }
+
+#[test]
+fn a_cut_off_diagnostic_is_completed_from_the_report() {
+    // Sendmail keeps only the first line of a multi-line reply in Diagnostic-Code; the transcript
+    // in the text part has the rest.
+    let dsn = |transcript: &str| {
+        format!(
+            "From: MAILER-DAEMON@mx.example.net\nSubject: Returned mail: see transcript for details\n\
+MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"S\"\n\n\
+--S\nContent-Type: text/plain\n\n   ----- The following addresses had permanent fatal errors -----\n\
+kai@mail.example.org\n    (reason: 550-5.7.1 [192.0.2.1] Our system has detected that this message is)\n\
+    (expanded from: <kai@example.org>)\n\n\
+   ----- Transcript of session follows -----\n... while talking to mx.example.org.:\n>>> DATA\n{transcript}\n\
+--S\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n\
+Final-Recipient: RFC822; kai@example.org\nX-Actual-Recipient: RFC822; kai@mail.example.org\n\
+Action: failed\nStatus: 5.7.1\n\
+Remote-MTA: DNS; mx.example.org\n\
+Diagnostic-Code: SMTP; 550-5.7.1 [192.0.2.1] Our system has detected that this message is\n--S--\n"
+        )
+    };
+    let r = parse(
+        dsn("<<< 550-5.7.1 [192.0.2.1] Our system has detected that this message is\n\
+<<< 550-5.7.1 likely unsolicited mail. To reduce the amount of spam sent to us,\n\
+<<< 550 5.7.1 this message has been blocked.")
+        .as_bytes(),
+    );
+    assert_eq!(r.recipients[0].reason, Reason::SpamDetected);
+    assert!(!r.recipients[0].hard);
+    // With nothing more telling in the report, 5.7.1 keeps its own meaning.
+    let r = parse(dsn("<<< 550 5.7.1 Message refused").as_bytes());
+    assert_eq!(r.recipients[0].reason, Reason::SecurityError);
+}
