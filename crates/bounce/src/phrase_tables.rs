@@ -309,6 +309,9 @@ tables: [
             "user unknown",
             "unknown user",
             "no such user",
+            "nosuchuser",
+            // Microsoft 365 (5.4.1): the domain's directory has no such recipient.
+            "recipient address rejected: access denied",
             "no such recipient",
             "no such mailbox",
             "no such account",

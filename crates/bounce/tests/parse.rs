@@ -400,3 +400,23 @@ Diagnostic-Code: SMTP; 550-5.7.1 [192.0.2.1] Our system has detected that this m
     let r = parse(dsn("<<< 550 5.7.1 Message refused").as_bytes());
     assert_eq!(r.recipients[0].reason, Reason::SecurityError);
 }
+
+#[test]
+fn unknown_recipients_in_other_words() {
+    for text in [
+        // Microsoft 365 when the domain's directory has no such recipient.
+        "<lee@example.org>: host example-org.mail.protection.outlook.com said: 550 5.4.1 Recipient\n    \
+address rejected: Access denied. For more information see https://aka.ms/EXOSmtpErrors (in reply to\n    \
+RCPT TO command)\n",
+        // Old MTAs' error tokens.
+        "Processing your mail message caused the following errors:\n\nerror: err.nosuchuser: lee@example.org\n",
+    ] {
+        let r = plain_bounce(text);
+        assert_eq!(r.recipients[0].address.as_deref(), Some("lee@example.org"), "{text}");
+        assert_eq!(r.recipients[0].reason, Reason::UserUnknown, "{text}");
+        assert!(r.recipients[0].hard, "{text}");
+    }
+    // A relay that refuses is not an unknown recipient.
+    let r = plain_bounce("<lee@example.org>: host mx.example.org said: 554 5.7.1 Relay access denied\n");
+    assert_eq!(r.recipients[0].reason, Reason::NoRelaying);
+}
