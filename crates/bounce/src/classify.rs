@@ -150,13 +150,11 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
         .or_else(|| (!comment.is_empty()).then(|| classify_normalised(&reason::normalise(comment))).flatten())
         .or_else(|| classify_normalised(&diag_n))
         .or_else(|| classify_normalised(&extra_n));
-    // 5.7.1 says only "refused by policy"; what the report says around it is more precise (a
-    // Diagnostic-Code may hold just the first line of a multi-line reply).
-    let generic = status.as_deref() == Some("5.7.1");
+    let weak = status.as_deref().is_some_and(reason::weak_status);
     let by_body = LazyCell::new(|| classify_normalised(e.body.normal()));
     let mut reason = strong
         .or(by_text)
-        .or_else(|| if generic { *by_body } else { None })
+        .or_else(|| if weak { *by_body } else { None })
         .or(by_status)
         .or_else(|| *by_body)
         .unwrap_or_else(|| {

@@ -434,12 +434,11 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         for (i, d) in dsn.iter().enumerate() {
             // A final recipient on a host name without a dot ("user@sims-ms-daemon") is the
             // receiving system's internal route; the original recipient is the address we sent to.
-            let internal =
-                d.final_recipient.as_deref().is_some_and(|a| !a.rsplit('@').next().is_some_and(|h| h.contains('.')));
-            let final_recipient = d.final_recipient.clone().filter(|_| !(internal && d.original_recipient.is_some()));
-            let address = final_recipient
-                .or(d.original_recipient.clone())
-                .or_else(|| text_recipients.get(i).map(|t| t.address.clone()));
+            let address = match (&d.final_recipient, &d.original_recipient) {
+                (Some(f), Some(o)) if !f.rsplit('@').next().is_some_and(|host| host.contains('.')) => Some(o.clone()),
+                (f, o) => f.clone().or_else(|| o.clone()),
+            }
+            .or_else(|| text_recipients.get(i).map(|t| t.address.clone()));
             let from_text = address.as_ref().and_then(|a| {
                 text_recipients.iter().find(|t| t.address.eq_ignore_ascii_case(a)).or_else(|| {
                     d.original_recipient

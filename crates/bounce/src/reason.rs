@@ -350,6 +350,13 @@ pub(crate) fn strong_status(status: &str) -> Option<Reason> {
     if STRONG.contains(&status) { from_status(status) } else { None }
 }
 
+/// Status codes too general to win over what the rest of the report says: 5.7.1 says only
+/// "refused by policy", and a Diagnostic-Code may hold just the first line of a multi-line reply
+/// whose rest is in the report's text.
+pub(crate) fn weak_status(status: &str) -> bool {
+    status == "5.7.1"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -120,6 +120,7 @@ struct Job {
     next: Arc<AtomicUsize>,
 }
 
+/// A worker's results: per file, its place in the job and what it gave.
 type Batch = Vec<(usize, std::io::Result<Classified>)>;
 
 /// Worker threads that read and classify the files of the jobs they are given.
@@ -155,7 +156,7 @@ impl Pool {
     }
 
     /// The results of every file, in the order of `files`.
-    fn run(&mut self, files: &Arc<[PathBuf]>) -> Batch {
+    fn run(&mut self, files: &Arc<[PathBuf]>) -> Vec<std::io::Result<Classified>> {
         let next = Arc::new(AtomicUsize::new(0));
         for jobs in &self.jobs {
             // A worker that is gone has panicked; that shows below.
@@ -178,7 +179,7 @@ impl Pool {
             }
         }
         done.sort_by_key(|(i, _)| *i);
-        done
+        done.into_iter().map(|(_, result)| result).collect()
     }
 }
 
@@ -192,7 +193,7 @@ impl Pool {
 /// cores.)
 fn classify_files(files: &Arc<[PathBuf]>, json: bool, pool: Option<&mut Pool>) -> Vec<std::io::Result<Classified>> {
     match pool {
-        Some(pool) if files.len() >= MIN_PARALLEL => pool.run(files).into_iter().map(|(_, r)| r).collect(),
+        Some(pool) if files.len() >= MIN_PARALLEL => pool.run(files),
         _ => files.iter().map(|f| classify_file(f, json)).collect(),
     }
 }
