@@ -195,7 +195,10 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
         _ => {}
     }
     let remote_mta = e.remote_mta.or_else(|| text::find_remote_host(diag)).or_else(|| text::find_remote_host(extra));
-    if let Some(r) = remote_mta.as_deref().and_then(|h| provider::by_host(h, diag, status.as_deref(), command)) {
+    // The host's rules apply when the report names it, or when the reply names the host that wrote it.
+    let verdict = |h: &str| provider::by_host(h, diag, status.as_deref(), command);
+    let by_host = remote_mta.as_deref().and_then(verdict).or_else(|| provider::replying_host(diag).and_then(verdict));
+    if let Some(r) = by_host {
         reason = r;
     }
     let status = status.or_else(|| Some(reason.pseudo_status(permanent)));

@@ -94,6 +94,7 @@ tables: [
             "content filter",
             "scored too high",
             "spam score",
+            "message scored",
             "uce",
         ],
     ),

@@ -153,6 +153,19 @@ pub(crate) fn by_host(host: &str, diag: &str, status: Option<&str>, command: Opt
     None
 }
 
+/// The host a reply names as its own at its end, as Yahoo's do
+/// ("... account (a@yahoo.com) [0] - mta1076.mail.mud.yahoo.com"): for a
+/// report that names the remote MTA only by its address, or not at all.
+pub(crate) fn replying_host(diag: &str) -> Option<&str> {
+    let (_, last) = diag.trim_end().rsplit_once(" - ")?;
+    let host = last.trim_end_matches(['.', ')', ']']);
+    let is_host = host.contains('.')
+        && !host.starts_with(['.', '-'])
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        && host.bytes().any(|b| b.is_ascii_alphabetic());
+    is_host.then_some(host)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,5 +197,16 @@ mod tests {
         let text = "554 delivery error: dd This user doesn't have a yahoo.com account (a@yahoo.com) [0]";
         assert_eq!(by_host(yahoo, text, Some("5.0.0"), Some(Command::Data)), Some(Reason::UserUnknown));
         assert_eq!(by_host("mx.example.org", text, Some("5.0.0"), Some(Command::Data)), None);
+    }
+
+    #[test]
+    fn host_named_by_the_reply() {
+        let yahoo = "Remote host said: 554 delivery error: dd This user doesn't have a yahoo.com account \
+                     (a@yahoo.com) [0] - mta1076.mail.mud.yahoo.com";
+        assert_eq!(replying_host(yahoo), Some("mta1076.mail.mud.yahoo.com"));
+        assert_eq!(replying_host("550 5.1.1 user unknown - see https://example.org/help"), None);
+        assert_eq!(replying_host("550 Mailbox unavailable - 192.0.2.7"), None);
+        assert_eq!(replying_host("550 rejected - try again later"), None);
+        assert_eq!(replying_host("550 rejected - mx.example.org."), Some("mx.example.org"));
     }
 }

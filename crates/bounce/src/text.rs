@@ -285,6 +285,8 @@ const ORIGINAL_MARKERS: &[&str] = &[
     "----- original message -----",
     "------ this is a copy of the message",
     "--- below this line is a copy of the message",
+    "--- enclosed is a copy of the message",
+    "--- enclosed are the original headers of the message",
     "original message follows",
     "----- unsent message below -----",
     "----- unsent message follows -----",

@@ -420,3 +420,35 @@ RCPT TO command)\n",
     let r = plain_bounce("<lee@example.org>: host mx.example.org said: 554 5.7.1 Relay access denied\n");
     assert_eq!(r.recipients[0].reason, Reason::NoRelaying);
 }
+
+#[test]
+fn yahoo_names_itself_at_the_end_of_its_reply() {
+    // qmail names the remote MTA only by its address; Yahoo's reply names the host that wrote it.
+    // Yahoo refuses unknown addresses after DATA, so the usual "user unknown after DATA is a filter"
+    // reading does not hold for it.
+    let qmail = "Hi. This is the qmail-send program at mx.example.net.\n\
+I'm afraid I wasn't able to deliver your message to the following addresses.\n\
+This is a permanent error; I've given up. Sorry it didn't work out.\n\n\
+<lee@yahoo.com>:\n\
+192.0.2.25 failed after I sent the message.\n\
+Remote host said: 554 delivery error: dd This user doesn't have a yahoo.com account (lee@yahoo.com) [0] - \
+mta1076.mail.mud.yahoo.com\n\
+--- Enclosed are the original headers of the message.\n";
+    let r = plain_bounce(qmail);
+    assert_eq!(r.recipients[0].address.as_deref(), Some("lee@yahoo.com"));
+    assert_eq!(r.recipients[0].reason, Reason::UserUnknown);
+    assert!(r.recipients[0].hard);
+    // The same words from a host that is not Yahoo's keep the usual reading.
+    let other = qmail.replace("mta1076.mail.mud.yahoo.com", "mx.example.org");
+    assert_eq!(plain_bounce(&other).recipients[0].reason, Reason::Filtered);
+}
+
+#[test]
+fn a_spam_score_refusal() {
+    let r = plain_bounce(
+        "  lee@example.org\n    host mx.example.org [192.0.2.6]\n    SMTP error from remote mail server after end of data:\n    \
+550 This message scored 11.4 points. Congratulations!\n",
+    );
+    assert_eq!(r.recipients[0].reason, Reason::SpamDetected);
+    assert!(!r.recipients[0].hard);
+}
