@@ -364,6 +364,18 @@ tables: [
             "invalid final delivery userid",
             "wasn't found at",
             "wasn\u{2019}t found at",
+            "no such local user",
+            "not a valid recipient",
+            // French, Spanish, Italian and Dutch servers.
+            "utilisateur inconnu",
+            "destinataire inconnu",
+            "adresse inconnue",
+            "usuario desconocido",
+            "destinatario desconocido",
+            "utente sconosciuto",
+            "destinatario sconosciuto",
+            "onbekende gebruiker",
+            "ontvanger onbekend",
         ],
     ),
     (

@@ -452,3 +452,27 @@ fn a_spam_score_refusal() {
     assert_eq!(r.recipients[0].reason, Reason::SpamDetected);
     assert!(!r.recipients[0].hard);
 }
+
+#[test]
+fn unknown_recipients_in_european_languages() {
+    for reply in [
+        "550 5.1.1 Utilisateur inconnu",
+        "550 Destinataire inconnu / unknown recipient",
+        "550 Usuario desconocido",
+        "550 Utente sconosciuto",
+        "550 Onbekende gebruiker",
+        "550 No such local user",
+        "550 lee@example.org is not a valid recipient",
+    ] {
+        let text = format!("<lee@example.org>: host mx.example.org said: {reply} (in reply to RCPT TO command)\n");
+        let r = plain_bounce(&text);
+        assert_eq!(r.recipients[0].reason, Reason::UserUnknown, "{reply}");
+        assert!(r.recipients[0].hard, "{reply}");
+    }
+    // A full mailbox in French stays a full mailbox.
+    let r = plain_bounce(
+        "<lee@example.org>: host mx.example.org said: 552 5.2.2 Boite aux lettres pleine / mailbox full (in reply \
+to RCPT TO command)\n",
+    );
+    assert_eq!(r.recipients[0].reason, Reason::MailboxFull);
+}
