@@ -370,9 +370,13 @@ fn tidy_encoded_text(text: &str) -> Option<String> {
     static LONE_SOFT_BREAK: LazyLock<memchr::memmem::Finder<'static>> =
         LazyLock::new(|| memchr::memmem::Finder::new(b"\r\n=\r\n"));
     let bytes = text.as_bytes();
+    // Two blank lines after a soft break (`=`) are only two line breaks: a printed value ends in
+    // one, and prices and links followed by a blank line would otherwise send every message
+    // through the line-by-line walk.
+    let third_break = |p: usize| p == 0 || bytes[p - 1] != b'=' || bytes[p + 6..].starts_with(b"\r\n");
     if !bytes.starts_with(b"\r\n")
         && !bytes.starts_with(b"=\r\n")
-        && BLANK_RUN.find(bytes).is_none()
+        && !BLANK_RUN.find_iter(bytes).any(third_break)
         && LONE_SOFT_BREAK.find(bytes).is_none()
     {
         return None;
