@@ -56,6 +56,15 @@ pub fn lint_template(
         Err(e) => return Ok(vec![error("template-invalid", e.to_string(), "template")]),
     };
 
+    // Kurier's own unsubscribe link goes where `public_url` says. When readers could not reach it, that
+    // is one finding about the configuration, not a broken link in every message; the messages are
+    // then checked with a stand-in address, so the findings left are the template's own.
+    let public_problem = match kind {
+        MessageKind::Marketing => kurier_mail::lint::public_url_problem(&settings.public_url),
+        MessageKind::Transactional => None,
+    };
+    let public_url = if public_problem.is_some() { STAND_IN_PUBLIC_URL } else { settings.public_url.as_str() };
+
     // (rule, severity, message, where) -> the contacts (1-based) it was found for.
     let mut seen: BTreeMap<(Severity, &'static str, String, String), Vec<usize>> = BTreeMap::new();
     let mut order = Vec::new();
@@ -68,7 +77,7 @@ pub fn lint_template(
             .map_err(|e| anyhow::anyhow!("{}: contact #{n}: email {email:?}: {e}", data_path.display()))?;
         let key = MessageKey::from_bytes((n as u128).to_be_bytes());
         let return_path = format!("b-{key}@{}", settings.bounce_domain);
-        let unsubscribe = format!("{}/u/{key}", settings.public_url.trim_end_matches('/'));
+        let unsubscribe = format!("{}/u/{key}", public_url.trim_end_matches('/'));
         let env = Envelope {
             sender: &sender,
             list: ListInfo { name: "lint", title: "Lint", language },
@@ -108,9 +117,22 @@ pub fn lint_template(
             Finding { rule, severity, message, location: format!("{who}: {location}") }
         })
         .collect();
+    if let Some(problem) = public_problem {
+        let message = format!(
+            "The unsubscribe link in every marketing mail starts with the public_url {:?}, which {problem}: readers \
+             could not unsubscribe. Set public_url (KURIER_PUBLIC_URL) to the https address this server is reached \
+             at from the internet.",
+            settings.public_url
+        );
+        out.insert(0, error("public-url-unreachable", message, "configuration: public_url"));
+    }
     out.sort_by_key(|f| std::cmp::Reverse(f.severity));
     Ok(out)
 }
+
+/// The unsubscribe address the messages are checked with while `public_url` is unusable (reported
+/// on its own): public and https, so it adds no findings.
+const STAND_IN_PUBLIC_URL: &str = "https://kurier.public-url.net";
 
 fn error(rule: &'static str, message: String, location: &str) -> Finding {
     Finding { rule, severity: Severity::Error, message, location: location.into() }

@@ -156,15 +156,20 @@ fn lint_template(dir: &Path, contacts: &str) -> Output {
     let (template, data) = (dir.join("cart.mjml"), dir.join("contacts.json"));
     std::fs::write(&template, TEMPLATE).unwrap();
     std::fs::write(&data, contacts).unwrap();
+    lint_with(&template, &data, "https://news.beispiel-shop.de", "marketing")
+}
+
+/// `kurier lint --template` with the sender configured and the given public URL and kind of mail.
+fn lint_with(template: &Path, data: &Path, public_url: &str, kind: &str) -> Output {
     kurier()
-        .args(["lint", "--json", "--today", "2026-10-15", "--template"])
-        .arg(&template)
+        .args(["lint", "--json", "--today", "2026-10-15", "--kind", kind, "--template"])
+        .arg(template)
         .arg("--data")
-        .arg(&data)
+        .arg(data)
         .env("KURIER_SENDER_NAME", "Beispiel Shop")
         .env("KURIER_SENDER_ADDRESS", "news@beispiel-shop.de")
         .env("KURIER_SENDER_POSTAL_ADDRESS", "Beispiel Shop GmbH, Hauptstraße 1, 10115 Berlin")
-        .env("KURIER_PUBLIC_URL", "https://news.beispiel-shop.de")
+        .env("KURIER_PUBLIC_URL", public_url)
         .output()
         .unwrap()
 }
@@ -215,4 +220,40 @@ fn template_mode_renders_every_contact_and_lints_each_message() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn an_unreachable_public_url_is_one_finding_about_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let (template, data) = (dir.path().join("cart.mjml"), dir.path().join("contacts.json"));
+    std::fs::write(&template, TEMPLATE).unwrap();
+    std::fs::write(
+        &data,
+        r#"[{"contact": {"first_name": "Anna", "email": "anna@gmail.com"}, "cart": {"total": "19.90"}},
+            {"contact": {"first_name": "Ben", "email": "ben@web.de"}, "cart": {"total": 5}}]"#,
+    )
+    .unwrap();
+    let run = |public_url: &str, kind: &str| {
+        let out = lint_with(&template, &data, public_url, kind);
+        let rows = json_rows(&out);
+        (out.status.code(), rows.iter().map(|r| r["rule"].as_str().unwrap().to_string()).collect::<Vec<_>>(), rows)
+    };
+    // The quick start's address, a private one and a plain-http one: the same single error, naming
+    // the setting, instead of a broken link and a missing one-click header in every message.
+    for (url, says) in [
+        ("http://127.0.0.1:8080", "127.0.0.1, a private or local IP address"),
+        ("https://kurier.internal", "kurier.internal"),
+        ("http://news.beispiel-shop.de", "is not https"),
+    ] {
+        let (code, rules, rows) = run(url, "marketing");
+        assert_eq!(code, Some(1), "{url}: {rows:?}");
+        assert_eq!(rules, ["public-url-unreachable"], "{url}: {rows:?}");
+        let message = rows[0]["message"].as_str().unwrap();
+        assert!(message.contains(says) && message.contains("KURIER_PUBLIC_URL"), "{message}");
+        assert_eq!(rows[0]["where"], "configuration: public_url");
+    }
+    // Transactional mail has no unsubscribe link, and a public https address is fine.
+    assert_eq!(run("http://127.0.0.1:8080", "transactional").1, Vec::<String>::new());
+    let (code, rules, _) = run("https://news.beispiel-shop.de", "marketing");
+    assert_eq!((code, rules), (Some(0), vec![]));
 }

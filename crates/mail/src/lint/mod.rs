@@ -147,6 +147,21 @@ pub fn has_errors(findings: &[Finding]) -> bool {
     findings.iter().any(|f| f.severity == Severity::Error)
 }
 
+/// Why links under `base`, the address the sending server's own pages are reached at (the
+/// unsubscribe link of every marketing mail starts with it), would not work for readers; `None`
+/// when they would. One-click unsubscribing (RFC 8058) needs an https address.
+pub fn public_url_problem(base: &str) -> Option<String> {
+    let url = match url::Url::parse(base.trim()) {
+        Ok(url) if url.host().is_some() => url,
+        Ok(_) => return Some("has no host name".into()),
+        Err(e) => return Some(format!("is not a URL ({e})")),
+    };
+    if let Some(reason) = links::local_reason(&url) {
+        return Some(format!("points to {}, {reason}", url.host_str().unwrap_or_default()));
+    }
+    (url.scheme() != "https").then(|| "is not https, which one-click unsubscribing (RFC 8058) requires".into())
+}
+
 /// Where a finding is: its location text and its position for sorting in message order.
 #[derive(Clone, Debug)]
 pub(crate) struct Place {

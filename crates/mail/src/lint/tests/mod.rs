@@ -393,3 +393,20 @@ fn findings_serialize_with_where() {
     assert!(has_errors(std::slice::from_ref(&f)));
     assert!(!has_errors(&[Finding { severity: Severity::Warning, ..f }]));
 }
+
+#[test]
+fn public_url_problems() {
+    use super::public_url_problem;
+    for (url, says) in [
+        ("http://127.0.0.1:8080/", "a private or local IP address"),
+        ("https://localhost:8443", "localhost"),
+        ("https://news.staging.shop.de", "staging"),
+        ("http://news.shop.de", "not https"),
+        ("news.shop.de", "not a URL"),
+    ] {
+        let problem = public_url_problem(url).unwrap_or_else(|| panic!("{url} passed"));
+        assert!(problem.contains(says), "{url}: {problem}");
+    }
+    assert_eq!(public_url_problem("https://news.shop.de"), None);
+    assert_eq!(public_url_problem("https://news.shop.de/kurier/"), None);
+}
