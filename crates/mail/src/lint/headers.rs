@@ -59,6 +59,13 @@ fn from(msg: &Message, opts: &LintOptions, out: &mut Collector) -> Option<EmailA
             return None;
         }
     };
+    // (IP addresses do not parse as addresses.)
+    if let Some(reason) = super::links::reserved_domain(&address.domain().trim_end_matches('.').to_ascii_lowercase()) {
+        invalid(format!(
+            "The From address {address} is at {reason}: receiving servers refuse mail from it and replies cannot \
+             reach it. Send from an address at your own domain (in Kurier: sender_address)."
+        ));
+    }
     let name = addr.name.as_deref().map(str::trim).unwrap_or_default();
     if opts.kind == MessageKind::Marketing && (name.is_empty() || name.contains('@')) {
         out.add(

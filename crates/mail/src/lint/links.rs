@@ -260,6 +260,22 @@ fn private_v6(ip: Ipv6Addr) -> bool {
 }
 
 fn local_domain(host: &str) -> Option<String> {
+    if let Some(reason) = reserved_domain(host) {
+        return Some(reason);
+    }
+    let ends = |suffix: &str| host == suffix || host.ends_with(&format!(".{suffix}"));
+    if TUNNELS.iter().any(|d| ends(d)) {
+        return Some("a tunnel to a developer's computer".into());
+    }
+    let site = registrable(host);
+    let sub = host.strip_suffix(site).unwrap_or_default().trim_end_matches('.');
+    let staging = sub.split('.').find(|label| is_staging(label))?;
+    Some(format!("a test or staging server (\"{staging}.\")"))
+}
+
+/// Why a domain (lower case) cannot be anyone's on the internet: localhost, a reserved top-level
+/// domain, or one of the example domains.
+pub(crate) fn reserved_domain(host: &str) -> Option<String> {
     let ends = |suffix: &str| host == suffix || host.ends_with(&format!(".{suffix}"));
     if ends("localhost") {
         return Some("this computer (localhost)".into());
@@ -270,13 +286,7 @@ fn local_domain(host: &str) -> Option<String> {
     if ["example.com", "example.net", "example.org"].iter().any(|d| ends(d)) {
         return Some("a domain reserved for examples (RFC 2606)".into());
     }
-    if TUNNELS.iter().any(|d| ends(d)) {
-        return Some("a tunnel to a developer's computer".into());
-    }
-    let site = registrable(host);
-    let sub = host.strip_suffix(site).unwrap_or_default().trim_end_matches('.');
-    let staging = sub.split('.').find(|label| is_staging(label))?;
-    Some(format!("a test or staging server (\"{staging}.\")"))
+    None
 }
 
 fn is_staging(label: &str) -> bool {

@@ -23,7 +23,7 @@
 //! | `subject-deceptive` | error | `Re:`/`AW:`/`Fwd:`/`WG:` without `In-Reply-To` or `References` |
 //! | `sender-identity-missing` | error | marketing: no display name in `From`, or no postal address in the body |
 //! | `recipients-exposed` | error | more than one address in `To` and `Cc` |
-//! | `from-invalid` | error | no `From`, several, or an address that does not parse |
+//! | `from-invalid` | error | no `From`, several, an address that does not parse, or one at localhost, a reserved or an example domain |
 //! | `reply-to-noreply` | warning | replies go to `noreply@` or the like |
 //! | `link-invalid` | error | empty, relative, `javascript:`, unknown scheme, no host |
 //! | `link-insecure` | warning | `http://` links and images |

@@ -10,6 +10,11 @@ fn from_invalid() {
         (Some("Beispiel Shop <news@localhost>"), "no top-level domain"),
         (Some("Beispiel Shop <news.beispiel-shop.de>"), "has no @"),
         (Some("Beispiel Shop"), "no address"),
+        // Domains nobody can own: receivers refuse the mail, replies go nowhere.
+        (Some("Beispiel Shop <newsletter@kurier.localhost.localdomain>"), "a name under .localdomain"),
+        (Some("Beispiel Shop <news@shop.test>"), "a name under .test"),
+        (Some("Beispiel Shop <news@example.com>"), "reserved for examples"),
+        (Some("Beispiel Shop <news@192.0.2.1>"), "not a valid domain name"),
     ];
     for (from, want) in cases {
         let findings = Mail::german().header("From", from).lint();
@@ -25,6 +30,10 @@ fn from_invalid() {
         "\"Beispiel Shop, Berlin\" <news@beispiel-shop.de>",
         "=?utf-8?q?B=C3=BCcherwurm?= <news@xn--bcher-kva.de>",
         "Example <News.Letter+de@Mail.Example-Shop.co.uk>",
+        // Look-alikes of reserved names are ordinary domains.
+        "Shop <news@example-shop.com>",
+        "Shop <news@testshop.de>",
+        "Shop <news@localhost-hosting.de>",
     ];
     for from in fine {
         expect_none(&Mail::german().header("From", Some(from)).lint(), "from-invalid");
