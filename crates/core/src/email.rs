@@ -111,6 +111,12 @@ impl EmailAddress {
     pub fn domain_typo_suggestion(&self) -> Option<&'static str> {
         suggest_domain(self.domain())
     }
+
+    /// Whether the address is at one of the big mailbox providers (gmail.com, gmx.de, ...), where
+    /// the domain says nothing about whose mailbox it is.
+    pub fn is_at_mailbox_provider(&self) -> bool {
+        COMMON_DOMAINS.iter().any(|d| self.domain().eq_ignore_ascii_case(d))
+    }
 }
 
 fn is_atext(c: char) -> bool {
@@ -384,6 +390,9 @@ mod tests {
     fn typo_suggestions_for_common_domains_only() {
         let s = |a: &str| EmailAddress::parse(a).unwrap().domain_typo_suggestion();
         assert_eq!(s("a@gmial.com"), Some("gmail.com"));
+        let at = |a: &str| EmailAddress::parse(a).unwrap().is_at_mailbox_provider();
+        assert!(at("anna@GMX.de") && at("bob@gmail.com"));
+        assert!(!at("news@beispiel-shop.de") && !at("a@gmail.com.beispiel-shop.de"));
         assert_eq!(s("a@gmail.con"), Some("gmail.com"));
         assert_eq!(s("a@hotmal.com"), Some("hotmail.com"));
         assert_eq!(s("a@t-onlien.de"), Some("t-online.de"));

@@ -27,7 +27,7 @@ const NOREPLY: &[&str] =
 pub(crate) fn check(msg: &Message, mail: &Mail, opts: &LintOptions, out: &mut Collector) {
     let from = from(msg, opts, out);
     reply_to(msg, from.as_ref(), out);
-    recipients(msg, out);
+    recipients(msg, from.as_ref(), out);
     subject(msg, mail, out);
 }
 
@@ -107,8 +107,17 @@ fn reply_to(msg: &Message, from: Option<&EmailAddress>, out: &mut Collector) {
 }
 
 /// `recipients-exposed`: everyone in To and Cc sees everyone else.
-fn recipients(msg: &Message, out: &mut Collector) {
-    let count = |a: Option<&mail_parser::Address>| a.map_or(0, |a| a.iter().filter(|x| x.address.is_some()).count());
+fn recipients(msg: &Message, from: Option<&EmailAddress>, out: &mut Collector) {
+    // A copy to the sender's own domain (the order desk in Cc) shows no customer's address; at a
+    // mailbox provider the domain says nothing about whose an address is.
+    let own = from.filter(|f| !f.is_at_mailbox_provider()).map(|f| super::links::registrable(f.domain()).to_string());
+    let outside = |address: &str| {
+        let domain = address.rsplit_once('@').map_or("", |(_, d)| d.trim_end_matches('.'));
+        own.as_deref().is_none_or(|own| !super::links::registrable(domain).eq_ignore_ascii_case(own))
+    };
+    let count = |a: Option<&mail_parser::Address>| {
+        a.map_or(0, |a| a.iter().filter(|x| x.address.as_deref().is_some_and(outside)).count())
+    };
     let (to, cc) = (count(msg.to()), count(msg.cc()));
     if to + cc > 1 {
         let header = if to > 1 || cc == 0 { "To" } else { "Cc" };

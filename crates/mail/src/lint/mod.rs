@@ -22,7 +22,7 @@
 //! | `subject-shouting` | warning | mostly capitals, `!!`, `???` or more than one `!` |
 //! | `subject-deceptive` | error | `Re:`/`AW:`/`Fwd:`/`WG:` without `In-Reply-To` or `References` |
 //! | `sender-identity-missing` | error | marketing: no display name in `From`, or no postal address in the body |
-//! | `recipients-exposed` | error | more than one address in `To` and `Cc` |
+//! | `recipients-exposed` | error | more than one address in `To` and `Cc` (copies to the sender's own domain aside, unless it is a mailbox provider) |
 //! | `from-invalid` | error | no `From`, several, an address that does not parse, or one at localhost, a reserved or an example domain |
 //! | `reply-to-noreply` | warning | replies go to `noreply@` or the like |
 //! | `link-invalid` | error | empty, relative, `javascript:`, unknown scheme, no host |

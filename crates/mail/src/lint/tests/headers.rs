@@ -109,6 +109,20 @@ fn recipients_exposed() {
     for (to, cc) in private {
         expect_none(&Mail::german().header("To", to).header("Cc", cc).lint(), "recipients-exposed");
     }
+    // Copies to the sender's own domain expose no customer (an order confirmation with the order
+    // desk in Cc), but two customers beside it are still exposed, and at a mailbox provider the
+    // shared domain proves nothing.
+    let shop = Mail::german().header("From", Some("Beispiel Shop <news@beispiel-shop.de>"));
+    let to_desk = shop.clone().header("To", Some("anna@gmail.com")).header("Cc", Some("bestellungen@beispiel-shop.de"));
+    expect_none(&to_desk.lint_as(MessageKind::Transactional), "recipients-exposed");
+    let subdomain = shop.clone().header("To", Some("anna@gmail.com")).header("Cc", Some("team@mail.beispiel-shop.de"));
+    expect_none(&subdomain.lint_as(MessageKind::Transactional), "recipients-exposed");
+    let two = shop.header("To", Some("anna@gmail.com, bob@web.de")).header("Cc", Some("bestellungen@beispiel-shop.de"));
+    expect_one(&two.lint_as(MessageKind::Transactional), "recipients-exposed", Severity::Error, "header To");
+    let gmail = Mail::german()
+        .header("From", Some("Hofladen <hofladen.meier@gmail.com>"))
+        .header("To", Some("anna@gmail.com, bob@gmail.com"));
+    expect_one(&gmail.lint_as(MessageKind::Transactional), "recipients-exposed", Severity::Error, "header To");
 }
 
 #[test]
