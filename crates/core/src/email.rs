@@ -115,7 +115,7 @@ impl EmailAddress {
     /// Whether the address is at one of the big mailbox providers (gmail.com, gmx.de, ...), where
     /// the domain says nothing about whose mailbox it is.
     pub fn is_at_mailbox_provider(&self) -> bool {
-        COMMON_DOMAINS.iter().any(|d| self.domain().eq_ignore_ascii_case(d))
+        COMMON_DOMAINS.contains(&self.domain())
     }
 }
 

@@ -59,8 +59,8 @@ fn from(msg: &Message, opts: &LintOptions, out: &mut Collector) -> Option<EmailA
             return None;
         }
     };
-    // (IP addresses do not parse as addresses.)
-    if let Some(reason) = super::links::reserved_domain(&address.domain().trim_end_matches('.').to_ascii_lowercase()) {
+    // (The parsed domain is lower case without a final dot; IP addresses do not parse.)
+    if let Some(reason) = super::links::reserved_domain(address.domain()) {
         invalid(format!(
             "The From address {address} is at {reason}: receiving servers refuse mail from it and replies cannot \
              reach it. Send from an address at your own domain (in Kurier: sender_address)."

@@ -263,8 +263,7 @@ fn local_domain(host: &str) -> Option<String> {
     if let Some(reason) = reserved_domain(host) {
         return Some(reason);
     }
-    let ends = |suffix: &str| host == suffix || host.ends_with(&format!(".{suffix}"));
-    if TUNNELS.iter().any(|d| ends(d)) {
+    if TUNNELS.iter().any(|d| is_under(host, d)) {
         return Some("a tunnel to a developer's computer".into());
     }
     let site = registrable(host);
@@ -276,7 +275,7 @@ fn local_domain(host: &str) -> Option<String> {
 /// Why a domain (lower case) cannot be anyone's on the internet: localhost, a reserved top-level
 /// domain, or one of the example domains.
 pub(crate) fn reserved_domain(host: &str) -> Option<String> {
-    let ends = |suffix: &str| host == suffix || host.ends_with(&format!(".{suffix}"));
+    let ends = |suffix: &str| is_under(host, suffix);
     if ends("localhost") {
         return Some("this computer (localhost)".into());
     }
@@ -287,6 +286,11 @@ pub(crate) fn reserved_domain(host: &str) -> Option<String> {
         return Some("a domain reserved for examples (RFC 2606)".into());
     }
     None
+}
+
+/// `host` is `domain` or one of its subdomains.
+fn is_under(host: &str, domain: &str) -> bool {
+    host.strip_suffix(domain).is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
 }
 
 fn is_staging(label: &str) -> bool {
