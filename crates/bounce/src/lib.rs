@@ -318,10 +318,40 @@ Message-ID: <m@example.com>\nTo: a@example.org\n\nhello\n--b--\n";
 /// Parse one raw message. Never panics. Lines may end in LF, CRLF, or CR
 /// alone (old Mac mail clients and some archives).
 pub fn parse(raw: &[u8]) -> Report {
-    match cr_only_to_lf(raw) {
-        Some(lf) => parse_at(&lf, 0),
+    let lf = cr_only_to_lf(raw);
+    let raw = lf.as_deref().unwrap_or(raw);
+    match spaces_as_blank_lines(raw) {
+        Some(fixed) => parse_at(&fixed, 0),
         None => parse_at(raw, 0),
     }
+}
+
+/// A message without a single empty line whose blank lines hold a space or a tab (Lotus Domino
+/// relays reports so), with those lines made empty: read as they are, the header block would go on
+/// through the body. `None` for any other message, which is read as it is.
+fn spaces_as_blank_lines(raw: &[u8]) -> Option<Vec<u8>> {
+    let has_empty_line = |raw: &[u8]| {
+        raw.starts_with(b"\n")
+            || raw.starts_with(b"\r\n")
+            || memchr::memmem::find(raw, b"\n\n").is_some()
+            || memchr::memmem::find(raw, b"\n\r\n").is_some()
+    };
+    if has_empty_line(raw) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut changed = false;
+    for line in raw.split_inclusive(|&b| b == b'\n') {
+        let content = line.strip_suffix(b"\n").unwrap_or(line);
+        let content = content.strip_suffix(b"\r").unwrap_or(content);
+        if !content.is_empty() && content.iter().all(|&b| b == b' ' || b == b'\t') && line.ends_with(b"\n") {
+            out.extend_from_slice(&line[content.len()..]);
+            changed = true;
+        } else {
+            out.extend_from_slice(line);
+        }
+    }
+    changed.then_some(out)
 }
 
 /// A message whose lines end in a bare CR (no LF anywhere) with every CR made
@@ -364,13 +394,19 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         // A report whose parts could not be told apart (a broken boundary) still carries its
         // feedback fields in the body.
         let f = arf::parse(if parts.feedback.is_empty() { &parts.body } else { &parts.feedback });
-        let hm = dsn::fields(&parts.original_headers)
-            .into_iter()
-            .find(|(n, _)| n.as_str() == "x-hmxmroriginalrecipient")
-            .and_then(|(_, v)| dsn::clean_address(&v));
         let mut addresses: Vec<Option<String>> = f.original_rcpt_to.iter().cloned().map(Some).collect();
         if addresses.is_empty() {
-            addresses.push(hm.or(parts.original_to.clone()));
+            // Without Original-Rcpt-To, the reported message's To; but Hotmail's own field names
+            // the recipient, and when the To is the sender's own address (spam sent blind), so do
+            // the envelope fields the receiving system wrote (X-Original-To, Delivered-To).
+            let fields = dsn::fields(&parts.original_headers);
+            let field =
+                |name: &str| fields.iter().find(|(n, _)| n.as_str() == name).and_then(|(_, v)| dsn::clean_address(v));
+            let to_self = parts.original_to.is_none()
+                || field("from")
+                    .is_some_and(|f| parts.original_to.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(&f)));
+            let envelope = || if to_self { field("x-original-to").or_else(|| field("delivered-to")) } else { None };
+            addresses.push(field("x-hmxmroriginalrecipient").or_else(envelope).or(parts.original_to.clone()));
         }
         return Report {
             kind: Kind::Complaint,

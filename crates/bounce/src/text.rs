@@ -200,6 +200,8 @@ const COMMANDS: &[(&str, Command)] = &[
     ("[rcpt_to]", Command::RcptTo),
     ("after rcpt to", Command::RcptTo),
     (">>> rcpt to", Command::RcptTo),
+    // Postfix, Microsoft 365 and others give this answer to RCPT TO only.
+    ("recipient address rejected", Command::RcptTo),
     ("did not like our rcpt to", Command::RcptTo),
 ];
 
@@ -322,8 +324,16 @@ fn is_system_address(a: &str) -> bool {
     ["mailer-daemon", "mailerdaemon", "mail-daemon", "noreply", "no-reply", "root"]
         .iter()
         .any(|n| local.eq_ignore_ascii_case(n))
-        || starts_with_ci(local, "bounce")
+        || is_bounce_address(local)
         || starts_with_ci(local, "mailer-daemon")
+}
+
+/// A return path for bounces: "bounce", "bounces", or either followed by a separator and a tag
+/// ("bounce-123", "bounces+list=example.org"); "bouncer" or "bounceduser" is somebody's name.
+fn is_bounce_address(local: &str) -> bool {
+    ["bounces", "bounce"].iter().any(|word| {
+        starts_with_ci(local, word) && local.as_bytes().get(word.len()).is_none_or(|b| !b.is_ascii_alphanumeric())
+    })
 }
 
 /// A recipient found in a plain-text bounce, with the text that explains it.
@@ -331,6 +341,14 @@ fn is_system_address(a: &str) -> bool {
 pub(crate) struct TextRecipient {
     pub address: String,
     pub diagnostic: String,
+}
+
+/// The text before an address in prose ends in "from" ("mail from", "sent from <").
+fn names_the_sender(before: &str) -> bool {
+    let b = before.trim_end_matches(['<', '"', '\'', ' ', '\t']).as_bytes();
+    b.len() >= 4
+        && b[b.len() - 4..].eq_ignore_ascii_case(b"from")
+        && (b.len() == 4 || !b[b.len() - 5].is_ascii_alphanumeric())
 }
 
 /// Sendmail's per-recipient line: `550 <a@b>... reason`.
@@ -394,7 +412,7 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
         {
             continue;
         }
-        for (_, a) in addresses(t) {
+        for (at, a) in addresses(t) {
             if is_system_address(&a) || exclude.iter().any(|x| x.eq_ignore_ascii_case(&a)) {
                 continue;
             }
@@ -406,6 +424,10 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
             let opens = starts_with_ci(t.trim_start_matches(['<', '"', '\'', ' ']), &a);
             let sendmail = is_sendmail_line(t, &a);
             let listed = opens || sendmail;
+            if !listed && names_the_sender(&t[..at]) {
+                // "... not accepting mail from a@b": the sender, not a recipient.
+                continue;
+            }
             if let Some(f) = found.iter_mut().find(|f| f.address.eq_ignore_ascii_case(&a)) {
                 // Named in a transcript first, listed later: the listing counts.
                 if listed && !f.listed {

@@ -476,3 +476,101 @@ to RCPT TO command)\n",
     );
     assert_eq!(r.recipients[0].reason, Reason::MailboxFull);
 }
+
+#[test]
+fn a_recipient_whose_name_begins_with_bounce_is_still_a_recipient() {
+    // Exim splits the remote reply over lines; the failed address only looks like a return path.
+    let r = plain_bounce(
+        "A message that you sent could not be delivered to one or more of its\n\
+recipients. This is a permanent error. The following address(es) failed:\n\n  \
+bouncer.jones@example.org\n    SMTP error from remote mail server after RCPT TO:<bouncer.jones@example.org>:\n    \
+host mx.example.org [192.0.2.7]:\n    550-5.1.1 The email account that you tried to reach does not exist.\n    \
+550 5.1.1 Please check the address.\n",
+    );
+    let found: Vec<_> = r.recipients.iter().map(|x| x.address.as_deref()).collect();
+    assert_eq!(found, [Some("bouncer.jones@example.org")]);
+    assert_eq!(r.recipients[0].reason, Reason::UserUnknown);
+    assert_eq!(r.recipients[0].status.as_deref(), Some("5.1.1"));
+    assert!(r.recipients[0].hard);
+    // Return paths are not recipients, whatever their tag.
+    for path in ["bounce@news.example.com", "bounces+k=example.org@news.example.com", "bounce-77-1@news.example.com"] {
+        let r = plain_bounce(&format!(
+            "The following address(es) failed:\n\n  {path}\n  kim@example.org\n    550 5.1.1 unknown user\n"
+        ));
+        let found: Vec<_> = r.recipients.iter().map(|x| x.address.as_deref()).collect();
+        assert_eq!(found, [Some("kim@example.org")], "{path}");
+    }
+}
+
+#[test]
+fn the_sender_named_in_the_explanation_is_not_a_recipient() {
+    let r = plain_bounce(
+        "Your mail to the following recipients could not be delivered because they are not \
+accepting mail from news@news.example.com:\n\tlou\n",
+    );
+    assert!(r.recipients.iter().all(|x| x.address.as_deref() != Some("news@news.example.com")), "{r:?}");
+    // A recipient listed after the same words is found.
+    let r = plain_bounce(
+        "Your mail to the following recipients could not be delivered because they are not \
+accepting mail from news@news.example.com:\n\tlou@example.org\n",
+    );
+    let found: Vec<_> = r.recipients.iter().map(|x| x.address.as_deref()).collect();
+    assert_eq!(found, [Some("lou@example.org")]);
+}
+
+#[test]
+fn recipient_address_rejected_is_the_answer_to_rcpt_to() {
+    // Microsoft 365's directory-based edge blocking: the organisation has no such recipient. The
+    // report names no SMTP command, but this answer is only ever given to RCPT TO.
+    let r = plain_bounce(
+        "Delivery has failed to these recipients or groups:\n\n  mo@example.org\n    \
+550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [AM0EUR02FT011.eop-EUR02.prod.protection.outlook.com]\n",
+    );
+    assert_eq!(r.recipients[0].address.as_deref(), Some("mo@example.org"));
+    assert_eq!(r.recipients[0].reason, Reason::UserUnknown);
+    assert!(r.recipients[0].hard);
+    // "User unknown" after DATA is still a filter's answer.
+    let r = plain_bounce(
+        "Delivery has failed to these recipients or groups:\n\n  mo@example.org\n    \
+550 User unknown (in reply to end of DATA command)\n",
+    );
+    assert_eq!(r.recipients[0].reason, Reason::Filtered);
+}
+
+#[test]
+fn blank_lines_that_hold_a_space_separate_headers_from_bodies() {
+    // As relayed by Lotus Domino: no line of the report is empty, the blank ones hold a space.
+    let msg = "From: dmarc@mx.example.org\nTo: reports@news.example.com\nSubject: DMARC failure\n\
+MIME-Version: 1.0\nContent-Type: multipart/report; report-type=feedback-report;\n    boundary=\"F\"\n \n\
+--F\nContent-Type: text/plain\n \nThe message below did not meet the sending domain's DMARC policy.\n \n\
+--F\nContent-Type: message/feedback-report\n \nFeedback-Type: auth-failure\nVersion: 1\n\
+Original-Rcpt-To: pia@example.org\nAuth-Failure: dmarc\n \n\
+--F\nContent-Type: message/rfc822\n \nMessage-ID: <d1@news.example.com>\nFrom: news@news.example.com\n\
+To: pia@example.org\n \nHello\n \n--F--\n";
+    for m in [msg.to_string(), msg.replace('\n', "\r\n")] {
+        let r = parse(m.as_bytes());
+        assert_eq!(r.kind, Kind::Complaint);
+        assert_eq!(r.feedback_type.as_deref(), Some("auth-failure"));
+        assert_eq!(r.recipients[0].address.as_deref(), Some("pia@example.org"));
+        assert_eq!(r.original_message_id.as_deref(), Some("d1@news.example.com"));
+    }
+}
+
+#[test]
+fn a_complaint_about_mail_sent_blind_names_the_envelope_recipient() {
+    let report = |to: &str| {
+        format!(
+            "From: fbl@isp.example\nSubject: complaint\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=feedback-report; boundary=\"X\"\n\n\
+--X\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\nVersion: 1\n\
+--X\nContent-Type: message/rfc822\n\nDelivered-To: quinn@isp.example\n\
+From: \"Deals\" <deals@spam.example>\nTo: {to}\nSubject: deals\n\nHello\n--X--\n"
+        )
+    };
+    // The To names the sender itself: the mailbox it was delivered to is the recipient.
+    let r = parse(report("\"Deals\" <deals@spam.example>").as_bytes());
+    assert_eq!(r.recipients[0].address.as_deref(), Some("quinn@isp.example"));
+    // Otherwise the To stands (a list's envelope address is not the subscriber).
+    let r = parse(report("<ria@isp.example>").as_bytes());
+    assert_eq!(r.recipients[0].address.as_deref(), Some("ria@isp.example"));
+}
