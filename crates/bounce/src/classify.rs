@@ -195,9 +195,16 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
         _ => {}
     }
     let remote_mta = e.remote_mta.or_else(|| text::find_remote_host(diag)).or_else(|| text::find_remote_host(extra));
-    // The host's rules apply when the report names it, or when the reply names the host that wrote it.
+    // The host's rules apply when the report names it, or when the reply names the host that wrote
+    // it. A report that names no remote host by name was written where the recipient's domain is
+    // served (Outlook.com's own reports).
     let verdict = |h: &str| provider::by_host(h, diag, status.as_deref(), command);
-    let by_host = remote_mta.as_deref().and_then(verdict).or_else(|| provider::replying_host(diag).and_then(verdict));
+    let replying = provider::replying_host(diag);
+    let by_host = remote_mta.as_deref().and_then(verdict).or_else(|| replying.and_then(verdict)).or_else(|| {
+        let named = remote_mta.as_deref().is_some_and(|h| !text::is_ip_literal(h)) || replying.is_some();
+        let domain = e.address.as_deref().and_then(|a| a.rsplit_once('@')).map(|(_, d)| d);
+        domain.filter(|_| !named).and_then(verdict)
+    });
     if let Some(r) = by_host {
         reason = r;
     }

@@ -122,7 +122,9 @@ fn orange(text: &str) -> Option<Reason> {
 pub(crate) fn by_host(host: &str, diag: &str, status: Option<&str>, command: Option<Command>) -> Option<Reason> {
     let host = host.split_whitespace().next().unwrap_or("").trim_end_matches('.').to_ascii_lowercase();
     let under = |domain: &str| host.strip_suffix(domain).is_some_and(|rest| rest.is_empty() || rest.ends_with('.'));
-    if !["ezweb.ne.jp", "au.com", "docomo.ne.jp", "yahoodns.net", "yahoo.com"].iter().any(|d| under(d)) {
+    const MICROSOFT: &[&str] = &["outlook.com", "hotmail.com", "live.com", "msn.com"];
+    if !["ezweb.ne.jp", "au.com", "docomo.ne.jp", "yahoodns.net", "yahoo.com"].iter().chain(MICROSOFT).any(|d| under(d))
+    {
         return None;
     }
     let diag = diag.to_ascii_lowercase();
@@ -148,6 +150,11 @@ pub(crate) fn by_host(host: &str, diag: &str, status: Option<&str>, command: Opt
     }
     if (under("yahoodns.net") || under("yahoo.com")) && diag.contains("doesn't have a") && diag.contains("account") {
         // Yahoo refuses unknown addresses only after DATA.
+        return Some(Reason::UserUnknown);
+    }
+    if MICROSOFT.iter().any(|d| under(d)) && diag.contains("550") && diag.contains("mailbox unavailable") {
+        // Outlook.com and Microsoft 365 answer "550 5.5.0 Requested action not taken: mailbox
+        // unavailable" for an address that does not exist; elsewhere the words are vaguer.
         return Some(Reason::UserUnknown);
     }
     None
@@ -197,6 +204,13 @@ mod tests {
         let text = "554 delivery error: dd This user doesn't have a yahoo.com account (a@yahoo.com) [0]";
         assert_eq!(by_host(yahoo, text, Some("5.0.0"), Some(Command::Data)), Some(Reason::UserUnknown));
         assert_eq!(by_host("mx.example.org", text, Some("5.0.0"), Some(Command::Data)), None);
+        let text = "550 5.5.0 Requested action not taken: mailbox unavailable (S2017062302).";
+        for host in ["eur.olc.protection.outlook.com", "mx1.hotmail.com", "hotmail.com", "live.com"] {
+            assert_eq!(by_host(host, text, Some("5.5.0"), None), Some(Reason::UserUnknown), "{host}");
+        }
+        assert_eq!(by_host("mx.example.org", text, Some("5.5.0"), None), None);
+        assert_eq!(by_host("notoutlook.com", text, Some("5.5.0"), None), None);
+        assert_eq!(by_host("mx1.hotmail.com", "452 mailbox unavailable, try later", Some("4.2.2"), None), None);
     }
 
     #[test]

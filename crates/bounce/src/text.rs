@@ -343,6 +343,14 @@ pub(crate) struct TextRecipient {
     pub diagnostic: String,
 }
 
+/// A host given as an IP address ("192.0.2.7", "[2001:db8::7]"), not by name.
+pub(crate) fn is_ip_literal(host: &str) -> bool {
+    let host = host.split_whitespace().next().unwrap_or("");
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let host = host.strip_prefix("IPv6:").or_else(|| host.strip_prefix("ipv6:")).unwrap_or(host);
+    host.parse::<std::net::IpAddr>().is_ok()
+}
+
 /// The text before an address in prose ends in "from" ("mail from", "sent from <").
 fn names_the_sender(before: &str) -> bool {
     let b = before.trim_end_matches(['<', '"', '\'', ' ', '\t']).as_bytes();

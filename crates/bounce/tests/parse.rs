@@ -574,3 +574,24 @@ From: \"Deals\" <deals@spam.example>\nTo: {to}\nSubject: deals\n\nHello\n--X--\n
     let r = parse(report("<ria@isp.example>").as_bytes());
     assert_eq!(r.recipients[0].address.as_deref(), Some("ria@isp.example"));
 }
+
+#[test]
+fn mailbox_unavailable_from_microsoft_is_an_unknown_user() {
+    // Outlook.com's own report names no remote host; the recipient's domain tells who answered.
+    let report = |to: &str| {
+        DSN.replace(
+            "550 5.1.1 <anna@example.org>: Recipient address\r\n    rejected: User unknown in local recipient table",
+            "550 Requested action not taken: mailbox unavailable",
+        )
+        .replace("anna@example.org", to)
+        .replace("Remote-MTA: dns; mx.example.org\r\n", "")
+        .replace("Status: 5.1.1", "Status: 5.5.0")
+    };
+    let r = parse(report("anna@outlook.com").as_bytes());
+    assert_eq!(r.recipients[0].address.as_deref(), Some("anna@outlook.com"));
+    assert_eq!(r.recipients[0].reason, Reason::UserUnknown, "{:?}", r.recipients[0]);
+    assert!(r.recipients[0].hard);
+    // Elsewhere the same words stay vague.
+    let r = parse(report("anna@example.org").as_bytes());
+    assert_ne!(r.recipients[0].reason, Reason::UserUnknown, "{:?}", r.recipients[0]);
+}
