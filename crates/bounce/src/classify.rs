@@ -87,6 +87,13 @@ fn says_temporary(normalised: &str) -> bool {
     .any(|p| normalised.contains(p))
 }
 
+/// `normalised` is a warning that delivery is delayed and will be retried, not a failure.
+fn says_delayed(normalised: &str) -> bool {
+    ["has not yet been delivered", "delivery attempts will continue", "this is a warning message only"]
+        .iter()
+        .any(|p| normalised.contains(p))
+}
+
 /// True when `text` says something beyond the recipient's address.
 fn has_words(text: &str) -> bool {
     let mut rest = text.to_string();
@@ -133,7 +140,12 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
         None => None,
     };
     let status = status.or_else(|| text::find_status(diag)).or_else(|| text::find_status(extra));
-    let delayed = e.action.as_deref().is_some_and(|a| a.starts_with("delay"));
+    // A DSN's "Action: delayed", or a plain-text warning that delivery goes on (Exim: "has not yet
+    // been delivered to one or more of its recipients after more than 24 hours on the queue").
+    let delayed = match e.action.as_deref() {
+        Some(a) => a.starts_with("delay"),
+        None => says_delayed(e.body.normal()),
+    };
     // Without a status or a reply code for this recipient, the report as a
     // whole tells whether the failure was temporary.
     let diag_n = reason::normalise(diag);

@@ -417,10 +417,12 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     }
 
     let mut dsn = dsn::parse(&parts.dsn);
+    let mut dsn_in_text = false;
     if dsn.is_empty() && text::contains_ci(&parts.body, "recipient:") {
         let embedded = dsn::parse(&parts.body);
         if embedded.iter().any(|r| r.status.is_some() || r.action.is_some()) {
             dsn = embedded;
+            dsn_in_text = true;
         }
     }
     let lower_subject = subject.to_ascii_lowercase();
@@ -500,6 +502,23 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
                 body: &report_text,
             }));
         }
+        if dsn_in_text {
+            // Delivery-status fields copied into the text (a report flattened or cut short) may
+            // cover fewer recipients than the report lists: the others count too.
+            for t in text_recipients.iter().filter(|t| t.listed) {
+                if !recipients.iter().any(|r| r.address.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(&t.address)))
+                {
+                    let diag = Some(t.diagnostic.clone()).filter(|d| !d.trim().is_empty());
+                    let status = diag.as_deref().and_then(text::find_status);
+                    let address = Some(t.address.clone());
+                    recipients.push(finish(Evidence {
+                        status,
+                        diagnostic: diag,
+                        ..Evidence::new(address, &report_text)
+                    }));
+                }
+            }
+        }
     } else {
         let mut list: Vec<(String, String)> =
             text_recipients.iter().map(|t| (t.address.clone(), t.diagnostic.clone())).collect();
@@ -537,7 +556,9 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
             list.push((to, String::new()));
         }
         if list.is_empty() {
-            list.push((String::new(), String::new()));
+            // No recipient can be named (an address redacted or cut off): the remote server's
+            // reply, where the report quotes one, still says why.
+            list.push((String::new(), text::quoted_reply(body).unwrap_or_default()));
         }
         for (a, diag) in list {
             let diag = if diag.trim().is_empty() { None } else { Some(diag) };

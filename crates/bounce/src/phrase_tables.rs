@@ -5,10 +5,28 @@
 // writes "5.1.0 - Unknown address error" before every remote reply, Gmail "it was rejected by the
 // recipient domain") does not count: phrases inside it are not matches.
 phrase_tables! {
-masks: ["unknown address error", "rejected by the recipient domain"],
+masks: [
+    "unknown address error",
+    "rejected by the recipient domain",
+    "the address couldn't be found. check for typos",
+    "the address couldn\u{2019}t be found. check for typos",
+],
 tables: [
     // Specific wordings that contain a more general phrase of another reason.
-    (Reason::HostUnknown, &["account or domain may not exist", "dns error: domain name not found"]),
+    // The receiving server could not verify our sender address (Exim's callout: "Verification
+    // failed for <sender> ... The account or domain may not exist ... Sender verify failed").
+    (Reason::Rejected, &["sender verify failed", "sender verification failed", "sender address verification failed"]),
+    (
+        Reason::HostUnknown,
+        &[
+            "account or domain may not exist",
+            "dns error: domain name not found",
+            // Gmail: "... because the domain example.org couldn't be found. Check for typos ..."
+            // (the address's version of the sentence is a mask).
+            "couldn't be found. check for typos",
+            "couldn\u{2019}t be found. check for typos",
+        ],
+    ),
     (
         Reason::Rejected,
         &[
@@ -21,7 +39,18 @@ tables: [
     ),
     (Reason::NoRelaying, &["email address is not verified"]),
     (Reason::RequirePtr, &["unverifyable sending ip", "unverifiable sending ip"]),
-    (Reason::FailedStartTls, &["does not support tls", "does not support starttls", "tls negotiation failed"]),
+    (
+        Reason::FailedStartTls,
+        &[
+            "does not support tls",
+            "does not support starttls",
+            "tls negotiation failed",
+            "cannot start tls",
+            "could not start tls",
+            "starttls failed",
+            "tls handshake failed",
+        ],
+    ),
     (Reason::SystemError, &["duplicated message-id", "several matches found"]),
     (
         Reason::Filtered,
@@ -185,7 +214,6 @@ tables: [
             "sender rejected",
             "sender address rejected",
             "domain of sender address",
-            "sender verify failed",
             "sender unknown",
             "unknown sender",
             "groups.google.com",

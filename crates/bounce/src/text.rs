@@ -13,13 +13,28 @@ pub(crate) fn find_status(text: &str) -> Option<String> {
     if all.iter().any(|(_, s)| !s.starts_with('2')) {
         all.retain(|(_, s)| !s.starts_with('2'));
     }
-    all.iter().find(|(pos, _)| after_reply_code(text, *pos)).or(all.first()).map(|(_, s)| s.clone())
+    all.iter()
+        .find(|(pos, _)| relayed(text, *pos))
+        .or_else(|| all.iter().find(|(pos, _)| after_reply_code(text, *pos)))
+        .or(all.first())
+        .map(|(_, s)| s.clone())
 }
 
-/// The first status that directly follows an SMTP reply code: the remote
-/// server's own (`550 5.7.1`).
+/// The remote server's own status: the first that directly follows an SMTP reply code
+/// (`550 5.7.1`), or one that Exchange relays in angle brackets.
 pub(crate) fn replied_status(text: &str) -> Option<String> {
-    all_statuses(text).into_iter().find(|(pos, s)| !s.starts_with('2') && after_reply_code(text, *pos)).map(|(_, s)| s)
+    let all: Vec<_> = all_statuses(text).into_iter().filter(|(_, s)| !s.starts_with('2')).collect();
+    all.iter()
+        .find(|(pos, _)| relayed(text, *pos))
+        .or_else(|| all.iter().find(|(pos, _)| after_reply_code(text, *pos)))
+        .map(|(_, s)| s.clone())
+}
+
+/// Exchange relays the remote reply as "554 5.7.0 < #5.7.133 smtp;550 5.7.133 ...>": the status
+/// after "<#" is the remote server's, the one before it Exchange's summary.
+fn relayed(text: &str, pos: usize) -> bool {
+    let before = text[..pos].trim_end_matches(' ');
+    before.strip_suffix('#').is_some_and(|b| b.trim_end_matches(' ').ends_with('<'))
 }
 
 fn after_reply_code(text: &str, pos: usize) -> bool {
@@ -226,7 +241,7 @@ pub(crate) fn find_reply_code(text: &str) -> Option<u16> {
         if matches!(b[i], b'4' | b'5')
             && b[i + 1].is_ascii_digit()
             && b[i + 2].is_ascii_digit()
-            && (i == 0 || matches!(b[i - 1], b' ' | b'\n' | b'\t' | b'(' | b'<' | b'#' | b':' | b'"'))
+            && (i == 0 || matches!(b[i - 1], b' ' | b'\n' | b'\t' | b'(' | b'<' | b'#' | b':' | b'"' | b'\''))
             && (i + 3 >= b.len() || matches!(b[i + 3], b' ' | b'-' | b'\r' | b'\n' | b')' | b'>' | b','))
         {
             let code: u16 = text[i..i + 3].parse().ok()?;
@@ -341,6 +356,8 @@ fn is_bounce_address(local: &str) -> bool {
 pub(crate) struct TextRecipient {
     pub address: String,
     pub diagnostic: String,
+    /// Listed the way MTAs list failed recipients (at the start of its line), not named in prose.
+    pub listed: bool,
 }
 
 /// A host given as an IP address ("192.0.2.7", "[2001:db8::7]"), not by name.
@@ -349,6 +366,16 @@ pub(crate) fn is_ip_literal(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let host = host.strip_prefix("IPv6:").or_else(|| host.strip_prefix("ipv6:")).unwrap_or(host);
     host.parse::<std::net::IpAddr>().is_ok()
+}
+
+/// The first paragraph of a report that quotes an SMTP reply ("said: 550 5.1.1 ..."), from the
+/// line with the reply code to the next blank line (at most ten lines), whitespace collapsed.
+pub(crate) fn quoted_reply(report: &str) -> Option<String> {
+    let lines: Vec<&str> = report.lines().collect();
+    let first = lines.iter().position(|l| find_reply_code(l).is_some() && find_status(l).is_some())?;
+    let paragraph: Vec<&str> =
+        lines[first..].iter().take(10).take_while(|l| !l.trim().is_empty()).map(|l| l.trim()).collect();
+    Some(collapse_whitespace(&paragraph.join(" ")))
 }
 
 /// The text before an address in prose ends in "from" ("mail from", "sent from <").
@@ -370,9 +397,18 @@ fn is_sendmail_line(line: &str, address: &str) -> bool {
         })
 }
 
-/// The line holds nothing but the address (`a@b`, `<a@b>`, `a@b:`).
+/// The line holds nothing but the address (`a@b`, `<a@b>`, `a@b:`), or lists it as Postfix lists
+/// a failed recipient (`<a@b>: host ... said: ...`, `<a@b> (expanded from <root>): ...`).
 fn is_alone(line: &str, address: &str) -> bool {
-    line.trim_matches(['<', '>', ':', '"', ' ']).eq_ignore_ascii_case(address)
+    if line.trim_matches(['<', '>', ':', '"', ' ']).eq_ignore_ascii_case(address) {
+        return true;
+    }
+    line.strip_prefix('<')
+        .and_then(|rest| {
+            let listed = rest.get(..address.len())?;
+            listed.eq_ignore_ascii_case(address).then(|| &rest[address.len()..])
+        })
+        .is_some_and(|rest| rest.starts_with(">:") || rest.starts_with("> (expanded from"))
 }
 
 struct Found {
@@ -381,6 +417,8 @@ struct Found {
     /// Listed the way MTAs list failed recipients, not mentioned in prose.
     listed: bool,
     sendmail: bool,
+    /// The line where the report lists the address again (Exchange: for the administrators).
+    again: Option<usize>,
 }
 
 /// Recover failed recipients and their diagnostics from a human-readable
@@ -439,12 +477,15 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
             if let Some(f) = found.iter_mut().find(|f| f.address.eq_ignore_ascii_case(&a)) {
                 // Named in a transcript first, listed later: the listing counts.
                 if listed && !f.listed {
-                    *f = Found { line: n, address: a, listed, sendmail };
+                    *f = Found { line: n, address: a, listed, sendmail, again: None };
                     break;
+                }
+                if listed && f.again.is_none() && opens {
+                    f.again = Some(n);
                 }
                 continue;
             }
-            found.push(Found { line: n, address: a, listed, sendmail });
+            found.push(Found { line: n, address: a, listed, sendmail, again: None });
             break;
         }
     }
@@ -485,7 +526,23 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
                 diag.push(' ');
             }
         }
-        out.push(TextRecipient { address: f.address.clone(), diagnostic: collapse_whitespace(&diag) });
+        if let Some(m) = f.again.filter(|_| find_reply_code(&diag).is_none() && find_status(&diag).is_none()) {
+            // Listed again further on with the remote server's reply: that explains it.
+            let others =
+                |l: &str| found.iter().any(|g| !g.address.eq_ignore_ascii_case(&f.address) && l.contains(&g.address));
+            for l in lines[m..].iter().take(8).take_while(|l| !l.trim().is_empty()).enumerate() {
+                if l.0 > 0 && others(l.1) {
+                    break;
+                }
+                diag.push(' ');
+                diag.push_str(l.1.trim());
+            }
+        }
+        out.push(TextRecipient {
+            address: f.address.clone(),
+            diagnostic: collapse_whitespace(&diag),
+            listed: f.listed,
+        });
     }
     out
 }

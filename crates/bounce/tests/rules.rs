@@ -209,3 +209,127 @@ Original mail as follows:\n\n   From: <news@news.example.com>\n";
     assert_eq!(r.address.as_deref(), Some("ann@example.org"));
     assert_eq!(r.reason, Reason::SystemError);
 }
+
+#[test]
+fn a_failed_sender_verification_blames_the_sender() {
+    // Exim's callout: the receiving server could not verify our address; its text also says that
+    // "the account or domain may not exist", which is about the sender, not the recipient.
+    let r = only(&dsn("Final-Recipient: rfc822; ann@example.org\nAction: failed\nStatus: 5.0.0\n\
+Diagnostic-Code: smtp; 550-Verification failed for <news@news.example.com>\n    550-The mail server could not \
+deliver mail to news@news.example.com.  The\n    account or domain may not exist, they may be blacklisted, or \
+missing the\n    proper dns entries. 550 Sender verify failed"));
+    assert_eq!(r.reason, Reason::Rejected);
+    assert!(!r.hard);
+}
+
+#[test]
+fn a_failed_tls_handshake_is_failedstarttls() {
+    let r = only(&postfix("<ann@example.org>: Cannot start TLS: handshake failure"));
+    assert_eq!(r.reason, Reason::FailedStartTls);
+    assert!(!r.hard);
+}
+
+#[test]
+fn gmail_names_a_missing_domain_and_a_missing_address_alike() {
+    let gmail = |what: &str| {
+        format!(
+            "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nTo: news@news.example.com\n\
+Subject: Delivery Status Notification (Failure)\n\n** Address not found **\n\n\
+Your message wasn't delivered to ann@mail.example.org because {what} couldn't be found. Check for typos or \
+unnecessary spaces and try again.\n"
+        )
+    };
+    let r = only(&gmail("the domain mail.example.org"));
+    assert_eq!(r.reason, Reason::HostUnknown);
+    assert!(r.hard);
+    let r = only(&gmail("the address"));
+    assert_eq!(r.reason, Reason::UserUnknown);
+    assert!(r.hard);
+}
+
+#[test]
+fn an_exim_delay_warning_is_soft_and_expired() {
+    let r = only(
+        "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nTo: news@news.example.com\n\
+Subject: Warning: message 1oGDan-0043iD-UY delayed 72 hours\n\n\
+This message was created automatically by mail delivery software.\n\
+A message that you sent has not yet been delivered to one or more of its recipients after more than 72 hours \
+on the queue on mx.example.net.\n\n\
+The address to which the message has not yet been delivered is:\n\n  ann@example.org\n\n\
+No action is required on your part. Delivery attempts will continue for some time.\n",
+    );
+    assert_eq!(r.address.as_deref(), Some("ann@example.org"));
+    assert_eq!(r.reason, Reason::Expired);
+    assert!(r.status.as_deref().is_some_and(|s| s.starts_with("4.")), "{:?}", r.status);
+    assert!(!r.hard);
+}
+
+#[test]
+fn a_report_sent_to_the_failed_address_itself_lists_it() {
+    // Mail from root to root: Postfix returns it to the same address it could not deliver to.
+    let msg = postfix(
+        "<ann@host.example.org> (expanded from <ann>): Host or domain name not found. Name service error for\n    \
+name=host.example.org type=A: Host not found",
+    )
+    .replace("To: news@news.example.com", "To: ann@host.example.org");
+    let r = only(&msg);
+    assert_eq!(r.address.as_deref(), Some("ann@host.example.org"));
+    assert_eq!(r.reason, Reason::HostUnknown);
+    // Named in prose, the addressee is still the sender, not a recipient.
+    let msg =
+        postfix("<bo@example.org>: host mx.example.org said: 550 5.1.1 unknown user\n\nSent by ann@host.example.org.")
+            .replace("To: news@news.example.com", "To: ann@host.example.org");
+    assert_eq!(only(&msg).address.as_deref(), Some("bo@example.org"));
+}
+
+#[test]
+fn a_redacted_recipient_still_has_a_reason() {
+    // The address was cut out of the report (a forum post, an archive): the quoted reply explains.
+    let r = only(&postfix(
+        "<ann...ple.org>: host mx.example.org[192.0.2.9] said: 550 5.1.1\n    <ann...ple.org>: Recipient address \
+rejected: User unknown in local\n    recipient table (in reply to RCPT TO command)",
+    ));
+    assert_eq!(r.address, None);
+    assert_eq!(r.status.as_deref(), Some("5.1.1"));
+    assert_eq!(r.reason, Reason::UserUnknown);
+}
+
+#[test]
+fn delivery_status_fields_in_the_text_do_not_hide_the_other_recipients() {
+    // A Postfix report flattened into one text part and cut after its first DSN entry.
+    let msg = postfix(
+        "For further assistance, please contact <postmaster@mx.example.net>.\n\n\
+<ann@example.org>: Spam message rejected\n\n<bo@example.org>: Spam message rejected\n\n\
+Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; ann@example.org\nAction: failed\nStatus: 5.7.1\n",
+    );
+    let r = parse(msg.as_bytes());
+    let found: Vec<_> = r.recipients.iter().map(|x| (x.address.as_deref(), x.reason)).collect();
+    assert_eq!(
+        found,
+        [(Some("ann@example.org"), Reason::SpamDetected), (Some("bo@example.org"), Reason::SpamDetected)]
+    );
+}
+
+#[test]
+fn exchange_lists_each_recipient_again_with_the_remote_reply() {
+    let msg = "From: postmaster@example.onmicrosoft.com\nTo: news@news.example.com\n\
+Subject: Undeliverable: News\n\n\
+Delivery has failed to these recipients or groups:\n\n\
+team@example.org\nYour message wasn't delivered because the recipient's email provider rejected it.\n\n\
+board@example.org\nYour message wasn't delivered because the recipient's email provider rejected it.\n\n\
+Diagnostic information for administrators:\n\nGenerating server: AM0PR01MB1234.eurprd01.prod.outlook.com\n\n\
+team@example.org\nRemote Server returned '554 5.7.0 < #5.7.133 smtp;550 5.7.133 \
+RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required; Delivery restriction check failed because \
+the sender was not authenticated when sending to this group>'\n\n\
+board@example.org\nRemote Server returned '554 5.7.0 < #5.7.133 smtp;550 5.7.133 \
+RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required>'\n";
+    let r = parse(msg.as_bytes());
+    assert_eq!(r.recipients.len(), 2);
+    for x in &r.recipients {
+        // The remote server's status, not Exchange's summary of it.
+        assert_eq!(x.status.as_deref(), Some("5.7.133"), "{x:?}");
+        assert_eq!(x.reply_code, Some(554), "{x:?}");
+        assert!(x.diagnostic.as_deref().is_some_and(|d| d.contains("SenderNotAuthenticatedForGroup")), "{x:?}");
+        assert!(!x.hard);
+    }
+}
