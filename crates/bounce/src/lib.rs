@@ -294,6 +294,7 @@ const BOUNCE_BODY: &[&str] = &[
     "delivery has failed",
     "message could not be delivered",
     "unable to deliver",
+    "copy of your message is being returned",
     "konnte nicht zugestellt werden",
     "nicht zugestellt werden",
 ];

@@ -289,6 +289,8 @@ tables: [
             "temporary locked",
             "temporarily locked",
             "disabled recipient",
+            "user disabled",
+            "user is disabled",
         ],
     ),
     (

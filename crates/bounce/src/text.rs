@@ -417,8 +417,8 @@ struct Found {
     /// Listed the way MTAs list failed recipients, not mentioned in prose.
     listed: bool,
     sendmail: bool,
-    /// The line where the report lists the address again (Exchange: for the administrators).
-    again: Option<usize>,
+    /// The lines where the report lists the address again (Exchange: for the administrators).
+    again: Vec<usize>,
 }
 
 /// Recover failed recipients and their diagnostics from a human-readable
@@ -459,15 +459,19 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
             continue;
         }
         for (at, a) in addresses(t) {
-            if is_system_address(&a) || exclude.iter().any(|x| x.eq_ignore_ascii_case(&a)) {
+            // An address that opens the line ("<a@b>: ...", "a@b", "a@b on ...")
+            // is how MTAs list failed recipients; one inside prose is weaker.
+            let opens = starts_with_ci(t.trim_start_matches(['<', '"', '\'', ' ', '[', '`', '(']), &a);
+            // A server's own mailboxes are not recipients, except root's when the report lists it
+            // (mail to root forwarded out, and refused).
+            let system = is_system_address(&a)
+                && !(opens && a.split('@').next().is_some_and(|l| l.eq_ignore_ascii_case("root")));
+            if system || exclude.iter().any(|x| x.eq_ignore_ascii_case(&a)) {
                 continue;
             }
             if sender.is_some_and(|s| s.eq_ignore_ascii_case(&a)) && !is_alone(t, &a) {
                 continue;
             }
-            // An address that opens the line ("<a@b>: ...", "a@b", "a@b on ...")
-            // is how MTAs list failed recipients; one inside prose is weaker.
-            let opens = starts_with_ci(t.trim_start_matches(['<', '"', '\'', ' ']), &a);
             let sendmail = is_sendmail_line(t, &a);
             let listed = opens || sendmail;
             if !listed && names_the_sender(&t[..at]) {
@@ -477,15 +481,15 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
             if let Some(f) = found.iter_mut().find(|f| f.address.eq_ignore_ascii_case(&a)) {
                 // Named in a transcript first, listed later: the listing counts.
                 if listed && !f.listed {
-                    *f = Found { line: n, address: a, listed, sendmail, again: None };
+                    *f = Found { line: n, address: a, listed, sendmail, again: Vec::new() };
                     break;
                 }
-                if listed && f.again.is_none() && opens {
-                    f.again = Some(n);
+                if listed && opens {
+                    f.again.push(n);
                 }
                 continue;
             }
-            found.push(Found { line: n, address: a, listed, sendmail, again: None });
+            found.push(Found { line: n, address: a, listed, sendmail, again: Vec::new() });
             break;
         }
     }
@@ -526,16 +530,26 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
                 diag.push(' ');
             }
         }
-        if let Some(m) = f.again.filter(|_| find_reply_code(&diag).is_none() && find_status(&diag).is_none()) {
-            // Listed again further on with the remote server's reply: that explains it.
+        let explained = |d: &str| find_reply_code(d).is_some() || find_status(d).is_some();
+        if !f.again.is_empty() && !explained(&diag) {
+            // Listed again further on with the remote server's reply (Exchange's section for the
+            // administrators): that explains it.
             let others =
                 |l: &str| found.iter().any(|g| !g.address.eq_ignore_ascii_case(&f.address) && l.contains(&g.address));
-            for l in lines[m..].iter().take(8).take_while(|l| !l.trim().is_empty()).enumerate() {
-                if l.0 > 0 && others(l.1) {
-                    break;
+            let block = |m: usize| {
+                let mut b = String::new();
+                for (i, l) in lines[m..].iter().take(8).take_while(|l| !l.trim().is_empty()).enumerate() {
+                    if i > 0 && others(l) {
+                        break;
+                    }
+                    b.push(' ');
+                    b.push_str(l.trim());
                 }
-                diag.push(' ');
-                diag.push_str(l.1.trim());
+                b
+            };
+            let blocks: Vec<String> = f.again.iter().map(|&m| block(m)).collect();
+            if let Some(b) = blocks.iter().find(|b| explained(b)).or(blocks.first()) {
+                diag.push_str(b);
             }
         }
         out.push(TextRecipient {

@@ -333,3 +333,65 @@ RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required>'\n";
         assert!(!x.hard);
     }
 }
+
+#[test]
+fn a_recipient_field_with_more_than_an_address_gives_the_address() {
+    // A report pasted into a web page turns addresses into links; comments are allowed anyway.
+    for value in ["[Ann@example.org](mailto:Ann@example.org)", "ann@example.org (Ann Example)"] {
+        let r = only(&dsn(&format!(
+            "Final-Recipient: rfc822;{value}\nAction: failed\nStatus: 5.0.0\nRemote-MTA: dns; mx.example.org\n\
+Diagnostic-Code: smtp; 550 5.7.26 This mail has been blocked because the sender is unauthenticated."
+        )));
+        assert!(r.address.as_deref().is_some_and(|a| a.eq_ignore_ascii_case("ann@example.org")), "{value}: {r:?}");
+        assert_eq!(r.status.as_deref(), Some("5.7.26"), "{value}");
+    }
+}
+
+#[test]
+fn root_is_a_recipient_when_the_report_lists_it() {
+    let r = only(&postfix("<root@host.example.org>: host mx.example.org said: 550 5.1.1 no such user"));
+    assert_eq!(r.address.as_deref(), Some("root@host.example.org"));
+    assert_eq!(r.reason, Reason::UserUnknown);
+    // Named in prose it is the system's own mailbox.
+    let r = only(&postfix(
+        "<ann@example.org>: host mx.example.org said: 550 5.1.1 no such user\n\nQuestions? Write to root@mx.example.net.",
+    ));
+    assert_eq!(r.address.as_deref(), Some("ann@example.org"));
+}
+
+#[test]
+fn a_disabled_user_is_suspended() {
+    let r = only(&postfix(
+        "<ann@example.org>: host mx.example.org said: 552 <ann@example.org>: Recipient address\n    rejected: User disabled (in reply to RCPT TO command)",
+    ));
+    assert_eq!(r.reason, Reason::Suspend);
+    assert!(!r.hard);
+}
+
+#[test]
+fn an_its_comsat_return_is_a_bounce() {
+    let msg = "From: COMSAT@ITS.EXAMPLE.ORG\nTo: DRAGON@ITS.EXAMPLE.ORG\nSubject: Msg of Friday\n\n\
+============ A copy of your message is being returned, because: ============\n\
+\"NOBODY\" at ITS.EXAMPLE.ORG is an unknown recipient.\n\
+============ Failed message follows: ============\n\
+From: DRAGON@ITS.EXAMPLE.ORG\nTo: NOBODY@ITS.EXAMPLE.ORG\nSubject: Birthdays\n\nNone today.\n";
+    let r = parse(msg.as_bytes());
+    assert_eq!(r.kind, Kind::Bounce);
+    assert_eq!(r.recipients[0].reason, Reason::UserUnknown);
+}
+
+#[test]
+fn of_several_later_listings_the_one_with_the_reply_explains() {
+    // Exchange in Italian: the user section, the remote host's words, then the administrators'
+    // section with the status.
+    let msg = "From: postmaster@outlook.com\nTo: news@news.example.com\nSubject: Non recapitabile: News\n\n\
+mx.example.org ha rifiutato il tuo messaggio ai seguenti indirizzi e-mail:\n\n\
+ann@example.org\nSi è verificato un problema con la cassetta postale del destinatario.\n\n\
+<ann@example.org>: Recipient address rejected: Mailbox locked\n\n\
+Informazioni di diagnostica per gli amministratori:\n\n\
+ann@example.org\nmx.example.org\nRemote server returned '552 5.2.1 <ann@example.org>: Recipient address rejected: Mailbox locked'\n";
+    let r = only(msg);
+    assert_eq!(r.address.as_deref(), Some("ann@example.org"));
+    assert_eq!(r.status.as_deref(), Some("5.2.1"));
+    assert_eq!(r.reply_code, Some(552));
+}
