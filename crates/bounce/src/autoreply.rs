@@ -67,6 +67,24 @@ const BODY_PHRASES: &[&str] = &[
     "ich bin derzeit nicht",
     "ich bin zurzeit nicht",
     "wieder erreichbar",
+    "out of office until",
+    "out of the office until",
+    "will be out of office",
+    "will be out of the office",
+    "i am currently unavailable",
+    "i'm currently unavailable",
+    "as soon as i return",
+    "upon my return",
+    "i'll write back as soon as",
+    "i will write back as soon as",
+    "bin ich abwesend",
+    "bin ich außer haus",
+    // Chinese and Japanese mail services name their automatic replies so ("QQ Mail's automatic
+    // reply", "vacation automatic reply").
+    "自动回复",
+    "自動回復",
+    "自動返信",
+    "自動応答",
 ];
 
 /// Is this message an auto-reply? `auto_submitted` is the header value,

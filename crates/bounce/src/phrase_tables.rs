@@ -110,6 +110,8 @@ tables: [
         ],
     ),
     (Reason::VirusDetected, &["virus", "malware", "infected", "dangerous attachment"]),
+    // Blocklists of sending IPs, whose replies also say "spam".
+    (Reason::Blocked, &["spam source", "spamcop.net", "blocked using zen.spamhaus", "blocked using sbl.spamhaus"]),
     (
         Reason::SpamDetected,
         &[
@@ -252,6 +254,17 @@ tables: [
             "full mailbox",
             "postfach voll",
             "postfach ist voll",
+            "postfach des empfängers ist voll",
+            // French, Spanish, Italian, Dutch, Polish.
+            "boîte aux lettres est pleine",
+            "boite aux lettres est pleine",
+            "buzón está lleno",
+            "buzon esta lleno",
+            "casella di posta è piena",
+            "casella postale è piena",
+            "postvak is vol",
+            "mailbox is vol",
+            "skrzynka pocztowa jest pełna",
             "speicherplatz",
             "out of storage space",
             "inbox is full",

@@ -30,11 +30,16 @@ pub(crate) fn replied_status(text: &str) -> Option<String> {
         .map(|(_, s)| s.clone())
 }
 
-/// Exchange relays the remote reply as "554 5.7.0 < #5.7.133 smtp;550 5.7.133 ...>": the status
-/// after "<#" is the remote server's, the one before it Exchange's summary.
+/// Exchange relays the remote reply as "554 5.7.0 < #5.7.133 smtp;550 5.7.133 ...>" or "550 5.7.514
+/// ... -> 554 5.7.1 ...": the status after "<#" or after "-> NNN" is the remote server's, the one
+/// before it Exchange's summary.
 fn relayed(text: &str, pos: usize) -> bool {
     let before = text[..pos].trim_end_matches(' ');
-    before.strip_suffix('#').is_some_and(|b| b.trim_end_matches(' ').ends_with('<'))
+    if before.strip_suffix('#').is_some_and(|b| b.trim_end_matches(' ').ends_with('<')) {
+        return true;
+    }
+    let b = before.as_bytes();
+    b.len() > 3 && b[b.len() - 3..].iter().all(u8::is_ascii_digit) && before[..b.len() - 3].trim_end().ends_with("->")
 }
 
 fn after_reply_code(text: &str, pos: usize) -> bool {

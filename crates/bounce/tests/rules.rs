@@ -395,3 +395,71 @@ ann@example.org\nmx.example.org\nRemote server returned '552 5.2.1 <ann@example.
     assert_eq!(r.status.as_deref(), Some("5.2.1"));
     assert_eq!(r.reply_code, Some(552));
 }
+
+#[test]
+fn out_of_office_replies_without_headers_that_say_so() {
+    // Replies that carry neither Auto-Submitted nor an auto-reply subject: the text tells.
+    for body in [
+        "Thank you for your email. I will be out of office until August 14th.",
+        "Thank you for your email. I am currently unavailable and will respond as soon as I return.",
+        "Thanks for your letter. I'll write back as soon as I can.",
+        "这是来自QQ邮箱的假期自动回复邮件。\n您好，我最近正在休假中。",
+        "Vielen Dank. Bis zum 3. Januar bin ich abwesend.",
+    ] {
+        let msg = format!(
+            "From: someone@example.org\nTo: news@news.example.com\nSubject: Re: Our news\nMIME-Version: 1.0\n\
+Content-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n\n{body}\n"
+        );
+        let r = parse(msg.as_bytes());
+        assert_eq!(r.kind, Kind::AutoReply, "{body}");
+    }
+    // A reply written by a person is not one.
+    let msg = "From: someone@example.org\nTo: news@news.example.com\nSubject: Re: Our news\n\n\
+Thanks, I will read it when I am back at my desk.\n";
+    assert_eq!(parse(msg.as_bytes()).kind, Kind::NotBounce);
+}
+
+#[test]
+fn a_blocklisted_spam_source_is_blocked_not_spam() {
+    let qmail = "From: MAILER-DAEMON@mx.example.net\nTo: news@news.example.com\nSubject: failure notice\n\n\
+Hi. This is the qmail-send program at mx.example.net.\n\
+I'm afraid I wasn't able to deliver your message to the following addresses.\n\
+This is a permanent error; I've given up. Sorry it didn't work out.\n\n\
+<ann@example.org>:\nConnected to 192.0.2.7 but sender was rejected.\n\
+Remote host said: 192.0.2.9 Defined SPAM source: bl.spamcop.net\n";
+    let r = only(qmail);
+    assert_eq!(r.reason, Reason::Blocked);
+    // Spam found in the content stays spam.
+    let r = only(&postfix("<ann@example.org>: host mx.example.org said: 554 5.7.1 Message rejected as spam"));
+    assert_eq!(r.reason, Reason::SpamDetected);
+}
+
+#[test]
+fn a_full_mailbox_in_other_languages() {
+    for text in [
+        "Das Postfach des Empfängers ist voll und kann zurzeit keine Nachrichten annehmen.",
+        "La boîte aux lettres est pleine.",
+        "El buzón está lleno.",
+        "La casella di posta è piena.",
+    ] {
+        let msg = format!(
+            "From: postmaster@outlook.com\nTo: news@news.example.com\nSubject: Unzustellbar: News\nMIME-Version: 1.0\n\
+Content-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n\n\
+Delivery has failed to these recipients or groups:\n\nann@example.org (ann@example.org)\n{text}\n"
+        );
+        let r = only(&msg);
+        assert_eq!(r.reason, Reason::MailboxFull, "{text}");
+        assert!(!r.hard);
+    }
+}
+
+#[test]
+fn exchange_online_names_the_remote_reply_after_an_arrow() {
+    let r = only(&postfix(
+        "<ann@example.org>: Remote Server returned '550 5.7.514 Decision Engine classified the mail item was \
+rejected because of IP Block -> 554 5.7.1 Service unavailable; Client host [192.0.2.7] blocked using \
+zen.spamhaus.org'",
+    ));
+    assert_eq!(r.status.as_deref(), Some("5.7.1"));
+    assert_eq!(r.reason, Reason::Blocked);
+}
