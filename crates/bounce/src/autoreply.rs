@@ -82,6 +82,7 @@ const BODY_PHRASES: &[&str] = &[
     // Chinese and Japanese mail services name their automatic replies so ("QQ Mail's automatic
     // reply", "vacation automatic reply").
     "自动回复",
+    "感谢您的来信",
     "自動回復",
     "自動返信",
     "自動応答",

@@ -21,6 +21,9 @@ tables: [
         &[
             "account or domain may not exist",
             "dns error: domain name not found",
+            "failed: domain name not found",
+            // Purelymail: "Diagnostic-Code: error; NoMxHostFoundException".
+            "nomxhostfound",
             // Gmail: "... because the domain example.org couldn't be found. Check for typos ..."
             // (the address's version of the sentence is a mask).
             "couldn't be found. check for typos",
@@ -110,8 +113,20 @@ tables: [
         ],
     ),
     (Reason::VirusDetected, &["virus", "malware", "infected", "dangerous attachment"]),
-    // Blocklists of sending IPs, whose replies also say "spam".
-    (Reason::Blocked, &["spam source", "spamcop.net", "blocked using zen.spamhaus", "blocked using sbl.spamhaus"]),
+    // Blocklists of sending IPs, whose replies also say "spam"; refusals of the sending IP itself
+    // (Yahoo's TS03/TSS06 "All messages from <ip> will be permanently deferred", Microsoft's 5.7.708
+    // "traffic not accepted from this IP").
+    (
+        Reason::Blocked,
+        &[
+            "spam source",
+            "spamcop.net",
+            "blocked using zen.spamhaus",
+            "blocked using sbl.spamhaus",
+            "will be permanently deferred",
+            "not accepted from this ip",
+        ],
+    ),
     (
         Reason::SpamDetected,
         &[

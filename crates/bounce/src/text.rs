@@ -278,7 +278,8 @@ pub(crate) fn addresses(text: &str) -> Vec<(usize, String)> {
             while e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'.' || b[e] == b'-') {
                 e += 1;
             }
-            let local = text[s..i].trim_start_matches(['.', '\'', '`']);
+            // (Leading '*' is legal but in practice Markdown bold around a pasted address.)
+            let local = text[s..i].trim_start_matches(['.', '\'', '`', '*']);
             let domain = text[i + 1..e].trim_end_matches(['.', '-']);
             if !local.is_empty() && domain.contains('.') {
                 out.push((i - local.len(), format!("{local}@{domain}")));
@@ -466,7 +467,7 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
         for (at, a) in addresses(t) {
             // An address that opens the line ("<a@b>: ...", "a@b", "a@b on ...")
             // is how MTAs list failed recipients; one inside prose is weaker.
-            let opens = starts_with_ci(t.trim_start_matches(['<', '"', '\'', ' ', '[', '`', '(']), &a);
+            let opens = starts_with_ci(t.trim_start_matches(['<', '"', '\'', ' ', '[', '`', '(', '*']), &a);
             // A server's own mailboxes are not recipients, except root's when the report lists it
             // (mail to root forwarded out, and refused).
             let system = is_system_address(&a)

@@ -463,3 +463,52 @@ zen.spamhaus.org'",
     assert_eq!(r.status.as_deref(), Some("5.7.1"));
     assert_eq!(r.reason, Reason::Blocked);
 }
+
+#[test]
+fn refusals_of_the_sending_ip_are_blocked() {
+    for reply in [
+        "553 5.7.2 [TSS06] All messages from 192.0.2.7 will be permanently deferred; Retrying will NOT succeed. \
+See https://help.yahoo.com/kb/postmaster/SLN3436.html (in reply to MAIL FROM command)",
+        "550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP. AS(7171)",
+    ] {
+        let r = only(&postfix(&format!("<ann@example.org>: host mx.example.org said: {reply}")));
+        assert_eq!(r.reason, Reason::Blocked, "{reply}");
+        assert!(!r.hard);
+    }
+}
+
+#[test]
+fn domains_that_do_not_resolve_in_other_words() {
+    let r = only(&dsn("Final-Recipient: rfc822; ann@example.org\nAction: failed\nStatus: 5.0.0\n\
+Diagnostic-Code: error; NoMxHostFoundException: null"));
+    assert_eq!(r.reason, Reason::HostUnknown);
+    assert!(r.hard);
+    let gmail = "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nTo: news@news.example.com\n\
+Subject: Delivery Status Notification (Failure)\n\n\
+Delivery to the following recipient failed permanently:\n\n     ann@example.org\n\n\
+Technical details of permanent failure:\n\
+DNS Error: Address resolution of example.org. failed: Domain name not found\n";
+    let r = only(gmail);
+    assert_eq!(r.reason, Reason::HostUnknown);
+    assert!(r.hard);
+}
+
+#[test]
+fn addresses_in_markdown_bold_are_the_addresses() {
+    let msg = postfix(
+        "<**ann@example.org**>: host mx.example.org[192.0.2.9] said: 550 5.1.1\n    <ann@example.org>: Recipient \
+address rejected: User unknown (in reply to RCPT TO command)\n\n\
+<**bo@example.org**>: host mx.example.org[192.0.2.9] said: 552 5.2.2 Mailbox full (in reply to RCPT TO command)",
+    );
+    let r = parse(msg.as_bytes());
+    let found: Vec<_> = r.recipients.iter().map(|x| (x.address.as_deref(), x.reason)).collect();
+    assert_eq!(found, [(Some("ann@example.org"), Reason::UserUnknown), (Some("bo@example.org"), Reason::MailboxFull)]);
+}
+
+#[test]
+fn a_chinese_acknowledgement_is_an_auto_reply() {
+    let msg = "From: someone@example.org\nTo: news@news.example.com\nSubject: Re: Our news\nMIME-Version: 1.0\n\
+Content-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n\n\
+感谢您的来信，文件已收到，谢谢！\nThank you for your email.\n";
+    assert_eq!(parse(msg.as_bytes()).kind, Kind::AutoReply);
+}
