@@ -83,6 +83,11 @@ const BODY_PHRASES: &[&str] = &[
     // reply", "vacation automatic reply").
     "自动回复",
     "感谢您的来信",
+    // "I have received your mail / your letter": acknowledgements.
+    "邮件我已收到",
+    "来信我已收到",
+    "邮件已收到",
+    "来信已收到",
     "自動回復",
     "自動返信",
     "自動応答",

@@ -468,6 +468,7 @@ tables: [
         Reason::Expired,
         &[
             "retry timeout exceeded",
+            "retried the maximum",
             "connection timed out",
             "will be retried",
             "did not accept our requests to connect",

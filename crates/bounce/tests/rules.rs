@@ -512,3 +512,26 @@ Content-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n\n\
 感谢您的来信，文件已收到，谢谢！\nThank you for your email.\n";
     assert_eq!(parse(msg.as_bytes()).kind, Kind::AutoReply);
 }
+
+#[test]
+fn a_forwarder_that_gave_up_after_its_retries_is_expired() {
+    let msg = "From: postmaster@outlook.com\nTo: news@news.example.com\nSubject: Undeliverable: News\n\n\
+mx1.forwarder.example rejected your message to the following email addresses:\n\nann@example.org\n\n\
+mx1.forwarder.example gave this error:\nRemote server returned an error -> 550 Error for example.org of \
+\"This message has been retried the maximum of (10) times and has permanently failed.\"\n";
+    let r = only(msg);
+    assert_eq!(r.reason, Reason::Expired);
+    assert!(!r.hard);
+}
+
+#[test]
+fn chinese_acknowledgements_that_say_the_mail_arrived() {
+    for body in ["您好！您的邮件我已收到，我会尽快阅读并予以回复。", "您好！你的来信我已收到，谢谢！"]
+    {
+        let msg = format!(
+            "From: someone@example.org\nTo: news@news.example.com\nSubject: Re: Our news\nMIME-Version: 1.0\n\
+Content-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n\n{body}\n"
+        );
+        assert_eq!(parse(msg.as_bytes()).kind, Kind::AutoReply, "{body}");
+    }
+}
