@@ -142,10 +142,11 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
     let status = status.or_else(|| text::find_status(diag)).or_else(|| text::find_status(extra));
     // A DSN's "Action: delayed", or a plain-text warning that delivery goes on (Exim: "has not yet
     // been delivered to one or more of its recipients after more than 24 hours on the queue").
-    let delayed = match e.action.as_deref() {
+    // (Lazy: most reports never need the whole body read for it.)
+    let delayed = LazyCell::new(|| match e.action.as_deref() {
         Some(a) => a.starts_with("delay"),
         None => says_delayed(e.body.normal()),
-    };
+    });
     // Without a status or a reply code for this recipient, the report as a
     // whole tells whether the failure was temporary.
     let diag_n = reason::normalise(diag);
@@ -153,7 +154,7 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
     let permanent = match (&status, reply_code.or_else(|| e.body.reply_code())) {
         (Some(s), _) => s.starts_with('5'),
         (None, Some(c)) => c >= 500,
-        _ => !delayed && ![diag_n.as_str(), extra_n.as_str(), e.body.normal()].into_iter().any(says_temporary),
+        _ => !*delayed && ![diag_n.as_str(), extra_n.as_str(), e.body.normal()].into_iter().any(says_temporary),
     };
     let by_status = status.as_deref().and_then(from_status);
     let strong = status.as_deref().and_then(reason::strong_status);
@@ -170,7 +171,7 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
         .or(by_status)
         .or_else(|| *by_body)
         .unwrap_or_else(|| {
-            if delayed {
+            if *delayed {
                 Reason::Expired
             } else if has_words(diag) || has_words(comment) || has_words(extra) {
                 Reason::OnHold
