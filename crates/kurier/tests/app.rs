@@ -216,3 +216,29 @@ async fn without_a_postal_address_confirmation_works_and_the_welcome_is_skipped(
         "no welcome without a postal address"
     );
 }
+
+#[tokio::test]
+async fn the_start_page_names_the_sender_and_no_list() {
+    let app = App::spawn(&[]);
+    let res = app.create_list(json!({"name": "vip-customers", "language": "de", "consent_text": CONSENT})).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+
+    let page = app.http.get(app.url("/")).header("accept-language", "de-DE,de;q=0.9,en;q=0.5").send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(header_of(&page, "cache-control").as_deref(), Some("no-store"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<html lang=\"de\">") && html.contains("E-Mails von Beispiel Shop"), "{html}");
+    assert!(html.contains("Abmeldelink"), "{html}");
+    // The sender's identity as the mails give it: name, postal address, contact address.
+    assert!(html.contains("Beispiel GmbH<br>Hauptstraße 1<br>50667 Köln"), "{html}");
+    assert!(html.contains("mailto:news@shop.example.de"), "{html}");
+    // Lists may be internal: the page does not name them.
+    assert!(!html.contains("vip-customers"), "{html}");
+
+    let english = app.http.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(english.contains("<html lang=\"en\">") && english.contains("Emails from Beispiel Shop"), "{english}");
+}
+
+fn header_of(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+}

@@ -98,6 +98,18 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("error_title", "Something went wrong", "Etwas ist schiefgelaufen"),
     ("error_text", "Please try again in a few minutes.", "Bitte versuchen Sie es in einigen Minuten erneut."),
     ("sent_by", "Sent by", "Versand durch"),
+    ("home_title", "Emails from {sender}", "E-Mails von {sender}"),
+    (
+        "home_text",
+        "This server sends the newsletters and other emails of {sender}.",
+        "Dieser Server versendet die Newsletter und weiteren E-Mails von {sender}.",
+    ),
+    (
+        "unsubscribe_hint",
+        "To stop receiving them, use the unsubscribe link at the end of any of our emails; it works with one click.",
+        "Wenn Sie keine mehr erhalten möchten, nutzen Sie den Abmeldelink am Ende jeder unserer E-Mails; ein Klick genügt.",
+    ),
+    ("home_contact", "Contact", "Kontakt"),
 ];
 
 /// All texts of one language, as the templates' `t` variable.
@@ -119,6 +131,7 @@ mod tests {
             assert!(!en.is_empty() && !de.is_empty(), "{k} lacks a translation");
             assert_eq!(en.contains("{list}"), de.contains("{list}"), "{k}: placeholders differ");
             assert_eq!(en.contains("{days}"), de.contains("{days}"), "{k}: placeholders differ");
+            assert_eq!(en.contains("{sender}"), de.contains("{sender}"), "{k}: placeholders differ");
         }
         assert_eq!(texts(Language::De)["unsubscribe_button"], "Abmelden");
     }

@@ -22,8 +22,32 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::i18n::texts;
 
+/// The start page: whose mail this server sends, how to stop it, and how to reach the sender. It
+/// names no list (lists may be internal), in German when the browser asks for German first.
+async fn home(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let lang = match headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()) {
+        Some(v) if v.trim_start().to_ascii_lowercase().starts_with("de") => Language::De,
+        _ => Language::En,
+    };
+    let t = texts(lang);
+    let sender = &app.config.sender;
+    let name = if sender.name.trim().is_empty() { sender.address.as_str() } else { sender.name.trim() };
+    let postal_lines: Vec<&str> =
+        sender.postal_address.split(['\n', ',']).map(str::trim).filter(|l| !l.is_empty()).collect();
+    let ctx = context! {
+        title => t["home_title"].replace("{sender}", name),
+        heading => t["home_title"].replace("{sender}", name),
+        text => t["home_text"].replace("{sender}", name),
+        display_name => name,
+        postal_lines,
+        sender_address => sender.address.as_str(),
+    };
+    app.page(StatusCode::OK, "home.html", lang, ctx)
+}
+
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
+        .route("/", get(home))
         .route("/subscribe/{list}", get(subscribe_form).post(subscribe))
         .route("/confirm/{token}", get(confirm_page).post(confirm))
         .route("/unsubscribe/{token}", get(unsubscribe_page).post(unsubscribe))
@@ -42,6 +66,7 @@ impl Pages {
             ("layout.html", include_str!("../templates/layout.html")),
             ("subscribe.html", include_str!("../templates/subscribe.html")),
             ("notice.html", include_str!("../templates/notice.html")),
+            ("home.html", include_str!("../templates/home.html")),
             ("confirm.html", include_str!("../templates/confirm.html")),
             ("unsubscribe.html", include_str!("../templates/unsubscribe.html")),
         ] {
