@@ -79,11 +79,15 @@ const BODY_PHRASES: &[&str] = &[
     "i will write back as soon as",
     "bin ich abwesend",
     "bin ich außer haus",
-    // Chinese and Japanese mail services name their automatic replies so ("QQ Mail's automatic
-    // reply", "vacation automatic reply").
+];
+
+/// Chinese and Japanese mail services name their automatic replies so ("QQ Mail's automatic
+/// reply"); acknowledgements say the mail arrived. Delivery reports in these languages can say
+/// "automatic reply, do not answer" too, so these count only for a message that does not look
+/// like a bounce.
+const CJK_BODY_PHRASES: &[&str] = &[
     "自动回复",
     "感谢您的来信",
-    // "I have received your mail / your letter": acknowledgements.
     "邮件我已收到",
     "来信我已收到",
     "邮件已收到",
@@ -115,6 +119,9 @@ pub(crate) fn is_auto_reply(
     }
     let head = normalise_prefix(body, 600);
     if BODY_PHRASES.iter().any(|p| head.contains(p)) {
+        return true;
+    }
+    if !weak_bounce && CJK_BODY_PHRASES.iter().any(|p| head.contains(p)) {
         return true;
     }
     let auto = auto_submitted.is_some_and(|a| a.trim().to_ascii_lowercase().starts_with("auto-replied"));

@@ -103,7 +103,8 @@ pub(crate) fn clean_address(value: &str) -> Option<String> {
     if v.is_empty() || !v.contains('@') || v.starts_with('@') || v.ends_with('@') {
         return None;
     }
-    if v.contains([' ', '\t', '[', ']', '(', ')', ',', '`']) {
+    let domain_literal = v.rsplit_once('@').is_some_and(|(_, d)| d.starts_with('[') && d.ends_with(']'));
+    if !domain_literal && v.contains([' ', '\t', '[', ']', '(', ')', ',', '`']) {
         // More than an address ("a@b (comment)", a link "[a@b](mailto:a@b)" where a report was
         // pasted into a web page): the first address in it.
         return crate::text::addresses(v).into_iter().next().map(|(_, a)| a);

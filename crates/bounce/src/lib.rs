@@ -506,9 +506,14 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         if dsn_in_text {
             // Delivery-status fields copied into the text (a report flattened or cut short) may
             // cover fewer recipients than the report lists: the others count too.
+            let mut known: std::collections::HashSet<String> = dsn
+                .iter()
+                .flat_map(|d| [&d.final_recipient, &d.original_recipient])
+                .chain(recipients.iter().map(|r| &r.address))
+                .filter_map(|a| a.as_deref().map(str::to_ascii_lowercase))
+                .collect();
             for t in text_recipients.iter().filter(|t| t.listed) {
-                if !recipients.iter().any(|r| r.address.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(&t.address)))
-                {
+                if known.insert(t.address.to_ascii_lowercase()) {
                     let diag = Some(t.diagnostic.clone()).filter(|d| !d.trim().is_empty());
                     let status = diag.as_deref().and_then(text::find_status);
                     let address = Some(t.address.clone());

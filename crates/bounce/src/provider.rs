@@ -152,9 +152,15 @@ pub(crate) fn by_host(host: &str, diag: &str, status: Option<&str>, command: Opt
         // Yahoo refuses unknown addresses only after DATA.
         return Some(Reason::UserUnknown);
     }
-    if MICROSOFT.iter().any(|d| under(d)) && diag.contains("550") && diag.contains("mailbox unavailable") {
+    let unknown_status = status.is_none_or(|s| s == "5.5.0" || s.starts_with("5.1."));
+    if MICROSOFT.iter().any(|d| under(d))
+        && crate::text::find_reply_code(&diag) == Some(550)
+        && unknown_status
+        && diag.contains("mailbox unavailable")
+    {
         // Outlook.com and Microsoft 365 answer "550 5.5.0 Requested action not taken: mailbox
-        // unavailable" for an address that does not exist; elsewhere the words are vaguer.
+        // unavailable" for an address that does not exist; elsewhere the words are vaguer, and
+        // another status (5.2.1 "... due to inactivity", 5.7.x) says something else.
         return Some(Reason::UserUnknown);
     }
     None
@@ -211,6 +217,11 @@ mod tests {
         assert_eq!(by_host("mx.example.org", text, Some("5.5.0"), None), None);
         assert_eq!(by_host("notoutlook.com", text, Some("5.5.0"), None), None);
         assert_eq!(by_host("mx1.hotmail.com", "452 mailbox unavailable, try later", Some("4.2.2"), None), None);
+        // Another status, or a 550 that is not the reply code, says something else.
+        let inactive = "550 5.2.1 mailbox unavailable due to inactivity";
+        assert_eq!(by_host("mx1.hotmail.com", inactive, Some("5.2.1"), None), None);
+        let quoted = "451 4.3.0 queue 550ab1 mailbox unavailable";
+        assert_eq!(by_host("mx1.hotmail.com", quoted, None, None), None);
     }
 
     #[test]

@@ -553,9 +553,11 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
                 }
                 b
             };
-            let blocks: Vec<String> = f.again.iter().map(|&m| block(m)).collect();
-            if let Some(b) = blocks.iter().find(|b| explained(b)).or(blocks.first()) {
-                diag.push_str(b);
+            // The first later listing that explains, else the first one.
+            if let Some(b) =
+                f.again.iter().map(|&m| block(m)).find(|b| explained(b)).or_else(|| f.again.first().map(|&m| block(m)))
+            {
+                diag.push_str(&b);
             }
         }
         out.push(TextRecipient {

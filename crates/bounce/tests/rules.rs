@@ -535,3 +535,32 @@ Content-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n\n{bod
         assert_eq!(parse(msg.as_bytes()).kind, Kind::AutoReply, "{body}");
     }
 }
+
+#[test]
+fn a_recipient_listed_by_its_original_address_is_not_counted_twice() {
+    // DSN fields pasted into the text; the receiving system rewrote the final recipient.
+    let msg = postfix(
+        "<ann@example.org>: host mx.example.org said: 550 5.1.1 unknown user\n\n\
+Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; ann.smith@mail.example.org\n\
+Original-Recipient: rfc822; ann@example.org\nAction: failed\nStatus: 5.1.1\n",
+    );
+    let r = parse(msg.as_bytes());
+    assert_eq!(r.recipients.len(), 1, "{r:?}");
+}
+
+#[test]
+fn an_address_at_a_domain_literal_is_kept() {
+    let r = only(&dsn("Final-Recipient: rfc822; ann@[192.0.2.7]\nAction: failed\nStatus: 5.1.1\n\
+Diagnostic-Code: smtp; 550 5.1.1 unknown user"));
+    assert_eq!(r.address.as_deref(), Some("ann@[192.0.2.7]"));
+}
+
+#[test]
+fn a_bounce_that_says_automatic_reply_in_chinese_stays_a_bounce() {
+    let msg = "From: system@mail.example.cn\nTo: news@news.example.com\nSubject: 退信 Undelivered Mail\n\
+MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n\n\
+此邮件为系统自动回复，请勿直接回复。\n\n<ann@example.cn>: 550 Mailbox not found\n";
+    let r = parse(msg.as_bytes());
+    assert_eq!(r.kind, Kind::Bounce, "{r:?}");
+    assert_eq!(r.recipients[0].address.as_deref(), Some("ann@example.cn"));
+}
