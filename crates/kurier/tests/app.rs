@@ -237,6 +237,11 @@ async fn the_start_page_names_the_sender_and_no_list() {
 
     let english = app.http.get(app.url("/")).send().await.unwrap().text().await.unwrap();
     assert!(english.contains("<html lang=\"en\">") && english.contains("Emails from Beispiel Shop"), "{english}");
+
+    // With a Reply-To, readers are pointed there, not at the sending address.
+    let app = App::spawn(&[("KURIER_REPLY_TO", "service@shop.example.de")]);
+    let html = app.http.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("mailto:service@shop.example.de") && !html.contains("mailto:news@"), "{html}");
 }
 
 fn header_of(res: &reqwest::Response, name: &str) -> Option<String> {

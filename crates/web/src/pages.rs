@@ -40,7 +40,9 @@ async fn home(State(app): State<AppState>, headers: HeaderMap) -> Response {
         text => t["home_text"].replace("{sender}", name),
         display_name => name,
         postal_lines,
-        sender_address => sender.address.as_str(),
+        // Where readers' answers go: the Reply-To when the mails set one (the From may be a
+        // mailbox nobody reads).
+        sender_address => sender.reply_to.as_ref().unwrap_or(&sender.address).as_str(),
     };
     app.page(StatusCode::OK, "home.html", lang, ctx)
 }
