@@ -18,15 +18,27 @@ use crate::{Recipient, provider};
 
 /// The human-readable part of a report. Its normalised form and its first
 /// reply code are worked out once, for all its recipients.
+/// What every recipient's classification may ask of the whole report is worked out once: a
+/// report listing thousands of recipients must not be read again for each.
 pub(crate) struct Body<'a> {
     raw: &'a str,
     normal: OnceCell<String>,
     reply_code: OnceCell<Option<u16>>,
+    temporary: OnceCell<bool>,
+    delayed: OnceCell<bool>,
+    reason: OnceCell<Option<Reason>>,
 }
 
 impl<'a> Body<'a> {
     pub(crate) fn new(raw: &'a str) -> Self {
-        Body { raw, normal: OnceCell::new(), reply_code: OnceCell::new() }
+        Body {
+            raw,
+            normal: OnceCell::new(),
+            reply_code: OnceCell::new(),
+            temporary: OnceCell::new(),
+            delayed: OnceCell::new(),
+            reason: OnceCell::new(),
+        }
     }
 
     fn normal(&self) -> &str {
@@ -35,6 +47,18 @@ impl<'a> Body<'a> {
 
     fn reply_code(&self) -> Option<u16> {
         *self.reply_code.get_or_init(|| text::find_reply_code(self.raw))
+    }
+
+    fn says_temporary(&self) -> bool {
+        *self.temporary.get_or_init(|| says_temporary(self.normal()))
+    }
+
+    fn says_delayed(&self) -> bool {
+        *self.delayed.get_or_init(|| says_delayed(self.normal()))
+    }
+
+    fn reason(&self) -> Option<Reason> {
+        *self.reason.get_or_init(|| classify_normalised(self.normal()))
     }
 }
 
@@ -145,7 +169,7 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
     // (Lazy: most reports never need the whole body read for it.)
     let delayed = LazyCell::new(|| match e.action.as_deref() {
         Some(a) => a.starts_with("delay"),
-        None => says_delayed(e.body.normal()),
+        None => e.body.says_delayed(),
     });
     // Without a status or a reply code for this recipient, the report as a
     // whole tells whether the failure was temporary.
@@ -154,7 +178,11 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
     let permanent = match (&status, reply_code.or_else(|| e.body.reply_code())) {
         (Some(s), _) => s.starts_with('5'),
         (None, Some(c)) => c >= 500,
-        _ => !*delayed && ![diag_n.as_str(), extra_n.as_str(), e.body.normal()].into_iter().any(says_temporary),
+        _ => {
+            !(*delayed
+                || [diag_n.as_str(), extra_n.as_str()].into_iter().any(says_temporary)
+                || e.body.says_temporary())
+        }
     };
     let by_status = status.as_deref().and_then(from_status);
     let strong = status.as_deref().and_then(reason::strong_status);
@@ -164,7 +192,7 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
         .or_else(|| classify_normalised(&diag_n))
         .or_else(|| classify_normalised(&extra_n));
     let weak = status.as_deref().is_some_and(reason::weak_status);
-    let by_body = LazyCell::new(|| classify_normalised(e.body.normal()));
+    let by_body = LazyCell::new(|| e.body.reason());
     let mut reason = strong
         .or(by_text)
         .or_else(|| if weak { *by_body } else { None })

@@ -456,6 +456,8 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
         }
     }
     let mut found: Vec<Found> = Vec::new();
+    // Where each address (lower-cased) is in `found`: a report may list thousands.
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for &n in &candidates {
         let line = lines[n];
         let t = line.trim();
@@ -484,7 +486,8 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
                 // "... not accepting mail from a@b": the sender, not a recipient.
                 continue;
             }
-            if let Some(f) = found.iter_mut().find(|f| f.address.eq_ignore_ascii_case(&a)) {
+            let key = a.to_ascii_lowercase();
+            if let Some(f) = seen.get(&key).map(|&i| &mut found[i]) {
                 // Named in a transcript first, listed later: the listing counts.
                 if listed && !f.listed {
                     *f = Found { line: n, address: a, listed, sendmail, again: Vec::new() };
@@ -495,6 +498,7 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
                 }
                 continue;
             }
+            seen.insert(key, found.len());
             found.push(Found { line: n, address: a, listed, sendmail, again: Vec::new() });
             break;
         }
@@ -503,6 +507,11 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
         found.retain(|f| f.listed);
     }
     found.sort_by_key(|f| f.line);
+    let kept: std::collections::HashSet<String> = found.iter().map(|g| g.address.to_ascii_lowercase()).collect();
+    // The line names a recipient other than `address`.
+    let others_in = |l: &str, address: &str| {
+        addresses(l).iter().any(|(_, a)| !a.eq_ignore_ascii_case(address) && kept.contains(&a.to_ascii_lowercase()))
+    };
     let mut out = Vec::new();
     for (idx, f) in found.iter().enumerate() {
         let n = f.line;
@@ -525,8 +534,12 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
             }
         } else {
             let stop = found.get(idx + 1).map_or(lines.len(), |g| g.line).min(n + 8);
-            for l in &lines[n..stop.max(n + 1)] {
+            for (i, l) in lines[n..stop.max(n + 1)].iter().enumerate() {
                 let l = l.trim();
+                if i > 0 && l.contains('@') && others_in(l, &f.address) {
+                    // Another recipient's lines (a later section listing them again).
+                    break;
+                }
                 if l.is_empty() && !diag.is_empty() && n + 1 < stop {
                     // keep going across a single blank line, diagnostics often follow
                     diag.push(' ');
@@ -540,8 +553,7 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
         if !f.again.is_empty() && !explained(&diag) {
             // Listed again further on with the remote server's reply (Exchange's section for the
             // administrators): that explains it.
-            let others =
-                |l: &str| found.iter().any(|g| !g.address.eq_ignore_ascii_case(&f.address) && l.contains(&g.address));
+            let others = |l: &str| others_in(l, &f.address);
             let block = |m: usize| {
                 let mut b = String::new();
                 for (i, l) in lines[m..].iter().take(8).take_while(|l| !l.trim().is_empty()).enumerate() {

@@ -564,3 +564,24 @@ MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Enc
     assert_eq!(r.kind, Kind::Bounce, "{r:?}");
     assert_eq!(r.recipients[0].address.as_deref(), Some("ann@example.cn"));
 }
+
+#[test]
+fn a_report_listing_thousands_of_recipients_gives_each_its_own() {
+    // Each recipient is listed twice, Exchange-style, the second time with the reply.
+    let mut text = String::from("Delivery has failed to these recipients or groups:\n\n");
+    for i in 0..3000 {
+        text.push_str(&format!("r{i}@example.org\nYour message wasn't delivered.\n\n"));
+    }
+    text.push_str("Diagnostic information for administrators:\n\n");
+    for i in 0..3000 {
+        let reply = if i % 2 == 0 { "550 5.1.1 unknown user" } else { "552 5.2.2 mailbox full" };
+        text.push_str(&format!("r{i}@example.org\nRemote Server returned '{reply}'\n\n"));
+    }
+    let r = parse(postfix(&text).as_bytes());
+    assert_eq!(r.recipients.len(), 3000);
+    for (i, x) in r.recipients.iter().enumerate() {
+        assert_eq!(x.address.as_deref(), Some(format!("r{i}@example.org").as_str()));
+        let want = if i % 2 == 0 { Reason::UserUnknown } else { Reason::MailboxFull };
+        assert_eq!(x.reason, want, "{x:?}");
+    }
+}
