@@ -16,10 +16,10 @@ use crate::reason::{self, Reason, classify_normalised, from_status};
 use crate::text::{self, Command};
 use crate::{Recipient, provider};
 
-/// The human-readable part of a report. Its normalised form and its first
-/// reply code are worked out once, for all its recipients.
-/// What every recipient's classification may ask of the whole report is worked out once: a
-/// report listing thousands of recipients must not be read again for each.
+/// The human-readable part of a report. What a recipient's classification may ask of it (its
+/// normalised form, its first reply code, whether it says the failure is temporary or delayed,
+/// the reason its phrases give) is worked out once, for all its recipients: a report listing
+/// thousands of recipients must not be read again for each.
 pub(crate) struct Body<'a> {
     raw: &'a str,
     normal: OnceCell<String>,

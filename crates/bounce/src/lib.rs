@@ -514,14 +514,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
                 .collect();
             for t in text_recipients.iter().filter(|t| t.listed) {
                 if known.insert(t.address.to_ascii_lowercase()) {
-                    let diag = Some(t.diagnostic.clone()).filter(|d| !d.trim().is_empty());
-                    let status = diag.as_deref().and_then(text::find_status);
-                    let address = Some(t.address.clone());
-                    recipients.push(finish(Evidence {
-                        status,
-                        diagnostic: diag,
-                        ..Evidence::new(address, &report_text)
-                    }));
+                    recipients.push(from_text(t.address.clone(), t.diagnostic.clone(), &report_text));
                 }
             }
         }
@@ -567,10 +560,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
             list.push((String::new(), text::quoted_reply(body).unwrap_or_default()));
         }
         for (a, diag) in list {
-            let diag = if diag.trim().is_empty() { None } else { Some(diag) };
-            let status = diag.as_deref().and_then(text::find_status);
-            let address = if a.is_empty() { None } else { Some(a) };
-            recipients.push(finish(Evidence { status, diagnostic: diag, ..Evidence::new(address, &report_text) }));
+            recipients.push(from_text(a, diag, &report_text));
         }
     }
     // Content-filtering gateways answer "user unknown" for what their rules
@@ -592,6 +582,15 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         }
     }
     Report { kind: Kind::Bounce, recipients, original_message_id: parts.original_message_id, feedback_type: None }
+}
+
+/// A recipient known only from the report's text: its address (empty if none could be named) and
+/// the lines that explain it, which give the status when they quote one.
+fn from_text(address: String, diagnostic: String, body: &Body) -> Recipient {
+    let diagnostic = Some(diagnostic).filter(|d| !d.trim().is_empty());
+    let status = diagnostic.as_deref().and_then(text::find_status);
+    let address = Some(address).filter(|a| !a.is_empty());
+    finish(Evidence { status, diagnostic, ..Evidence::new(address, body) })
 }
 
 /// The `To` of an original message quoted as text.

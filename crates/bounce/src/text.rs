@@ -13,21 +13,20 @@ pub(crate) fn find_status(text: &str) -> Option<String> {
     if all.iter().any(|(_, s)| !s.starts_with('2')) {
         all.retain(|(_, s)| !s.starts_with('2'));
     }
-    all.iter()
-        .find(|(pos, _)| relayed(text, *pos))
-        .or_else(|| all.iter().find(|(pos, _)| after_reply_code(text, *pos)))
-        .or(all.first())
-        .map(|(_, s)| s.clone())
+    remote_status(text, &all).or(all.first()).map(|(_, s)| s.clone())
 }
 
 /// The remote server's own status: the first that directly follows an SMTP reply code
 /// (`550 5.7.1`), or one that Exchange relays in angle brackets.
 pub(crate) fn replied_status(text: &str) -> Option<String> {
     let all: Vec<_> = all_statuses(text).into_iter().filter(|(_, s)| !s.starts_with('2')).collect();
-    all.iter()
-        .find(|(pos, _)| relayed(text, *pos))
-        .or_else(|| all.iter().find(|(pos, _)| after_reply_code(text, *pos)))
-        .map(|(_, s)| s.clone())
+    remote_status(text, &all).map(|(_, s)| s.clone())
+}
+
+/// Of the statuses found in `text`, the remote server's: one Exchange relays, else the first after
+/// a reply code.
+fn remote_status<'s>(text: &str, all: &'s [(usize, String)]) -> Option<&'s (usize, String)> {
+    all.iter().find(|(pos, _)| relayed(text, *pos)).or_else(|| all.iter().find(|(pos, _)| after_reply_code(text, *pos)))
 }
 
 /// Exchange relays the remote reply as "554 5.7.0 < #5.7.133 smtp;550 5.7.133 ...>" or "550 5.7.514
@@ -553,11 +552,10 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
         if !f.again.is_empty() && !explained(&diag) {
             // Listed again further on with the remote server's reply (Exchange's section for the
             // administrators): that explains it.
-            let others = |l: &str| others_in(l, &f.address);
             let block = |m: usize| {
                 let mut b = String::new();
                 for (i, l) in lines[m..].iter().take(8).take_while(|l| !l.trim().is_empty()).enumerate() {
-                    if i > 0 && others(l) {
+                    if i > 0 && others_in(l, &f.address) {
                         break;
                     }
                     b.push(' ');

@@ -34,9 +34,10 @@ async fn home(State(app): State<AppState>, headers: HeaderMap) -> Response {
     let name = if sender.name.trim().is_empty() { sender.address.as_str() } else { sender.name.trim() };
     let postal_lines: Vec<&str> =
         sender.postal_address.split(['\n', ',']).map(str::trim).filter(|l| !l.is_empty()).collect();
+    let title = t["home_title"].replace("{sender}", name);
     let ctx = context! {
-        title => t["home_title"].replace("{sender}", name),
-        heading => t["home_title"].replace("{sender}", name),
+        title => &title,
+        heading => &title,
         text => t["home_text"].replace("{sender}", name),
         display_name => name,
         postal_lines,
