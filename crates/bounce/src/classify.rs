@@ -113,9 +113,17 @@ fn says_temporary(normalised: &str) -> bool {
 
 /// `normalised` is a warning that delivery is delayed and will be retried, not a failure.
 fn says_delayed(normalised: &str) -> bool {
-    ["has not yet been delivered", "delivery attempts will continue", "this is a warning message only"]
-        .iter()
-        .any(|p| normalised.contains(p))
+    [
+        "has not yet been delivered",
+        "delivery attempts will continue",
+        "this is a warning message only",
+        // Exchange: "Delivery is delayed to these recipients or groups ... Delivery will continue
+        // to be attempted."
+        "delivery is delayed to",
+        "delivery will continue to be attempted",
+    ]
+    .iter()
+    .any(|p| normalised.contains(p))
 }
 
 /// True when `text` says something beyond the recipient's address.

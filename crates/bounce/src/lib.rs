@@ -297,7 +297,34 @@ const BOUNCE_BODY: &[&str] = &[
     "copy of your message is being returned",
     "konnte nicht zugestellt werden",
     "nicht zugestellt werden",
+    "couldn't be delivered",
+    "couldn’t be delivered",
+    "wasn't delivered to",
+    "wasn’t delivered to",
+    "wasn't able to deliver",
+    "was undeliverable",
+    "delivery is delayed to",
+    "delivery incomplete",
+    "temporary problem delivering",
+    "remote server returned",
 ];
+
+/// Pasted text that is or quotes a server's error reply: it begins with a reply (`550-...`), or has
+/// a status after a reply code (`550 5.1.1`, `451-4.7.1`) or a reply to a command (`(in reply to
+/// RCPT TO command)`), or it is a report as a web mailer shows it, sender first ("Mail Delivery
+/// Subsystem mailer-daemon@googlemail.com"). Asked only of text without a header block, where
+/// nothing else says whether it is a report.
+fn says_smtp_error(body: &str) -> bool {
+    let first = body.trim_start().lines().next().unwrap_or("").as_bytes();
+    let begins_with_reply = first.len() > 4
+        && matches!(first[0], b'4' | b'5')
+        && first[1..3].iter().all(u8::is_ascii_digit)
+        && matches!(first[3], b' ' | b'-');
+    begins_with_reply
+        || text::replied_status(body).is_some()
+        || text::contains_ci(body, "(in reply to ")
+        || text::contains_ci(&body[..body.floor_char_boundary(300)], "mailer-daemon@")
+}
 
 /// Builds the parser's lookup tables now instead of on the first message, and runs it once over a
 /// small delivery report, so that a program with an idle thread can have that done while it does
@@ -365,7 +392,11 @@ fn cr_only_to_lf(raw: &[u8]) -> Option<Vec<u8>> {
 }
 
 fn parse_at(raw: &[u8], depth: u8) -> Report {
-    let Some((msg, body_at)) = Head::parse(raw, mime::MESSAGE) else {
+    // Text that does not begin with a header field is a report pasted without its header block
+    // (copied from a mail program, a ticket or a forum post): all of it is the body.
+    let pasted = depth == 0 && !mime::starts_with_field(raw);
+    let parsed = if pasted { Some((Head::empty(), 0)) } else { Head::parse(raw, mime::MESSAGE) };
+    let Some((msg, body_at)) = parsed else {
         return Report::not_bounce();
     };
     let mut parts = collect(&msg, &mime::parts(&msg, &raw[body_at..]));
@@ -391,7 +422,18 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
 
     // Complaints (ARF, and Hotmail's older non-ARF reports).
     let hotmail_complaint = text::contains_ci(&parts.original_headers, "x-hmxmroriginalrecipient:");
-    if parts.report_type.as_deref() == Some("feedback-report") || !parts.feedback.is_empty() || hotmail_complaint {
+    // AOL's feedback loop before ARF ("X-Loop: scomp", "Email Feedback Report for IP ...").
+    let aol_complaint = header("X-Loop").is_some_and(|v| v.eq_ignore_ascii_case("scomp"));
+    // The feedback-report part alone, its fields read as a header block.
+    let feedback_part = depth == 0 && msg.raw("Feedback-Type").is_some() && msg.raw("From").is_none();
+    if feedback_part {
+        parts.feedback = text::lossy(&raw[..body_at]).into_owned();
+    }
+    if parts.report_type.as_deref() == Some("feedback-report")
+        || !parts.feedback.is_empty()
+        || hotmail_complaint
+        || aol_complaint
+    {
         // A report whose parts could not be told apart (a broken boundary) still carries its
         // feedback fields in the body.
         let f = arf::parse(if parts.feedback.is_empty() { &parts.body } else { &parts.feedback });
@@ -435,10 +477,13 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         || parts.report_type.as_deref() == Some("delivery-status")
         || failed_header.is_some()
         || from_daemon;
-    let bounce_like = strong_bounce || BOUNCE_SUBJECTS.iter().any(|s| lower_subject.contains(s)) || {
-        let head = reason::normalise_prefix(&parts.body, 2000);
-        BOUNCE_BODY.iter().any(|p| head.contains(p))
-    };
+    let bounce_like = strong_bounce
+        || BOUNCE_SUBJECTS.iter().any(|s| lower_subject.contains(s))
+        || {
+            let head = reason::normalise_prefix(&parts.body, 2000);
+            BOUNCE_BODY.iter().any(|p| head.contains(p))
+        }
+        || pasted && says_smtp_error(&parts.body);
 
     let auto_headers = header("X-Autoreply").is_some()
         || header("X-Autorespond").is_some()

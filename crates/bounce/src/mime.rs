@@ -68,19 +68,7 @@ impl<'a> Head<'a> {
         if fields.is_empty() {
             return None;
         }
-        let mut head = Head {
-            fields,
-            ctype: None,
-            subtype: String::new(),
-            boundary: None,
-            charset: None,
-            report_type: None,
-            encoding: Encoding::None,
-            subject: None,
-            from: None,
-            to: None,
-            message_id: None,
-        };
+        let mut head = Head { fields, ..Head::empty() };
         if let Some(value) = head.raw_bytes("content-type") {
             let ct = ContentType::parse(value);
             head.ctype = Some(ct.ctype);
@@ -108,6 +96,24 @@ impl<'a> Head<'a> {
             head.message_id = head.raw_bytes("message-id").and_then(message_id);
         }
         Some((head, body))
+    }
+
+    /// A head without fields: what text pasted without its header block is read with (a plain text
+    /// body in US-ASCII or UTF-8).
+    pub(crate) fn empty() -> Head<'a> {
+        Head {
+            fields: Vec::new(),
+            ctype: None,
+            subtype: String::new(),
+            boundary: None,
+            charset: None,
+            report_type: None,
+            encoding: Encoding::None,
+            subject: None,
+            from: None,
+            to: None,
+            message_id: None,
+        }
     }
 
     /// The raw value of the first field called `name` (not decoded, folded
@@ -273,6 +279,22 @@ fn close<'a>(raw: &'a [u8], fields: &mut Fields<'a>, open: &mut Option<(usize, u
     {
         last.1 = &raw[s..e];
     }
+}
+
+/// `raw` begins with a header field (`Name: value`) or an mbox `From ` line, as every message
+/// does; text pasted from a report (its body, or a line of it) does not. The name must look like
+/// the names mail uses (a letter, then letters, digits, `-` and `_`), so that a first line such as
+/// `<a@example.org>: host ...`, `2021-04-21T17:16:28 ...` or `https://...` is not taken for one.
+pub(crate) fn starts_with_field(raw: &[u8]) -> bool {
+    let line = &raw[..memchr::memchr(b'\n', raw).unwrap_or(raw.len())];
+    if line.starts_with(b"From ") {
+        return true;
+    }
+    let Some(colon) = memchr::memchr(b':', line) else { return false };
+    let name = line[..colon].trim_ascii_end();
+    name.first().is_some_and(u8::is_ascii_alphabetic)
+        && name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && !line[colon + 1..].starts_with(b"//")
 }
 
 /// The fields of the header block at the start of `raw` and the offset of

@@ -15,7 +15,20 @@ tables: [
     // Specific wordings that contain a more general phrase of another reason.
     // The receiving server could not verify our sender address (Exim's callout: "Verification
     // failed for <sender> ... The account or domain may not exist ... Sender verify failed").
-    (Reason::Rejected, &["sender verify failed", "sender verification failed", "sender address verification failed"]),
+    (
+        Reason::Rejected,
+        &[
+            "sender verify failed",
+            "sender verification failed",
+            "sender address verification failed",
+            // Yahoo: "451 Message temporarily deferred due to unresolvable RFC.5321 from domain" (the
+            // sender's domain, not the sending host's name: not a PTR record).
+            "unresolvable rfc.5321 from domain",
+            // Exchange's sender filter: "554 5.7.105 SenderFilterAgent; Sender denied as sender's
+            // email address is on SenderFilterConfig list".
+            "sender denied",
+        ],
+    ),
     (
         Reason::HostUnknown,
         &[
@@ -24,6 +37,9 @@ tables: [
             "failed: domain name not found",
             // Purelymail: "Diagnostic-Code: error; NoMxHostFoundException".
             "nomxhostfound",
+            // Microsoft 365: "550 5.4.310 DNS domain example.org does not exist
+            // [Message=InfoDomainNonexistent]".
+            "infodomainnonexistent",
             // Gmail: "... because the domain example.org couldn't be found. Check for typos ..."
             // (the address's version of the sentence is a mask).
             "couldn't be found. check for typos",
@@ -125,6 +141,7 @@ tables: [
             "blocked using sbl.spamhaus",
             "will be permanently deferred",
             "not accepted from this ip",
+            "host is not allowed to connect",
         ],
     ),
     (
@@ -369,6 +386,9 @@ tables: [
             "unknown user",
             "no such user",
             "nosuchuser",
+            // Exchange Online's own report: "The email address you entered couldn't be found."
+            "email address you entered couldn't be found",
+            "email address you entered couldn\u{2019}t be found",
             // Microsoft 365 (5.4.1): the domain's directory has no such recipient.
             "recipient address rejected: access denied",
             "no such recipient",

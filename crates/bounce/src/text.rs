@@ -386,9 +386,14 @@ pub(crate) fn quoted_reply(report: &str) -> Option<String> {
 /// The text before an address in prose ends in "from" ("mail from", "sent from <").
 fn names_the_sender(before: &str) -> bool {
     let b = before.trim_end_matches(['<', '"', '\'', ' ', '\t']).as_bytes();
-    b.len() >= 4
-        && b[b.len() - 4..].eq_ignore_ascii_case(b"from")
-        && (b.len() == 4 || !b[b.len() - 5].is_ascii_alphanumeric())
+    // "... from <sender>", and the greeting of a report written to its sender ("Hello
+    // sender@example.com, We're writing to let you know that the group you tried to contact ...").
+    ["from", "hello", "hi", "dear"].iter().any(|w| {
+        let w = w.as_bytes();
+        b.len() >= w.len()
+            && b[b.len() - w.len()..].eq_ignore_ascii_case(w)
+            && (b.len() == w.len() || !b[b.len() - w.len() - 1].is_ascii_alphanumeric())
+    })
 }
 
 /// Sendmail's per-recipient line: `550 <a@b>... reason`.

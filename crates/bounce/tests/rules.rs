@@ -585,3 +585,97 @@ fn a_report_listing_thousands_of_recipients_gives_each_its_own() {
         assert_eq!(x.reason, want, "{x:?}");
     }
 }
+
+#[test]
+fn a_report_pasted_without_its_header_block_is_read_as_its_body() {
+    // Copied from a mail program: the text starts with the report, not with a header field.
+    let pasted = "This is the mail system at host mx.example.net.\n\n\
+I'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients.\n\n\
+<ann@example.org>: host mx.example.org[192.0.2.9] said: 550 5.1.1 <ann@example.org>:\n    \
+Recipient address rejected: User unknown (in reply to RCPT TO command)\n";
+    let r = only(pasted);
+    assert_eq!(r.address.as_deref(), Some("ann@example.org"));
+    assert_eq!(r.reason, Reason::UserUnknown);
+    // A first line with a link, or an address and a colon, is not a header field either.
+    let linked = "[https://img.example.net/logo.png]\nYour message to ann@example.org couldn't be delivered.\n\
+ann wasn't found at example.org.\n";
+    assert_eq!(only(linked).address.as_deref(), Some("ann@example.org"));
+    let postfix_block = "<ann@example.org>: host mx.example.org[192.0.2.9] said:\n    550-5.7.26 This message \
+does not pass authentication checks (in reply to end of DATA command)\n";
+    assert_eq!(only(postfix_block).address.as_deref(), Some("ann@example.org"));
+}
+
+#[test]
+fn pasted_text_is_a_bounce_only_when_it_quotes_an_error_reply() {
+    let reply = "550-\"JunkMail rejected - mx.example.net [192.0.2.9]\n550 is in an RBL, see https://rbl.example\"\n";
+    assert_eq!(parse(reply.as_bytes()).kind, Kind::Bounce);
+    let web_view = "Mail Delivery Subsystem mailer-daemon@googlemail.com\n7:56 PM\n\nHello sender@example.com,\n\n\
+We're writing to let you know that the group you tried to contact (news) may not exist.\n";
+    let r = parse(web_view.as_bytes());
+    assert_eq!(r.kind, Kind::Bounce, "{r:?}");
+    // The greeting names the sender, who is not a failed recipient.
+    assert!(r.recipients.iter().all(|x| x.address.as_deref() != Some("sender@example.com")), "{r:?}");
+    let note = "Hi Ann,\n\nthe invoices for March are attached; 550 of them are paid.\n";
+    assert_eq!(parse(note.as_bytes()).kind, Kind::NotBounce);
+}
+
+#[test]
+fn exchange_and_yahoo_wordings() {
+    let exchange = |text: &str| {
+        only(&format!(
+            "From: postmaster@example.net\nSubject: Undeliverable: news\n\n\
+Delivery has failed to these recipients or groups:\n\nann@example.org\n{text}\n"
+        ))
+    };
+    let r =
+        exchange("The email address you entered couldn\u{2019}t be found. Please check the recipient's email address.");
+    assert_eq!(r.reason, Reason::UserUnknown);
+    let r = exchange(
+        "Remote Server returned '550 5.4.310 DNS domain example.org does not exist [Message=InfoDomainNonexistent]'",
+    );
+    assert_eq!(r.reason, Reason::HostUnknown);
+    assert!(r.hard);
+    let r = exchange(
+        "Remote Server returned '554 5.7.105 SenderFilterAgent; Sender denied as sender's email address is on SenderFilterConfig list'",
+    );
+    assert_eq!(r.reason, Reason::Rejected);
+    let r = only(&postfix(
+        "<ann@example.org>: host mx.example.org[192.0.2.9] said: 550 Your host is not allowed to connect to this\n    server. (in reply to RCPT TO command)",
+    ));
+    assert_eq!(r.reason, Reason::Blocked);
+    let r = only(&postfix(
+        "<ann@yahoo.example>: host mta5.yahoo.example[192.0.2.9] said: 451 Message temporarily deferred due to\n    unresolvable RFC.5321 from domain (in reply to end of DATA command)",
+    ));
+    assert_eq!(r.reason, Reason::Rejected);
+}
+
+#[test]
+fn an_exchange_delay_notice_is_expired_and_soft() {
+    let msg = "From: postmaster@example.net\nSubject: Delivery delayed: news\n\n\
+Delivery is delayed to these recipients or groups:\n\nann@example.org\n\n\
+The message hasn't been delivered yet. Delivery will continue to be attempted.\n";
+    let r = only(msg);
+    assert_eq!(r.reason, Reason::Expired);
+    assert!(!r.hard);
+}
+
+#[test]
+fn complaints_without_an_arf_report_around_them() {
+    // AOL's feedback loop before ARF.
+    let aol = "From: scomp@aol.net\nTo: abuse@example.com\nSubject: Email Feedback Report for IP 192.0.2.9\n\
+X-Loop: scomp\n\nThis is an email abuse report for an email message received from IP 192.0.2.9.\n";
+    assert_eq!(parse(aol.as_bytes()).kind, Kind::Complaint);
+    // The feedback-report part on its own.
+    let part = "Feedback-Type: abuse\nUser-Agent: JMRP/1.0\nVersion: 1\n";
+    let r = parse(part.as_bytes());
+    assert_eq!(r.kind, Kind::Complaint);
+    assert_eq!(r.feedback_type.as_deref(), Some("abuse"));
+}
+
+#[test]
+fn out_of_office_in_short_forms() {
+    for text in ["Ich bin am 17. Juli wieder im Büro.", "I\u{2019}ll be back at the office on Monday."] {
+        let msg = format!("From: ann@example.org\nSubject: Re: news\n\nGuten Tag\n\n{text}\n");
+        assert_eq!(parse(msg.as_bytes()).kind, Kind::AutoReply, "{text}");
+    }
+}
