@@ -27,6 +27,8 @@ tables: [
             // Exchange's sender filter: "554 5.7.105 SenderFilterAgent; Sender denied as sender's
             // email address is on SenderFilterConfig list".
             "sender denied",
+            // QQ checks the sender's domain: "550 Domain may not exist or DNS check failed".
+            "domain may not exist or dns check failed",
         ],
     ),
     (
@@ -83,7 +85,15 @@ tables: [
     ),
     (Reason::SpamDetected, &["rejected due to spam", "spam classification"]),
     (Reason::SecurityError, &["turn on smtp authentication"]),
-    (Reason::Speeding, &["too many recipients this hour", "sent to too many recipients"]),
+    (
+        Reason::Speeding,
+        &[
+            "too many recipients this hour",
+            "sent to too many recipients",
+            // cPanel's Exim: "Domain example.org has exceeded the max emails per hour (125/100 (125%))".
+            "max emails per hour",
+        ],
+    ),
     (Reason::TooManyConn, &["frequency limited"]),
     (Reason::RequirePtr, &["mismatches client ip"]),
     (Reason::NotAccept, &["no mx record", "no smtp service", "null mx", "does not accept mail", "accepts no mail"]),

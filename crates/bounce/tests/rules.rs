@@ -679,3 +679,15 @@ fn out_of_office_in_short_forms() {
         assert_eq!(parse(msg.as_bytes()).kind, Kind::AutoReply, "{text}");
     }
 }
+
+#[test]
+fn a_sending_limit_per_hour_and_a_check_of_the_senders_domain() {
+    let r = only(&postfix(
+        "<ann@example.org>: host mx.example.org[192.0.2.9] said: 550 Domain may not\n    exist or DNS check failed (in reply to end of DATA command)",
+    ));
+    assert_eq!(r.reason, Reason::Rejected);
+    let r = only(&postfix(
+        "<ann@example.org>: Domain example.com has exceeded the max emails per hour (125/100 (125%))\n    allowed. Message discarded.",
+    ));
+    assert_eq!(r.reason, Reason::Speeding);
+}
