@@ -452,6 +452,8 @@ tables: [
             "invalid final delivery userid",
             "wasn't found at",
             "wasn\u{2019}t found at",
+            // German Exchange: "Die E-Mail-Adresse, die Sie eingegeben haben, wurde nicht gefunden."
+            "die sie eingegeben haben, wurde nicht gefunden",
             "no such local user",
             "not a valid recipient",
             // French, Spanish, Italian and Dutch servers.

@@ -278,6 +278,27 @@ fn names_missing_domain(text: &str) -> bool {
     false
 }
 
+/// German Exchange's "ann wurde in example.org nicht gefunden" (or "... wurde nicht in example.org
+/// gefunden"), its version of "ann wasn't found at example.org": a phrase with the recipient's
+/// domain in its middle.
+fn names_missing_user_de(text: &str) -> bool {
+    let mut from = 0;
+    while let Some(p) = text[from..].find(" wurde ") {
+        let at = from + p + " wurde ".len();
+        from = at;
+        let rest = text[at..].strip_prefix("nicht ").unwrap_or(&text[at..]);
+        let Some(rest) = rest.strip_prefix("in ") else { continue };
+        let mut words = rest.splitn(3, ' ');
+        let (Some(domain), Some(next)) = (words.next(), words.next()) else { continue };
+        let then = words.next().unwrap_or("");
+        let found = next.starts_with("gefunden") || next == "nicht" && then.starts_with("gefunden");
+        if found && domain.contains('.') && !domain.contains('@') {
+            return true;
+        }
+    }
+    false
+}
+
 /// Classify a diagnostic text by its phrases. `None` when nothing matches.
 pub fn classify_text(text: &str) -> Option<Reason> {
     classify_normalised(&normalise(text))
@@ -290,6 +311,9 @@ pub(crate) fn classify_normalised(text: &str) -> Option<Reason> {
     }
     if names_missing_domain(text) {
         return Some(Reason::HostUnknown);
+    }
+    if names_missing_user_de(text) {
+        return Some(Reason::UserUnknown);
     }
     crate::phrases::first_reason(text)
 }

@@ -691,3 +691,24 @@ fn a_sending_limit_per_hour_and_a_check_of_the_senders_domain() {
     ));
     assert_eq!(r.reason, Reason::Speeding);
 }
+
+#[test]
+fn german_exchange_says_the_recipient_was_not_found() {
+    let exchange = |text: &str| {
+        only(&format!(
+            "From: postmaster@example.net\nSubject: Unzustellbar: news\n\n\
+Die Zustellung an folgende Empfänger oder Gruppen ist fehlgeschlagen:\n\nann@example.org\n{text}\n"
+        ))
+    };
+    for text in [
+        "ann wurde in example.org nicht gefunden.",
+        "ann wurde nicht in example.org gefunden.",
+        "Die E-Mail-Adresse, die Sie eingegeben haben, wurde nicht gefunden.",
+    ] {
+        let r = exchange(text);
+        assert_eq!(r.reason, Reason::UserUnknown, "{text}");
+        assert!(r.hard, "{text}");
+    }
+    // A sentence of the same shape about something else is not a missing recipient.
+    assert_ne!(exchange("Die Anlage wurde in Version 2 nicht gefunden.").reason, Reason::UserUnknown);
+}
