@@ -53,11 +53,11 @@ impl<'a> Body<'a> {
         *self.temporary.get_or_init(|| says_temporary(self.normal()))
     }
 
-    fn says_delayed(&self) -> bool {
+    pub(crate) fn says_delayed(&self) -> bool {
         *self.delayed.get_or_init(|| says_delayed(self.normal()))
     }
 
-    fn reason(&self) -> Option<Reason> {
+    pub(crate) fn reason(&self) -> Option<Reason> {
         *self.reason.get_or_init(|| classify_normalised(self.normal()))
     }
 }
@@ -224,7 +224,9 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
             reason = Reason::MailerError;
         }
     }
-    let command = text::command_in(&diag_n).or_else(|| text::command_in(&extra_n));
+    let command = text::command_in(&diag_n)
+        .or_else(|| text::command_in(&extra_n))
+        .or_else(|| text::is_sendmail_recipient_line(diag).then_some(Command::RcptTo));
     let unknown_by_status = status.as_deref().is_some_and(|s| s.starts_with("5.1.") || s.starts_with("4.1."));
     // The remote server's reply is quoted: it refused the message, at a point the bounce does not name.
     let quoted_reply =

@@ -307,12 +307,16 @@ const BOUNCE_BODY: &[&str] = &[
     "delivery incomplete",
     "temporary problem delivering",
     "remote server returned",
+    // Postfix: "host mx.example.org[192.0.2.9] refused to talk to me: 554 ...".
+    "refused to talk to me",
+    // Exim's delay warning: "has not yet been delivered to one or more of its recipients".
+    "has not yet been delivered",
 ];
 
 /// Pasted text that is or quotes a server's error reply: it begins with a reply (`550-...`), or has
 /// a status after a reply code (`550 5.1.1`, `451-4.7.1`) or a reply to a command (`(in reply to
 /// RCPT TO command)`), or it is a report as a web mailer shows it, sender first ("Mail Delivery
-/// Subsystem mailer-daemon@googlemail.com"). Asked only of text without a header block, where
+/// Subsystem mailer-daemon@googlemail.com", "MAILER-DAEMON <bounce@example.com>"). Asked only of text without a header block, where
 /// nothing else says whether it is a report.
 fn says_smtp_error(body: &str) -> bool {
     let first = body.trim_start().lines().next().unwrap_or("").as_bytes();
@@ -323,7 +327,7 @@ fn says_smtp_error(body: &str) -> bool {
     begins_with_reply
         || text::replied_status(body).is_some()
         || text::contains_ci(body, "(in reply to ")
-        || text::contains_ci(&body[..body.floor_char_boundary(300)], "mailer-daemon@")
+        || text::contains_ci(&body[..body.floor_char_boundary(300)], "mailer-daemon")
 }
 
 /// Builds the parser's lookup tables now instead of on the first message, and runs it once over a
@@ -477,13 +481,13 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         || parts.report_type.as_deref() == Some("delivery-status")
         || failed_header.is_some()
         || from_daemon;
-    let bounce_like = strong_bounce
-        || BOUNCE_SUBJECTS.iter().any(|s| lower_subject.contains(s))
-        || {
-            let head = reason::normalise_prefix(&parts.body, 2000);
-            BOUNCE_BODY.iter().any(|p| head.contains(p))
-        }
-        || pasted && says_smtp_error(&parts.body);
+    let by_subject = BOUNCE_SUBJECTS.iter().any(|s| lower_subject.contains(s));
+    let by_reply = pasted && says_smtp_error(&parts.body);
+    let by_phrase = !(strong_bounce || by_subject || by_reply) && {
+        let head = reason::normalise_prefix(&parts.body, 2000);
+        BOUNCE_BODY.iter().any(|p| head.contains(p))
+    };
+    let bounce_like = strong_bounce || by_subject || by_reply || by_phrase;
 
     let auto_headers = header("X-Autoreply").is_some()
         || header("X-Autorespond").is_some()
@@ -602,7 +606,18 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         if list.is_empty() {
             // No recipient can be named (an address redacted or cut off): the remote server's
             // reply, where the report quotes one, still says why.
-            list.push((String::new(), text::quoted_reply(body).unwrap_or_default()));
+            let reply = text::quoted_reply(body);
+            if by_phrase
+                && reply.is_none()
+                && text::find_reply_code(body).is_none()
+                && report_text.reason().is_none()
+                && !report_text.says_delayed()
+            {
+                // Only a phrase such as "unable to deliver": no recipient, no reply, no cause,
+                // no delay. A courier's notice or a phishing mail that imitates one, not a report.
+                return Report::not_bounce();
+            }
+            list.push((String::new(), reply.unwrap_or_default()));
         }
         for (a, diag) in list {
             recipients.push(from_text(a, diag, &report_text));

@@ -31,6 +31,9 @@ tables: [
             "domain may not exist or dns check failed",
         ],
     ),
+    // The sending IP is on a blocklist, whatever else the greeting says (GMX: "554-No SMTP service
+    // 554-IP address is black listed"; ZMailer: "Mail from 192.0.2.9 refused by blackhole site").
+    (Reason::Blocked, &["ip address is black listed", "ip address is blacklisted", "refused by blackhole"]),
     (
         Reason::HostUnknown,
         &[

@@ -407,6 +407,26 @@ fn is_sendmail_line(line: &str, address: &str) -> bool {
         })
 }
 
+/// Sendmail's own line for a recipient it could not deliver to: "550 5.1.1 <a@b>... User unknown" or
+/// "550 a@b... User unknown", the reply code, perhaps a status, the address and three dots. It is
+/// how sendmail reports the answer to RCPT TO (an answer to DATA comes with its transcript).
+pub(crate) fn is_sendmail_recipient_line(line: &str) -> bool {
+    let line = line.trim_start();
+    let b = line.as_bytes();
+    if b.len() < 5 || !b[..3].iter().all(u8::is_ascii_digit) || b[3] != b' ' {
+        return false;
+    }
+    let mut words = line[4..].split(' ').filter(|w| !w.is_empty());
+    let Some(mut word) = words.next() else { return false };
+    if is_status_word(word) {
+        let Some(next) = words.next() else { return false };
+        word = next;
+    }
+    word.strip_suffix("...")
+        .map(|a| a.trim_start_matches('<').trim_end_matches('>'))
+        .is_some_and(|a| a.contains('@') && !a.contains(['<', '>', '(', ')']))
+}
+
 /// The line holds nothing but the address (`a@b`, `<a@b>`, `a@b:`), or lists it as Postfix lists
 /// a failed recipient (`<a@b>: host ... said: ...`, `<a@b> (expanded from <root>): ...`).
 fn is_alone(line: &str, address: &str) -> bool {
@@ -626,6 +646,11 @@ mod tests {
         assert!(is_sendmail_line("554 <a@b.example>... Remote protocol error", "a@b.example"));
         assert!(!is_sendmail_line("<<< 554 <a@b.example>... Remote protocol error", "a@b.example"));
         assert!(!is_sendmail_line("554 <a@b.example.org>... x", "a@b.example"));
+        assert!(is_sendmail_recipient_line("550 5.1.1 <a@b.example>... User unknown"));
+        assert!(is_sendmail_recipient_line("550 a@b.example... User unknown"));
+        assert!(!is_sendmail_recipient_line("<<< 550 a@b.example... User unknown"));
+        assert!(!is_sendmail_recipient_line("550 Requested action not taken... mailbox unavailable"));
+        assert!(!is_sendmail_recipient_line("550 (<a@b.example>... Mail from 192.0.2.9 refused)"));
         assert!(is_alone("<a@b.example>:", "a@b.example"));
         assert!(!is_alone("sent by a@b.example", "a@b.example"));
     }

@@ -712,3 +712,42 @@ Die Zustellung an folgende Empfänger oder Gruppen ist fehlgeschlagen:\n\nann@ex
     // A sentence of the same shape about something else is not a missing recipient.
     assert_ne!(exchange("Die Anlage wurde in Version 2 nicht gefunden.").reason, Reason::UserUnknown);
 }
+
+#[test]
+fn pasted_warnings_greetings_and_notices() {
+    // An Exim delay warning pasted without its header block.
+    let exim = "This message was created automatically by mail delivery software.\n\
+A message that you sent has not yet been delivered to one or more of its\nrecipients after more than \
+24 hours on the queue on mx.example.net.\n\nThe address to which the message has not yet been delivered is:\n\n  \
+ann@example.org\n\nNo action is required on your part. Delivery attempts will continue for\nsome time.\n";
+    let r = only(exim);
+    assert_eq!(r.address.as_deref(), Some("ann@example.org"));
+    assert_eq!(r.reason, Reason::Expired);
+    // A Postfix greeting refusal pasted alone: the sending IP is blocklisted, not a host without mail.
+    let gmx = "    mx01.example.net[192.0.2.5] refused to talk to me: 554-example.net\n    Nemesis ESMTP Service \
+not available 554-No SMTP service 554-IP\n    address is black listed.\n";
+    let r = only(gmx);
+    assert_eq!(r.reason, Reason::Blocked);
+    assert!(!r.hard);
+    // A courier's notice (or a phishing mail imitating one) says "unable to deliver" and nothing else.
+    let parcel = "From: courier@parcels.example\nSubject: Your parcel\n\nDear Customer,\n\n\
+Your item has arrived, but the courier was unable to deliver parcel to you.\n";
+    assert_eq!(parse(parcel.as_bytes()).kind, Kind::NotBounce);
+}
+
+#[test]
+fn sendmails_own_line_for_a_recipient_answers_rcpt_to() {
+    let msg = "From: MAILER-DAEMON@mx.example.net\nSubject: Returned mail: see transcript for details\n\n\
+   ----- The following addresses had permanent fatal errors -----\n   ----- Transcript of session follows -----\n\
+550 ann@example.org... User unknown\n";
+    let r = only(msg);
+    assert_eq!(r.reason, Reason::UserUnknown);
+    assert!(r.hard);
+}
+
+#[test]
+fn a_dnsbl_named_as_a_blackhole_site_blocks_the_sender() {
+    let r = only(&dsn("Final-Recipient: rfc822; ann@example.org\nAction: failed\nStatus: 5.7.1\n\
+Diagnostic-Code: smtp; 550 (<ann@example.org>... Mail from 192.0.2.9 refused by blackhole site bh.example.net)"));
+    assert_eq!(r.reason, Reason::Blocked);
+}
