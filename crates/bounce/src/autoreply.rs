@@ -54,6 +54,7 @@ const BODY_PHRASES: &[&str] = &[
     "i'll be back",
     "i\u{2019}ll be back",
     "wieder im büro",
+    "nach meiner rückkehr",
     "i will return",
     "limited access to email",
     "i will endeavour to reply",

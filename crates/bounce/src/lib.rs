@@ -311,6 +311,11 @@ const BOUNCE_BODY: &[&str] = &[
     "refused to talk to me",
     // Exim's delay warning: "has not yet been delivered to one or more of its recipients".
     "has not yet been delivered",
+    // NHN Dooray: "Your message sent to a@b has failed to be delivered".
+    "has failed to be delivered",
+    // Chinese providers: "您发送的邮件被退回" (the mail you sent was returned), "退信原因" (why).
+    "邮件被退回",
+    "退信原因",
 ];
 
 /// Pasted text that is or quotes a server's error reply: it begins with a reply (`550-...`), or has

@@ -45,6 +45,9 @@ tables: [
             // Microsoft 365: "550 5.4.310 DNS domain example.org does not exist
             // [Message=InfoDomainNonexistent]".
             "infodomainnonexistent",
+            // Gmail: "DNS Error: DNS type 'mx' lookup of example.org responded with code NXDOMAIN"
+            // (before the general "dns error", which is a network error).
+            "responded with code nxdomain",
             // Gmail: "... because the domain example.org couldn't be found. Check for typos ..."
             // (the address's version of the sentence is a mask).
             "couldn't be found. check for typos",

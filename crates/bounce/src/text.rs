@@ -572,6 +572,17 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
                 diag.push_str(l);
                 diag.push(' ');
             }
+            // Gmail's older reports end the recipient's paragraphs with "The error that the other
+            // server returned was:" and give the reply in the next paragraph, beyond the lines
+            // read so far: read it too.
+            if diag.trim_end().ends_with("returned was:") {
+                let next = stop.max(n + 1);
+                let reply = lines[next.min(lines.len())..].iter().skip_while(|l| l.trim().is_empty());
+                for l in reply.take(8).take_while(|l| !l.trim().is_empty() && !others_in(l, &f.address)) {
+                    diag.push_str(l.trim());
+                    diag.push(' ');
+                }
+            }
         }
         let explained = |d: &str| find_reply_code(d).is_some() || find_status(d).is_some();
         if !f.again.is_empty() && !explained(&diag) {

@@ -751,3 +751,36 @@ fn a_dnsbl_named_as_a_blackhole_site_blocks_the_sender() {
 Diagnostic-Code: smtp; 550 (<ann@example.org>... Mail from 192.0.2.9 refused by blackhole site bh.example.net)"));
     assert_eq!(r.reason, Reason::Blocked);
 }
+
+#[test]
+fn more_report_wordings_pasted_alone() {
+    let gmail = "Delivery to the following recipient failed permanently:\n\n     ann@mail.example.org\n\n\
+Technical details of permanent failure:\nDNS Error: 1234 DNS type 'mx' lookup of mail.example.org responded with code NXDOMAIN\n\
+Domain name not found: mail.example.org\n";
+    let r = only(gmail);
+    assert_eq!(r.reason, Reason::HostUnknown);
+    assert!(r.hard);
+    let dooray = "Failure Notice\n\n  Your message sent to\n  ann@example.org\n  has failed to be delivered.\n\n\
+  * Remote host said :\n  Your mail was denied from the receiver.\n";
+    assert_eq!(only(dooray).address.as_deref(), Some("ann@example.org"));
+    let chinese = "您发送的邮件被退回，相关信息如下：\n\n无法发送到ann@example.org\n    \
+系统应答：(9)connect to the \"192.0.2.7 of example.org\" server failed\n    退信原因：连接收件方邮件系统失败。\n";
+    assert_eq!(only(chinese).address.as_deref(), Some("ann@example.org"));
+    let away = "Vielen Dank für Ihre Nachricht.\nIch bin bis 2. Juli abwesend und beantworte Ihre E-Mail nach meiner Rückkehr.\n";
+    assert_eq!(parse(away.as_bytes()).kind, Kind::AutoReply);
+}
+
+#[test]
+fn gmails_older_report_gives_the_reply_in_a_later_paragraph() {
+    let msg = "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n\
+Subject: Delivery Status Notification (Failure)\n\n\
+Delivery to the following recipient failed permanently:\n\n     ann@example.org\n\n\
+Technical details of permanent failure:\nGoogle tried to deliver your message, but it was rejected by the\n\
+server for the recipient domain example.org by mx.example.org.\n[192.0.2.7].\n\n\
+The error that the other server returned was:\n550-5.1.1 The email account that you tried to reach does not exist. Please try\n\
+550 5.1.1 double-checking the recipient's email address for typos\n\n----- Original message -----\n";
+    let r = only(msg);
+    assert_eq!(r.status.as_deref(), Some("5.1.1"));
+    assert_eq!(r.reason, Reason::UserUnknown);
+    assert!(r.hard);
+}
