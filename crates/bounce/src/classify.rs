@@ -237,7 +237,13 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
         }
         (Some(Command::Connect), Reason::Undefined | Reason::OnHold) => reason = Reason::Blocked,
         (_, Reason::HostUnknown) if !permanent => reason = Reason::NetworkError,
-        (_, Reason::UserUnknown) if status.as_deref().is_some_and(|s| s.contains(".7.")) => reason = Reason::Filtered,
+        // A security status with "user unknown" is a filter speaking, unless it answered RCPT TO
+        // ("550 5.7.1 No such user!" is how some servers refuse an unknown recipient).
+        (c, Reason::UserUnknown)
+            if c != Some(Command::RcptTo) && status.as_deref().is_some_and(|s| s.contains(".7.")) =>
+        {
+            reason = Reason::Filtered
+        }
         // "User unknown" that was not the answer to RCPT TO, and not backed
         // by a 5.1.x status: a filter rejected the message.
         (c, Reason::UserUnknown) if c != Some(Command::RcptTo) && !unknown_by_status && quoted_reply => {

@@ -628,6 +628,20 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
             recipients.push(from_text(a, diag, &report_text));
         }
     }
+    // Mail.ru names the cause in a header of its report ("X-Mailer-Daemon-Error: user_not_found"
+    // for "550 Message was not accepted -- invalid mailbox. Local mailbox a@b is unavailable"): its
+    // own mailbox, not a remote reply that a filter may have written.
+    if header("X-Mailer-Daemon-Error").is_some_and(|e| e.eq_ignore_ascii_case("user_not_found")) {
+        for r in
+            recipients.iter_mut().filter(|r| matches!(r.reason, Reason::Filtered | Reason::OnHold | Reason::Undefined))
+        {
+            if r.status.as_deref() == Some(r.reason.pseudo_status(true).as_str()) {
+                r.status = Some(Reason::UserUnknown.pseudo_status(true));
+            }
+            r.reason = Reason::UserUnknown;
+            r.hard = true;
+        }
+    }
     // Content-filtering gateways answer "user unknown" for what their rules
     // rejected: Sisimai's taxonomy calls that "filtered".
     let exact = |r: &Recipient| r.status.as_deref().is_some_and(|s| s.ends_with(".1.1"));

@@ -33,7 +33,20 @@ tables: [
     ),
     // The sending IP is on a blocklist, whatever else the greeting says (GMX: "554-No SMTP service
     // 554-IP address is black listed"; ZMailer: "Mail from 192.0.2.9 refused by blackhole site").
-    (Reason::Blocked, &["ip address is black listed", "ip address is blacklisted", "refused by blackhole"]),
+    (
+        Reason::Blocked,
+        &[
+            "ip address is black listed",
+            "ip address is blacklisted",
+            "refused by blackhole",
+            // Exim's DNS blocklist answers naming Spamhaus's lists ("550 zen... Listed by CSS").
+            "listed by css",
+            "listed by sbl",
+            "listed by xbl",
+            "listed by pbl",
+            "listed by cbl",
+        ],
+    ),
     (
         Reason::HostUnknown,
         &[

@@ -407,6 +407,14 @@ fn is_sendmail_line(line: &str, address: &str) -> bool {
         })
 }
 
+/// The last non-empty line of `before` ends with "sent by": the next address is the sender's.
+fn follows_sent_by(before: &[&str]) -> bool {
+    before.iter().rev().find(|l| !l.trim().is_empty()).is_some_and(|l| {
+        let l = l.trim_end().trim_end_matches(':').as_bytes();
+        l.len() >= 7 && l[l.len() - 7..].eq_ignore_ascii_case(b"sent by")
+    })
+}
+
 /// Sendmail's own line for a recipient it could not deliver to: "550 5.1.1 <a@b>... User unknown" or
 /// "550 a@b... User unknown", the reply code, perhaps a status, the address and three dots. It is
 /// how sendmail reports the answer to RCPT TO (an answer to DATA comes with its transcript).
@@ -508,6 +516,10 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
             let listed = opens || sendmail;
             if !listed && names_the_sender(&t[..at]) {
                 // "... not accepting mail from a@b": the sender, not a recipient.
+                continue;
+            }
+            if opens && follows_sent_by(&lines[..n]) {
+                // Exim: "A message sent by\n\n  <sender@example.com>\n\ncould not be delivered ...".
                 continue;
             }
             let key = a.to_ascii_lowercase();

@@ -784,3 +784,35 @@ The error that the other server returned was:\n550-5.1.1 The email account that 
     assert_eq!(r.reason, Reason::UserUnknown);
     assert!(r.hard);
 }
+
+#[test]
+fn exims_sender_line_and_a_security_status_at_rcpt() {
+    // Exim names the sender on a line of its own after "A message sent by".
+    let exim = "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nSubject: Mail delivery failed\n\n\
+This message was created automatically by mail delivery software.\n\nA message sent by\n\n  <news@example.com>\n\n\
+could not be delivered to one or more of its recipients. The following\naddress(es) failed:\n\n  ann@example.org\n    \
+SMTP error from remote mail server after RCPT TO:<ann@example.org>:\n    host mx.example.org [192.0.2.7]: 550 5.7.1 No such user!\n";
+    let r = only(exim);
+    assert_eq!(r.address.as_deref(), Some("ann@example.org"));
+    // "No such user" refused at RCPT TO is an unknown user, whatever the status's class.
+    assert_eq!(r.reason, Reason::UserUnknown);
+    assert!(r.hard);
+}
+
+#[test]
+fn spamhaus_lists_named_by_exim_block_the_sender() {
+    let spamhaus = "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nSubject: Mail delivery failed\n\n\
+The following address(es) failed:\n\n  ann@example.org\n    host mx.example.org [192.0.2.7]\n    \
+SMTP error from remote mail server after RCPT TO:<ann@example.org>:\n    550 zen.example.org Listed by CSS\n";
+    assert_eq!(only(spamhaus).reason, Reason::Blocked);
+}
+
+#[test]
+fn mail_ru_names_an_unknown_user_in_a_header() {
+    let mailru = "From: mailer-daemon@mx.example.net\nSubject: Mail failure.\nX-Mailer-Daemon-Error: user_not_found\n\n\
+This message was created automatically by mail delivery software.\n\nThe following address(es) failed:\n\n  ann@example.org\n    \
+550 Message was not accepted -- invalid mailbox.  Local mailbox ann@example.org is unavailable:\n    user not found\n";
+    let r = only(mailru);
+    assert_eq!(r.reason, Reason::UserUnknown);
+    assert!(r.hard);
+}
