@@ -355,6 +355,8 @@ Message-ID: <m@example.com>\nTo: a@example.org\n\nhello\n--b--\n";
 /// Parse one raw message. Never panics. Lines may end in LF, CRLF, or CR
 /// alone (old Mac mail clients and some archives).
 pub fn parse(raw: &[u8]) -> Report {
+    // A byte order mark (a message saved by some Windows programs) is not part of the first field.
+    let raw = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw);
     let lf = cr_only_to_lf(raw);
     let raw = lf.as_deref().unwrap_or(raw);
     match spaces_as_blank_lines(raw) {

@@ -816,3 +816,17 @@ This message was created automatically by mail delivery software.\n\nThe followi
     assert_eq!(r.reason, Reason::UserUnknown);
     assert!(r.hard);
 }
+
+#[test]
+fn a_byte_order_mark_before_the_header_block() {
+    // The header block must be read as one: an ARF report is known by its Content-Type.
+    let arf = "\u{feff}From: fbl@isp.example\nTo: abuse@news.example.com\nSubject: complaint\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=feedback-report; boundary=\"B\"\n\n\
+--B\nContent-Type: text/plain\n\nA complaint.\n\
+--B\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\nUser-Agent: FBL/1.0\nVersion: 1\n\
+Original-Rcpt-To: ann@example.org\n\
+--B\nContent-Type: message/rfc822\n\nFrom: news@news.example.com\nTo: ann@example.org\nSubject: News\n\nHello\n--B--\n";
+    let r = parse(arf.as_bytes());
+    assert_eq!(r.kind, Kind::Complaint, "{r:?}");
+    assert_eq!(r.recipients[0].address.as_deref(), Some("ann@example.org"));
+}
