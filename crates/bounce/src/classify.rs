@@ -119,7 +119,7 @@ fn says_delayed(normalised: &str) -> bool {
         "this is a warning message only",
         // Exchange: "Delivery is delayed to these recipients or groups ... Delivery will continue
         // to be attempted."
-        "delivery is delayed to",
+        "delivery is delayed to these recipients",
         "delivery will continue to be attempted",
     ]
     .iter()

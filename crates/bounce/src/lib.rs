@@ -303,14 +303,15 @@ const BOUNCE_BODY: &[&str] = &[
     "wasn’t delivered to",
     "wasn't able to deliver",
     "was undeliverable",
-    "delivery is delayed to",
+    "delivery is delayed to these recipients",
     "delivery incomplete",
     "temporary problem delivering",
     "remote server returned",
     // Postfix: "host mx.example.org[192.0.2.9] refused to talk to me: 554 ...".
     "refused to talk to me",
-    // Exim's delay warning: "has not yet been delivered to one or more of its recipients".
-    "has not yet been delivered",
+    // Exim's delay warning: "has not yet been delivered to one or more of its recipients" (the
+    // whole phrase: a customer writing that an order "has not yet been delivered" is no report).
+    "has not yet been delivered to one or more",
     // NHN Dooray: "Your message sent to a@b has failed to be delivered".
     "has failed to be delivered",
     // Chinese providers: "您发送的邮件被退回" (the mail you sent was returned), "退信原因" (why).

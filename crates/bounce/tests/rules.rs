@@ -830,3 +830,13 @@ Original-Rcpt-To: ann@example.org\n\
     assert_eq!(r.kind, Kind::Complaint, "{r:?}");
     assert_eq!(r.recipients[0].address.as_deref(), Some("ann@example.org"));
 }
+
+#[test]
+fn a_customer_writing_that_an_order_has_not_arrived_is_no_report() {
+    let msg = "From: ann@example.org\nTo: b-1-abc@bounce.example.com\nSubject: Re: Your order\n\n\
+Hello, my order has not yet been delivered to me. Can you check?\n";
+    assert_eq!(parse(msg.as_bytes()).kind, Kind::NotBounce);
+    let msg = "From: ann@example.org\nTo: b-1-abc@bounce.example.com\nSubject: Re: Your order\n\n\
+Thanks. I read that delivery is delayed to next week.\n";
+    assert_eq!(parse(msg.as_bytes()).kind, Kind::NotBounce);
+}
