@@ -51,10 +51,6 @@ const BODY_PHRASES: &[&str] = &[
     "i am on vacation",
     "i am away",
     "i will be back",
-    "i'll be back",
-    "i\u{2019}ll be back",
-    "wieder im büro",
-    "nach meiner rückkehr",
     "i will return",
     "limited access to email",
     "i will endeavour to reply",
@@ -85,6 +81,11 @@ const BODY_PHRASES: &[&str] = &[
     "bin ich außer haus",
 ];
 
+/// Out-of-office sentences that people also write in ordinary mail ("Thanks! I'll be back with
+/// feedback"): they count only for text pasted without its header block, where no subject or
+/// header can say what it is.
+const PASTED_BODY_PHRASES: &[&str] = &["i'll be back", "i\u{2019}ll be back", "wieder im büro", "nach meiner rückkehr"];
+
 /// Chinese and Japanese mail services name their automatic replies so ("QQ Mail's automatic
 /// reply"); acknowledgements say the mail arrived. Delivery reports in these languages can say
 /// "automatic reply, do not answer" too, so these count only for a message that does not look
@@ -105,7 +106,8 @@ const CJK_BODY_PHRASES: &[&str] = &[
 /// `headers_say_autoreply` tells whether other headers (`X-Autoreply`,
 /// `Precedence: auto_reply`) mark it. `strong_bounce` says the message is
 /// surely a delivery report; `weak_bounce` that its subject or text look like
-/// one (bounces often carry `Auto-Submitted: auto-replied` too).
+/// one (bounces often carry `Auto-Submitted: auto-replied` too); `pasted` that the text came
+/// without a header block.
 pub(crate) fn is_auto_reply(
     auto_submitted: Option<&str>,
     subject: &str,
@@ -113,6 +115,7 @@ pub(crate) fn is_auto_reply(
     headers_say_autoreply: bool,
     strong_bounce: bool,
     weak_bounce: bool,
+    pasted: bool,
 ) -> bool {
     if strong_bounce {
         return false;
@@ -122,7 +125,7 @@ pub(crate) fn is_auto_reply(
         return true;
     }
     let head = normalise_prefix(body, 600);
-    if BODY_PHRASES.iter().any(|p| head.contains(p)) {
+    if BODY_PHRASES.iter().chain(if pasted { PASTED_BODY_PHRASES } else { &[] }).any(|p| head.contains(p)) {
         return true;
     }
     if !weak_bounce && CJK_BODY_PHRASES.iter().any(|p| head.contains(p)) {

@@ -126,6 +126,14 @@ fn says_delayed(normalised: &str) -> bool {
     .any(|p| normalised.contains(p))
 }
 
+/// `normalised` says that the mailbox does not exist, and nothing about access or policy.
+fn says_no_such_mailbox(normalised: &str) -> bool {
+    ["no such user", "user unknown", "unknown user", "no such mailbox", "no such recipient", "unknown recipient"]
+        .iter()
+        .any(|p| normalised.contains(p))
+        && !["access denied", "policy", "blocked"].iter().any(|p| normalised.contains(p))
+}
+
 /// True when `text` says something beyond the recipient's address.
 fn has_words(text: &str) -> bool {
     let mut rest = text.to_string();
@@ -238,9 +246,11 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
         (Some(Command::Connect), Reason::Undefined | Reason::OnHold) => reason = Reason::Blocked,
         (_, Reason::HostUnknown) if !permanent => reason = Reason::NetworkError,
         // A security status with "user unknown" is a filter speaking, unless it answered RCPT TO
-        // ("550 5.7.1 No such user!" is how some servers refuse an unknown recipient).
+        // and says only that the mailbox does not exist ("550 5.7.1 No such user!"); Postfix's
+        // "554 5.7.1 Recipient address rejected: Access denied" is an access list's refusal.
         (c, Reason::UserUnknown)
-            if c != Some(Command::RcptTo) && status.as_deref().is_some_and(|s| s.contains(".7.")) =>
+            if status.as_deref().is_some_and(|s| s.contains(".7."))
+                && !(c == Some(Command::RcptTo) && says_no_such_mailbox(&diag_n)) =>
         {
             reason = Reason::Filtered
         }

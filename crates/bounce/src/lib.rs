@@ -297,6 +297,12 @@ const BOUNCE_BODY: &[&str] = &[
     "copy of your message is being returned",
     "konnte nicht zugestellt werden",
     "nicht zugestellt werden",
+];
+
+/// Phrases of reports that people also write about parcels and servers ("the package couldn't be
+/// delivered", "the remote server returned an error"): they mark only text pasted without its
+/// header block as a report. A complete report says so in its sender or subject.
+const PASTED_BODY: &[&str] = &[
     "couldn't be delivered",
     "couldn’t be delivered",
     "wasn't delivered to",
@@ -322,8 +328,8 @@ const BOUNCE_BODY: &[&str] = &[
 /// Pasted text that is or quotes a server's error reply: it begins with a reply (`550-...`), or has
 /// a status after a reply code (`550 5.1.1`, `451-4.7.1`) or a reply to a command (`(in reply to
 /// RCPT TO command)`), or it is a report as a web mailer shows it, sender first ("Mail Delivery
-/// Subsystem mailer-daemon@googlemail.com", "MAILER-DAEMON <bounce@example.com>"). Asked only of text without a header block, where
-/// nothing else says whether it is a report.
+/// Subsystem mailer-daemon@googlemail.com", "MAILER-DAEMON <bounce@example.com>"). Asked only of
+/// text without a header block, where nothing else says whether it is a report.
 fn says_smtp_error(body: &str) -> bool {
     let first = body.trim_start().lines().next().unwrap_or("").as_bytes();
     let begins_with_reply = first.len() > 4
@@ -404,10 +410,16 @@ fn cr_only_to_lf(raw: &[u8]) -> Option<Vec<u8>> {
 }
 
 fn parse_at(raw: &[u8], depth: u8) -> Report {
-    // Text that does not begin with a header field is a report pasted without its header block
-    // (copied from a mail program, a ticket or a forum post): all of it is the body.
-    let pasted = depth == 0 && !mime::starts_with_field(raw);
-    let parsed = if pasted { Some((Head::empty(), 0)) } else { Head::parse(raw, mime::MESSAGE) };
+    // Text that does not begin with a header field, and whose first block holds none of the fields
+    // a message has (From, Subject, Received, ...), is a report pasted without its header block
+    // (copied from a mail program, a ticket or a forum post): all of it is the body. A message
+    // behind an odd first line (">From ...", Outlook's "Microsoft Mail Internet Headers Version
+    // 2.0", an .emlx byte count) keeps its header block.
+    let lenient = Head::parse(raw, mime::MESSAGE);
+    let pasted = depth == 0
+        && !mime::starts_with_field(raw)
+        && !lenient.as_ref().is_some_and(|(head, _)| head.names_message_fields());
+    let parsed = if pasted { Some((Head::empty(), 0)) } else { lenient };
     let Some((msg, body_at)) = parsed else {
         return Report::not_bounce();
     };
@@ -493,7 +505,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     let by_reply = pasted && says_smtp_error(&parts.body);
     let by_phrase = !(strong_bounce || by_subject || by_reply) && {
         let head = reason::normalise_prefix(&parts.body, 2000);
-        BOUNCE_BODY.iter().any(|p| head.contains(p))
+        BOUNCE_BODY.iter().chain(if pasted { PASTED_BODY } else { &[] }).any(|p| head.contains(p))
     };
     let bounce_like = strong_bounce || by_subject || by_reply || by_phrase;
 
@@ -507,6 +519,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         auto_headers,
         strong_bounce,
         bounce_like,
+        pasted,
     ) {
         let address = msg.from.clone();
         return Report {
@@ -635,8 +648,11 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     // for "550 Message was not accepted -- invalid mailbox. Local mailbox a@b is unavailable"): its
     // own mailbox, not a remote reply that a filter may have written.
     if header("X-Mailer-Daemon-Error").is_some_and(|e| e.eq_ignore_ascii_case("user_not_found")) {
-        for r in
-            recipients.iter_mut().filter(|r| matches!(r.reason, Reason::Filtered | Reason::OnHold | Reason::Undefined))
+        // (A temporary failure stays what it is.)
+        let permanent = |r: &Recipient| r.status.as_deref().is_none_or(|s| s.starts_with('5'));
+        for r in recipients
+            .iter_mut()
+            .filter(|r| permanent(r) && matches!(r.reason, Reason::Filtered | Reason::OnHold | Reason::Undefined))
         {
             if r.status.as_deref() == Some(r.reason.pseudo_status(true).as_str()) {
                 r.status = Some(Reason::UserUnknown.pseudo_status(true));

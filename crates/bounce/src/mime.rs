@@ -116,6 +116,22 @@ impl<'a> Head<'a> {
         }
     }
 
+    /// The block has a field that messages have and pasted text does not start with.
+    pub(crate) fn names_message_fields(&self) -> bool {
+        const NAMES: &[&[u8]] = &[
+            b"from",
+            b"to",
+            b"subject",
+            b"date",
+            b"received",
+            b"return-path",
+            b"message-id",
+            b"mime-version",
+            b"content-type",
+        ];
+        self.fields.iter().any(|(name, _)| NAMES.iter().any(|n| name.eq_ignore_ascii_case(n)))
+    }
+
     /// The raw value of the first field called `name` (not decoded, folded
     /// lines included); `None` when there is none or it is not UTF-8.
     pub(crate) fn raw(&self, name: &str) -> Option<&'a str> {
@@ -281,8 +297,8 @@ fn close<'a>(raw: &'a [u8], fields: &mut Fields<'a>, open: &mut Option<(usize, u
     }
 }
 
-/// `raw` begins with a header field (`Name: value`) or an mbox `From ` line, as every message
-/// does; text pasted from a report (its body, or a line of it) does not. The name must look like
+/// `raw` begins with a header field (`Name: value`) or an mbox `From ` line, as messages do; text
+/// pasted from a report (its body, or a line of it) does not. The name must look like
 /// the names mail uses (a letter, then letters, digits, `-` and `_`), so that a first line such as
 /// `<a@example.org>: host ...`, `2021-04-21T17:16:28 ...` or `https://...` is not taken for one.
 pub(crate) fn starts_with_field(raw: &[u8]) -> bool {

@@ -498,6 +498,9 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
         {
             continue;
         }
+        // Exim: "A message sent by\n\n  <sender@example.com>\n\ncould not be delivered ...". Asked
+        // once per line (a line may repeat an address many times).
+        let after_sent_by = std::cell::LazyCell::new(|| follows_sent_by(&lines[..n]));
         for (at, a) in addresses(t) {
             // An address that opens the line ("<a@b>: ...", "a@b", "a@b on ...")
             // is how MTAs list failed recipients; one inside prose is weaker.
@@ -518,8 +521,7 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
                 // "... not accepting mail from a@b": the sender, not a recipient.
                 continue;
             }
-            if opens && follows_sent_by(&lines[..n]) {
-                // Exim: "A message sent by\n\n  <sender@example.com>\n\ncould not be delivered ...".
+            if opens && *after_sent_by {
                 continue;
             }
             let key = a.to_ascii_lowercase();

@@ -674,9 +674,15 @@ X-Loop: scomp\n\nThis is an email abuse report for an email message received fro
 
 #[test]
 fn out_of_office_in_short_forms() {
+    // Pasted without headers, these short sentences are all there is to go by.
     for text in ["Ich bin am 17. Juli wieder im Büro.", "I\u{2019}ll be back at the office on Monday."] {
-        let msg = format!("From: ann@example.org\nSubject: Re: news\n\nGuten Tag\n\n{text}\n");
-        assert_eq!(parse(msg.as_bytes()).kind, Kind::AutoReply, "{text}");
+        let pasted = format!("Guten Tag\n\n{text}\n");
+        assert_eq!(parse(pasted.as_bytes()).kind, Kind::AutoReply, "{text}");
+    }
+    // In a complete message people write them too, and its subject or headers would say so.
+    for text in ["Thanks! I'll be back with feedback next week.", "Nach meiner Rückkehr aus Berlin melde ich mich."] {
+        let msg = format!("From: ann@example.org\nSubject: Re: news\n\n{text}\n");
+        assert_eq!(parse(msg.as_bytes()).kind, Kind::NotBounce, "{text}");
     }
 }
 
@@ -839,4 +845,63 @@ Hello, my order has not yet been delivered to me. Can you check?\n";
     let msg = "From: ann@example.org\nTo: b-1-abc@bounce.example.com\nSubject: Re: Your order\n\n\
 Thanks. I read that delivery is delayed to next week.\n";
     assert_eq!(parse(msg.as_bytes()).kind, Kind::NotBounce);
+}
+
+#[test]
+fn ordinary_mail_with_words_of_a_report_stays_ordinary() {
+    for text in [
+        "the package was undeliverable, DHL says the address does not exist.",
+        "the parcel couldn't be delivered, please contact bob@example.org",
+        "she refused to talk to me, ask ann@example.org",
+        "Delivery incomplete: we received 450 units.",
+        "the remote server returned an error. The mailbox is full",
+    ] {
+        let msg = format!("From: joe@example.net\nTo: b-1-abc@bounce.example.com\nSubject: Re: news\n\n{text}\n");
+        assert_eq!(parse(msg.as_bytes()).kind, Kind::NotBounce, "{text}");
+    }
+}
+
+#[test]
+fn a_message_behind_an_odd_first_line_keeps_its_header_block() {
+    // The report's text is base64: only a message read with its header block can decode it.
+    let report = "From: MAILER-DAEMON@mx.example.net\nTo: news@news.example.com\n\
+Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\n\
+Content-Transfer-Encoding: base64\n\nVGhpcyBpcyB0aGUgbWFpbCBzeXN0ZW0gYXQgaG9zdCBteC5leGFtcGxlLm5ldC4KCjxhbm5AZXhh\nbXBsZS5vcmc+OiBob3N0IG14LmV4YW1wbGUub3JnWzE5Mi4wLjIuOV0gc2FpZDogNTUwIDUuMS4x\nIHVua25vd24gdXNlcgogICAgKGluIHJlcGx5IHRvIFJDUFQgVE8gY29tbWFuZCkK\n";
+    for first in
+        [">From MAILER-DAEMON Mon Dec  7 00:00:00 2026", "Microsoft Mail Internet Headers Version 2.0", "1834", " "]
+    {
+        let msg = format!("{first}\n{report}");
+        let r = only(&msg);
+        assert_eq!(r.address.as_deref(), Some("ann@example.org"), "{first}");
+        assert_eq!(r.reason, Reason::UserUnknown, "{first}");
+    }
+}
+
+#[test]
+fn an_access_list_refusal_at_rcpt_stays_a_filter() {
+    let r = only(&postfix(
+        "<ann@example.org>: host mx.example.org[192.0.2.9] said: 554 5.7.1 <ann@example.org>:\n    Recipient address rejected: Access denied (in reply to RCPT TO command)",
+    ));
+    assert_eq!(r.reason, Reason::Filtered);
+    assert!(!r.hard);
+}
+
+#[test]
+fn a_temporary_failure_stays_soft_whatever_mail_ru_s_header_says() {
+    let msg = "From: mailer-daemon@mx.example.net\nSubject: Mail failure.\nX-Mailer-Daemon-Error: user_not_found\n\n\
+The following address(es) failed:\n\n  ann@example.org\n    451 4.3.0 Message was not accepted -- try again later\n";
+    assert!(!only(msg).hard);
+}
+
+#[test]
+fn an_address_repeated_on_one_line_after_sent_by_is_read_in_linear_time() {
+    // Correctness only: the sender's address, repeated, is never a recipient (this took minutes when
+    // each copy looked back over the blank lines before it).
+    let mut msg =
+        String::from("From: MAILER-DAEMON@mx.example.net\nSubject: Mail delivery failed\n\nA message sent by\n");
+    msg.push_str(&"\n".repeat(20_000));
+    msg.push_str(&"news@example.com ".repeat(5_000));
+    msg.push_str("\n\nThe following address(es) failed:\n\n  ann@example.org\n    550 5.1.1 unknown user\n");
+    let r = parse(msg.as_bytes());
+    assert!(r.recipients.iter().all(|x| x.address.as_deref() != Some("news@example.com")), "{:?}", r.recipients.len());
 }
