@@ -96,42 +96,49 @@ impl<'a> Evidence<'a> {
     }
 }
 
+/// `normalised` contains one of `phrases`.
+fn says_any(normalised: &str, phrases: &[&str]) -> bool {
+    phrases.iter().any(|p| normalised.contains(p))
+}
+
 /// `normalised` says the failure was temporary.
 fn says_temporary(normalised: &str) -> bool {
-    [
-        "temporary failure",
-        "will be retried",
-        "temporary error",
-        "delayed",
-        "deferred",
-        "will keep trying",
-        "retry timeout exceeded",
-    ]
-    .iter()
-    .any(|p| normalised.contains(p))
+    says_any(
+        normalised,
+        &[
+            "temporary failure",
+            "will be retried",
+            "temporary error",
+            "delayed",
+            "deferred",
+            "will keep trying",
+            "retry timeout exceeded",
+        ],
+    )
 }
 
 /// `normalised` is a warning that delivery is delayed and will be retried, not a failure.
 fn says_delayed(normalised: &str) -> bool {
-    [
-        "has not yet been delivered",
-        "delivery attempts will continue",
-        "this is a warning message only",
-        // Exchange: "Delivery is delayed to these recipients or groups ... Delivery will continue
-        // to be attempted."
-        "delivery is delayed to these recipients",
-        "delivery will continue to be attempted",
-    ]
-    .iter()
-    .any(|p| normalised.contains(p))
+    says_any(
+        normalised,
+        &[
+            "has not yet been delivered",
+            "delivery attempts will continue",
+            "this is a warning message only",
+            // Exchange: "Delivery is delayed to these recipients or groups ... Delivery will
+            // continue to be attempted."
+            "delivery is delayed to these recipients",
+            "delivery will continue to be attempted",
+        ],
+    )
 }
 
 /// `normalised` says that the mailbox does not exist, and nothing about access or policy.
 fn says_no_such_mailbox(normalised: &str) -> bool {
-    ["no such user", "user unknown", "unknown user", "no such mailbox", "no such recipient", "unknown recipient"]
-        .iter()
-        .any(|p| normalised.contains(p))
-        && !["access denied", "policy", "blocked"].iter().any(|p| normalised.contains(p))
+    says_any(
+        normalised,
+        &["no such user", "user unknown", "unknown user", "no such mailbox", "no such recipient", "unknown recipient"],
+    ) && !says_any(normalised, &["access denied", "policy", "blocked"])
 }
 
 /// True when `text` says something beyond the recipient's address.

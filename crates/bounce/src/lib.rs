@@ -132,6 +132,17 @@ impl Recipient {
             action: None,
         }
     }
+
+    /// Gives the recipient another reason, found after the first from what the whole report says:
+    /// the pseudo status of the old reason, if it had one, becomes the new one's, and hard/soft
+    /// follows the new reason.
+    fn reclassify(&mut self, reason: Reason) {
+        if self.status.as_deref() == Some(self.reason.pseudo_status(true).as_str()) {
+            self.status = Some(reason.pseudo_status(true));
+        }
+        self.reason = reason;
+        self.hard = reason.is_hard(self.status.as_deref().is_none_or(|s| s.starts_with('5')));
+    }
 }
 
 /// The result of parsing one message.
@@ -654,11 +665,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
             .iter_mut()
             .filter(|r| permanent(r) && matches!(r.reason, Reason::Filtered | Reason::OnHold | Reason::Undefined))
         {
-            if r.status.as_deref() == Some(r.reason.pseudo_status(true).as_str()) {
-                r.status = Some(Reason::UserUnknown.pseudo_status(true));
-            }
-            r.reason = Reason::UserUnknown;
-            r.hard = true;
+            r.reclassify(Reason::UserUnknown);
         }
     }
     // Content-filtering gateways answer "user unknown" for what their rules
@@ -671,11 +678,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     {
         for r in &mut recipients {
             if r.reason == Reason::UserUnknown && !exact(r) {
-                r.reason = Reason::Filtered;
-                r.hard = false;
-                if r.status.as_deref() == Some("5.0.911") {
-                    r.status = Some(Reason::Filtered.pseudo_status(true));
-                }
+                r.reclassify(Reason::Filtered);
             }
         }
     }

@@ -550,6 +550,19 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
     let others_in = |l: &str, address: &str| {
         addresses(l).iter().any(|(_, a)| !a.eq_ignore_ascii_case(address) && kept.contains(&a.to_ascii_lowercase()))
     };
+    // The paragraph from line `m` (at most eight lines, to a blank line), stopping before a line that
+    // names another recipient than `address` (the first line may: it is the one asked for).
+    let paragraph = |m: usize, address: &str| {
+        let mut b = String::new();
+        for (i, l) in lines[m..].iter().take(8).take_while(|l| !l.trim().is_empty()).enumerate() {
+            if i > 0 && others_in(l, address) {
+                break;
+            }
+            b.push(' ');
+            b.push_str(l.trim());
+        }
+        b
+    };
     let mut out = Vec::new();
     for (idx, f) in found.iter().enumerate() {
         let n = f.line;
@@ -589,33 +602,23 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
             // Gmail's older reports end the recipient's paragraphs with "The error that the other
             // server returned was:" and give the reply in the next paragraph, beyond the lines
             // read so far: read it too.
-            if diag.trim_end().ends_with("returned was:") {
-                let next = stop.max(n + 1);
-                let reply = lines[next.min(lines.len())..].iter().skip_while(|l| l.trim().is_empty());
-                for l in reply.take(8).take_while(|l| !l.trim().is_empty() && !others_in(l, &f.address)) {
-                    diag.push_str(l.trim());
-                    diag.push(' ');
-                }
+            if diag.trim_end().ends_with("returned was:")
+                && let Some(m) = (stop.max(n + 1)..lines.len()).find(|&m| !lines[m].trim().is_empty())
+            {
+                diag.push_str(&paragraph(m, &f.address));
             }
         }
         let explained = |d: &str| find_reply_code(d).is_some() || find_status(d).is_some();
         if !f.again.is_empty() && !explained(&diag) {
             // Listed again further on with the remote server's reply (Exchange's section for the
             // administrators): that explains it.
-            let block = |m: usize| {
-                let mut b = String::new();
-                for (i, l) in lines[m..].iter().take(8).take_while(|l| !l.trim().is_empty()).enumerate() {
-                    if i > 0 && others_in(l, &f.address) {
-                        break;
-                    }
-                    b.push(' ');
-                    b.push_str(l.trim());
-                }
-                b
-            };
             // The first later listing that explains, else the first one.
-            if let Some(b) =
-                f.again.iter().map(|&m| block(m)).find(|b| explained(b)).or_else(|| f.again.first().map(|&m| block(m)))
+            if let Some(b) = f
+                .again
+                .iter()
+                .map(|&m| paragraph(m, &f.address))
+                .find(|b| explained(b))
+                .or_else(|| f.again.first().map(|&m| paragraph(m, &f.address)))
             {
                 diag.push_str(&b);
             }
