@@ -129,6 +129,11 @@ fn says_delayed(normalised: &str) -> bool {
             // continue to be attempted."
             "delivery is delayed to these recipients",
             "delivery will continue to be attempted",
+            // Exim's warning, also where a provider rewrote the rest: "this warning may be
+            // repeated at intervals if the message remains undelivered", "we will continue to
+            // attempt delivery for some days".
+            "if the message remains undelivered",
+            "continue to attempt delivery",
         ],
     )
 }

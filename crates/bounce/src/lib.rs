@@ -308,6 +308,10 @@ const BOUNCE_BODY: &[&str] = &[
     "copy of your message is being returned",
     "konnte nicht zugestellt werden",
     "nicht zugestellt werden",
+    // Exchange 5.5 to 2003: "Your message did not reach some or all of the intended recipients.",
+    // "The following recipient(s) could not be reached:".
+    "did not reach some or all of the intended recipients",
+    "following recipient(s) could not be reached",
 ];
 
 /// Phrases of reports that people also write about parcels and servers ("the package couldn't be
@@ -334,6 +338,8 @@ const PASTED_BODY: &[&str] = &[
     // Chinese providers: "您发送的邮件被退回" (the mail you sent was returned), "退信原因" (why).
     "邮件被退回",
     "退信原因",
+    // "出错原因" (the cause of the error), as NetEase (163.com) writes it.
+    "出错原因",
 ];
 
 /// Pasted text that is or quotes a server's error reply: it begins with a reply (`550-...`), or has
@@ -423,13 +429,16 @@ fn cr_only_to_lf(raw: &[u8]) -> Option<Vec<u8>> {
 fn parse_at(raw: &[u8], depth: u8) -> Report {
     // Text that does not begin with a header field, and whose first block holds none of the fields
     // a message has (From, Subject, Received, ...), is a report pasted without its header block
-    // (copied from a mail program, a ticket or a forum post): all of it is the body. A message
-    // behind an odd first line (">From ...", Outlook's "Microsoft Mail Internet Headers Version
-    // 2.0", an .emlx byte count) keeps its header block.
+    // (copied from a mail program, a ticket or a forum post): all of it is the body. So is text
+    // with a `Subject:` line among its lines of words (an Exchange report as Outlook shows it:
+    // "Your message did not reach some or all of the intended recipients. / Subject: Test / Sent:
+    // ... / The following recipient(s) could not be reached:"). A message behind an odd first line
+    // (">From ...", Outlook's "Microsoft Mail Internet Headers Version 2.0", an .emlx byte count)
+    // keeps its header block.
     let lenient = Head::parse(raw, mime::MESSAGE);
     let pasted = depth == 0
         && !mime::starts_with_field(raw)
-        && !lenient.as_ref().is_some_and(|(head, _)| head.names_message_fields());
+        && !lenient.as_ref().is_some_and(|(head, _)| head.names_message_fields() && !head.prose);
     let parsed = if pasted { Some((Head::empty(), 0)) } else { lenient };
     let Some((msg, body_at)) = parsed else {
         return Report::not_bounce();
@@ -638,7 +647,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         if list.is_empty() {
             // No recipient can be named (an address redacted or cut off): the remote server's
             // reply, where the report quotes one, still says why.
-            let reply = text::quoted_reply(body);
+            let reply = text::quoted_reply(body).or_else(|| text::qmail_reason(body).map(str::to_string));
             if by_phrase
                 && reply.is_none()
                 && text::find_reply_code(body).is_none()

@@ -56,6 +56,10 @@ pub(crate) struct Head<'a> {
     pub from: Option<String>,
     pub to: Option<String>,
     pub message_id: Option<String>,
+    /// A line of words that is not a field came after a field ("The following recipient(s) could
+    /// not be reached:"): the block is text with a `Subject:` line in it, or a header block that
+    /// runs into its body without an empty line.
+    pub prose: bool,
 }
 
 impl<'a> Head<'a> {
@@ -64,11 +68,11 @@ impl<'a> Head<'a> {
     /// fields in `wanted` ([`MESSAGE`], [`ORIGINAL`] or none) the values
     /// are parsed.
     pub(crate) fn parse(raw: &'a [u8], wanted: &[&str]) -> Option<(Head<'a>, usize)> {
-        let (fields, body) = scan(raw);
+        let (fields, body, prose) = scan(raw);
         if fields.is_empty() {
             return None;
         }
-        let mut head = Head { fields, ..Head::empty() };
+        let mut head = Head { fields, prose, ..Head::empty() };
         if let Some(value) = head.raw_bytes("content-type") {
             let ct = ContentType::parse(value);
             head.ctype = Some(ct.ctype);
@@ -113,6 +117,7 @@ impl<'a> Head<'a> {
             from: None,
             to: None,
             message_id: None,
+            prose: false,
         }
     }
 
@@ -313,20 +318,25 @@ pub(crate) fn starts_with_field(raw: &[u8]) -> bool {
         && !line[colon + 1..].starts_with(b"//")
 }
 
-/// The fields of the header block at the start of `raw` and the offset of
-/// the body (after the empty line that ends the block). Lines that are
-/// not fields are skipped, as lenient parsers do.
-fn scan(raw: &[u8]) -> (Fields<'_>, usize) {
+/// The fields of the header block at the start of `raw`, the offset of the body, and whether a line
+/// of words that is not a field came after a field. The block ends at an empty line; lines that are
+/// not fields are skipped, as lenient parsers do, except after the last field: there the body
+/// begins (a header block pasted or forwarded without the empty line after it, "Subject: Mail
+/// delivery failed" followed at once by the report's text).
+fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
     let mut fields: Fields<'_> = Vec::new();
     // Start and end of the value of the field being read.
     let mut open: Option<(usize, usize)> = None;
+    // Where the lines that are not fields, since the last field, begin.
+    let mut stray: Option<usize> = None;
+    let mut prose = false;
     let mut i = 0;
     while i < raw.len() {
         let end = memchr::memchr(b'\n', &raw[i..]).map_or(raw.len(), |p| i + p + 1);
         let line = &raw[i..end];
         if line == b"\n" || line == b"\r\n" {
             close(raw, &mut fields, &mut open);
-            return (fields, end);
+            return (fields, stray.unwrap_or(end), prose);
         }
         if matches!(line[0], b' ' | b'\t') {
             // A folded line continues the field before it.
@@ -341,12 +351,16 @@ fn scan(raw: &[u8]) -> (Fields<'_>, usize) {
             if let (true, Some(c)) = (valid, colon) {
                 fields.push((name, &[]));
                 open = Some((i + c + 1, end));
+                stray = None;
+            } else if !fields.is_empty() {
+                stray.get_or_insert(i);
+                prose |= line.split(|&b| b == b' ').filter(|w| !w.trim_ascii().is_empty()).count() >= 3;
             }
         }
         i = end;
     }
     close(raw, &mut fields, &mut open);
-    (fields, raw.len())
+    (fields, stray.unwrap_or(raw.len()), prose)
 }
 
 /// One leaf part of a message.

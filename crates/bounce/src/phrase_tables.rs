@@ -47,6 +47,12 @@ tables: [
             "listed by cbl",
         ],
     ),
+    // A local delivery program that names its cause: procmail's "Quota exceeded while writing
+    // \"/var/mail/a\"" (the report blames the mailer: "Can't create output").
+    (Reason::MailboxFull, &["quota exceeded while writing", "mailbox full or quota exceeded"]),
+    // Amazon SES gives up: "5.4.7 - Delivery expired (message too old) 'Connection refused'" (the
+    // last attempt's error, not a block).
+    (Reason::Expired, &["delivery expired (message too old)"]),
     (
         Reason::HostUnknown,
         &[
@@ -188,6 +194,8 @@ tables: [
             "spam score",
             "message scored",
             "uce",
+            // Chinese providers: "被多数用户投诉为垃圾邮件" (reported as spam by many users).
+            "垃圾邮件",
         ],
     ),
     (
@@ -514,7 +522,10 @@ tables: [
             "poor reputation",
         ],
     ),
-    (Reason::PolicyViolation, &["policy", "not permitted by", "prohibited", "not authorized to send", "not allowed"]),
+    (
+        Reason::PolicyViolation,
+        &["policy", "not permitted by", "prohibited", "not authorized to send", "not allowed", "illegal attachment"],
+    ),
     (
         Reason::Expired,
         &[
@@ -560,7 +571,7 @@ tables: [
         ],
     ),
     (Reason::SystemFull, &["system full", "insufficient system storage", "out of disk space", "mail system full"]),
-    (Reason::ContentError, &["content error", "illegal attachment", "improper use of 8-bit", "8bitmime"]),
+    (Reason::ContentError, &["content error", "improper use of 8-bit", "8bitmime"]),
     (
         Reason::SecurityError,
         &[
@@ -611,5 +622,14 @@ tables: [
         ],
     ),
     (Reason::OnHold, &["on hold"]),
+    // Gmail's own words, when nothing the remote server said is known: "Your message wasn't
+    // delivered to a@b because the address couldn't be found, or is unable to receive mail."
+    (
+        Reason::UserUnknown,
+        &[
+            "the address couldn't be found, or is unable to receive mail",
+            "the address couldn\u{2019}t be found, or is unable to receive mail",
+        ],
+    ),
 ]
 }

@@ -383,6 +383,15 @@ pub(crate) fn quoted_reply(report: &str) -> Option<String> {
     Some(collapse_whitespace(&paragraph.join(" ")))
 }
 
+/// The line where qmail gives its reason with a status of its own ("CNAME lookup failed
+/// temporarily. (#4.4.3)", "Sorry, no mailbox here by that name. (#5.1.1)"), trimmed: what a report
+/// says when the address line before it is missing (cut or masked where it was pasted).
+pub(crate) fn qmail_reason(report: &str) -> Option<&str> {
+    report.lines().map(str::trim).find(|l| {
+        l.strip_suffix(')').and_then(|l| l.rsplit_once("(#")).is_some_and(|(_, status)| is_status_word(status))
+    })
+}
+
 /// The text before an address in prose ends in "from" ("mail from", "sent from <").
 fn names_the_sender(before: &str) -> bool {
     let b = before.trim_end_matches(['<', '"', '\'', ' ', '\t']).as_bytes();
@@ -494,7 +503,9 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
         let line = lines[n];
         let t = line.trim();
         if ["from:", "reporting-mta", "received", "message-id", "return-path"].iter().any(|p| starts_with_ci(t, p))
-            || ["please contact", "contact:", "assistance", "send mail to"].iter().any(|p| contains_ci(t, p))
+            || ["please contact", "contact:", "assistance", "send mail to", "please reply to"]
+                .iter()
+                .any(|p| contains_ci(t, p))
         {
             continue;
         }

@@ -905,3 +905,105 @@ fn an_address_repeated_on_one_line_after_sent_by_is_read_in_linear_time() {
     let r = parse(msg.as_bytes());
     assert!(r.recipients.iter().all(|x| x.address.as_deref() != Some("news@example.com")), "{:?}", r.recipients.len());
 }
+
+#[test]
+fn a_header_block_forwarded_without_its_empty_line_runs_into_the_body() {
+    // Outlook's forward header, then the Exim report at once, its address not indented.
+    let msg = "From: Mail Delivery System\n[mailto:Mailer-Daemon@mx.example.org]\nSent: Friday, November 12, 2005 8:37 AM\n\
+To: news@example.com\nSubject: Mail delivery failed: returning message to sender\nThis message was created automatically\n\
+by mail delivery software.\nA message that you sent could not be\ndelivered to one or more of its recipients. This is a permanent\n\
+error. The following address(es) failed:\nann@example.org\nmailbox is full\n";
+    let r = only(msg);
+    assert_eq!(r.address.as_deref(), Some("ann@example.org"));
+    assert_eq!(r.reason, Reason::MailboxFull);
+}
+
+#[test]
+fn an_exchange_report_as_outlook_shows_it_is_read_with_its_subject_line() {
+    let msg = "Your message did not reach some or all of the intended recipients.\nSubject: Offer\nSent: 1/30/2006 5:39 PM\n\
+The following recipient(s) could not be reached:\n'ANN@EXAMPLE.ORG' on 1/30/2006 5:39 PM\n\
+The e-mail account does not exist at the organization this message was sent to.\n<mx.example.org #5.1.1>\n";
+    let r = only(msg);
+    assert_eq!(r.address.as_deref(), Some("ANN@EXAMPLE.ORG"));
+    assert_eq!(r.status.as_deref(), Some("5.1.1"));
+    assert!(r.hard);
+    // A message behind an odd first line keeps its header block: the words after it are its body.
+    let msg = "Microsoft Mail Internet Headers Version 2.0\nFrom: MAILER-DAEMON@mx.example.net\nSubject: Undelivered Mail\n\n\
+Your message did not reach some or all of the intended recipients.\n";
+    assert_eq!(parse(msg.as_bytes()).kind, Kind::Bounce);
+}
+
+#[test]
+fn procmail_s_quota_is_a_full_mailbox_not_a_mailer_error() {
+    let msg = "From: MAILER-DAEMON@mx.example.net\nSubject: Returned mail: see transcript for details\n\n\
+   ----- The following addresses had permanent fatal errors -----\n<ann@example.org>\n    (reason: Can't create output)\n\n\
+   ----- Transcript of session follows -----\nprocmail: Quota exceeded while writing \"/var/mail/ann\"\n\
+550 5.0.0 <ann@example.org>... Can't create output\n";
+    assert_eq!(only(msg).reason, Reason::MailboxFull);
+}
+
+#[test]
+fn ses_delivery_expired_is_expired_whatever_the_last_attempt_said() {
+    let r = only(&postfix(
+        "<ann@example.org>: Remote Server returned '554 5.0.0 < #5.0.0 smtp; 5.4.7 - Delivery expired (message too old) 'Connection refused' (delivery attempts: 0)>'",
+    ));
+    assert_eq!(r.reason, Reason::Expired);
+}
+
+#[test]
+fn an_illegal_attachment_is_a_policy_violation() {
+    let msg = "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nSubject: Mail delivery failed: returning message to sender\n\n\
+The following address(es) failed:\n\n  ann@example.org\n    SMTP error from remote mailer after end of data:\n    host mx.example.org [192.0.2.9]: 552 Illegal Attachment\n";
+    assert_eq!(only(msg).reason, Reason::PolicyViolation);
+}
+
+#[test]
+fn gmail_s_own_words_say_the_address_was_not_found() {
+    let r = only(
+        "Your message wasn't delivered to ann@example.org because the address couldn't be found, or is unable to receive mail.\n",
+    );
+    assert_eq!(r.reason, Reason::UserUnknown);
+    assert!(r.hard);
+    // What the remote server said, when it is known, still decides.
+    let r = only(
+        "Your message wasn't delivered to ann@example.org because the address couldn't be found, or is unable to receive mail.\n\n\
+The response from the remote server was:\n552 5.2.2 The email account that you tried to reach is over quota.\n",
+    );
+    assert_eq!(r.reason, Reason::MailboxFull);
+}
+
+#[test]
+fn a_chinese_report_of_spam_complaints_is_spam_detected() {
+    let r = only("抱歉，您的邮件被退回来了……\n出错原因：该邮件内容涉嫌大量群发，并且被多数用户投诉为垃圾邮件。\n");
+    assert_eq!(r.reason, Reason::SpamDetected);
+}
+
+#[test]
+fn a_rewritten_exim_delay_warning_is_still_a_delay() {
+    let msg = "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nSubject: Warning: message 1Zb92h-0002aX-BS delayed 2 hours\n\n\
+We are having trouble delivering your email because of an onward issue. No\naction is required on your part - we will continue to attempt delivery for\n\
+some days. This warning will be repeated at regular intervals if the\nmessage remains undelivered.\n";
+    let r = only(msg);
+    assert_eq!(r.reason, Reason::Expired);
+    assert!(!r.hard);
+}
+
+#[test]
+fn qmail_s_reason_gives_the_status_when_its_address_line_is_missing() {
+    let msg = "Hi. This is the qmail-send program at mx.example.net.\n\
+I'm afraid I wasn't able to deliver your message to the following addresses.\n\
+This is a permanent error; I've given up. Sorry it didn't work out.\n\n\
+ezmlm-reject: fatal: Sorry, I don't accept messages of MIME Content-Type 'text/html' (#5.2.3)\n";
+    let r = only(msg);
+    assert_eq!(r.address, None);
+    assert_eq!(r.status.as_deref(), Some("5.2.3"));
+}
+
+#[test]
+fn the_address_to_reply_to_is_not_a_recipient() {
+    let msg = "From: Mail Administrator <Postmaster@mx.example.net>\nSubject: Mail System Error - Returned Mail\n\n\
+This Message was undeliverable due to the following reason:\n\n\
+Recipient: <[redacted]>\nReason: <[redacted]>... User unknown\n\n\
+Please reply to Postmaster@example.net\nif you feel this message to be in error.\n";
+    assert_eq!(only(msg).address, None);
+}
