@@ -287,6 +287,13 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
     if let Some(r) = by_host {
         reason = r;
     }
+    // A report of success (Postfix's "Successful Mail Delivery Report" when the sender asked for
+    // one: "Action: expanded", "Status: 2.0.0"): delivered, as Sisimai says.
+    if e.action.as_deref().is_some_and(|a| ["delivered", "expanded", "relayed"].contains(&a))
+        && status.as_deref().is_none_or(|s| s.starts_with('2'))
+    {
+        reason = Reason::Delivered;
+    }
     let status = status.or_else(|| Some(reason.pseudo_status(permanent)));
     Recipient {
         address: e.address,

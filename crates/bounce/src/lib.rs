@@ -312,6 +312,10 @@ const BOUNCE_BODY: &[&str] = &[
     // "The following recipient(s) could not be reached:".
     "did not reach some or all of the intended recipients",
     "following recipient(s) could not be reached",
+    // Gmail's older reports: "Technical details of permanent failure: Google tried to deliver your
+    // message, but ...".
+    "technical details of permanent failure",
+    "technical details of temporary failure",
 ];
 
 /// Phrases of reports that people also write about parcels and servers ("the package couldn't be
@@ -330,6 +334,8 @@ const PASTED_BODY: &[&str] = &[
     "remote server returned",
     // Postfix: "host mx.example.org[192.0.2.9] refused to talk to me: 554 ...".
     "refused to talk to me",
+    // qmail: "192.0.2.9 failed after I sent the message. / Remote host said: 554 ...".
+    "remote host said:",
     // Exim's delay warning: "has not yet been delivered to one or more of its recipients" (the
     // whole phrase: a customer writing that an order "has not yet been delivered" is no report).
     "has not yet been delivered to one or more",
@@ -348,14 +354,20 @@ const PASTED_BODY: &[&str] = &[
 /// Subsystem mailer-daemon@googlemail.com", "MAILER-DAEMON <bounce@example.com>"). Asked only of
 /// text without a header block, where nothing else says whether it is a report.
 fn says_smtp_error(body: &str) -> bool {
-    let first = body.trim_start().lines().next().unwrap_or("").as_bytes();
+    let first = body.trim_start().lines().next().unwrap_or("").trim_start_matches(['"', '\'', '`']);
     let begins_with_reply = first.len() > 4
-        && matches!(first[0], b'4' | b'5')
-        && first[1..3].iter().all(u8::is_ascii_digit)
-        && matches!(first[3], b' ' | b'-');
+        && first.as_bytes()[..3].iter().all(u8::is_ascii_digit)
+        && matches!(first.as_bytes()[0], b'4' | b'5')
+        && matches!(first.as_bytes()[3], b' ' | b'-');
+    // Or with an enhanced status, as providers' logs give the reply ("5.7.1 Unfortunately, messages
+    // from [192.0.2.9] weren't sent ...", "4.7.650 The mail server ... rate limited").
+    let begins_with_status = first.starts_with(['4', '5'])
+        && first.split(' ').next().is_some_and(text::is_status_word)
+        && first.contains(' ');
     begins_with_reply
+        || begins_with_status
         || text::replied_status(body).is_some()
-        || text::contains_ci(body, "(in reply to ")
+        || text::contains_ci(body, "(in reply to")
         || text::contains_ci(&body[..body.floor_char_boundary(300)], "mailer-daemon")
 }
 
@@ -437,8 +449,15 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     // keeps its header block.
     let lenient = Head::parse(raw, mime::MESSAGE);
     let pasted = depth == 0
-        && !mime::starts_with_field(raw)
-        && !lenient.as_ref().is_some_and(|(head, _)| head.names_message_fields() && !head.prose);
+        && match &lenient {
+            // Text whose first line only looks like a field ("Error: \"421 4.7.0 ...\"") and that
+            // names no field of a message or of a report is pasted as well.
+            _ if mime::starts_with_field(raw) => {
+                !lenient.as_ref().is_some_and(|(head, _)| head.names_message_fields() || head.names_report_fields())
+            }
+            Some((head, _)) => !head.names_message_fields() || head.prose,
+            None => true,
+        };
     let parsed = if pasted { Some((Head::empty(), 0)) } else { lenient };
     let Some((msg, body_at)) = parsed else {
         return Report::not_bounce();
@@ -456,6 +475,13 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     let from = msg.from.as_deref().unwrap_or("").to_ascii_lowercase();
     let raw_from = msg.raw("From").unwrap_or("").to_ascii_lowercase();
     let header = |name: &str| msg.raw(name).map(|s| s.trim().to_string());
+
+    // The first message of a mailbox file that UW-IMAP and Pine keep ("DON'T DELETE THIS MESSAGE --
+    // FOLDER INTERNAL DATA", from MAILER-DAEMON, with X-IMAP): the folder's data, not a report.
+    // (Dovecot's X-IMAPbase sits in a real message.)
+    if msg.raw("X-IMAP").is_some() || subject.contains("FOLDER INTERNAL DATA") {
+        return Report::not_bounce();
+    }
 
     // Amazon SES notifications carried in an e-mail body.
     if (parts.body.contains("\"notificationType\"") || parts.body.contains("\"eventType\""))
@@ -513,9 +539,9 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         }
     }
     let lower_subject = subject.to_ascii_lowercase();
-    let from_daemon = ["mailer-daemon", "postmaster", "post_master", "mail-daemon", "mailerdaemon"]
-        .iter()
-        .any(|d| from.contains(d) || raw_from.contains(d));
+    let daemons = ["mailer-daemon", "postmaster", "post_master", "mail-daemon", "mailerdaemon"];
+    let daemon_address = daemons.iter().any(|d| from.contains(d));
+    let from_daemon = daemon_address || daemons.iter().any(|d| raw_from.contains(d));
     let failed_header = header("X-Failed-Recipients");
     let strong_bounce = !dsn.is_empty()
         || parts.report_type.as_deref() == Some("delivery-status")
@@ -550,6 +576,20 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         };
     }
     if !bounce_like {
+        // Somebody forwarded a report: attached whole, or inline after "---------- Forwarded
+        // message ---------". Read it when it names a recipient.
+        if depth < 3 {
+            let named = |r: &Report| r.kind == Kind::Bounce && r.recipients.iter().any(|x| x.address.is_some());
+            let inner = parts
+                .nested
+                .as_deref()
+                .map(|n| parse_at(n, depth + 1))
+                .filter(named)
+                .or_else(|| forwarded(&parts.body).map(|f| parse_at(f.as_bytes(), depth + 1)).filter(named));
+            if let Some(inner) = inner {
+                return inner;
+            }
+        }
         return Report::not_bounce();
     }
 
@@ -647,15 +687,24 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         if list.is_empty() {
             // No recipient can be named (an address redacted or cut off): the remote server's
             // reply, where the report quotes one, still says why.
-            let reply = text::quoted_reply(body).or_else(|| text::qmail_reason(body).map(str::to_string));
-            if by_phrase
+            let reply = text::quoted_reply(body).or_else(|| text::reason_line(body).map(str::to_string));
+            // Known by a phrase such as "unable to deliver", or by its sender's name and subject
+            // alone ("Postmaster <news@example.com>", "Undeliverable: Incoming messages failure"):
+            // no daemon's address, no delivery status part, no X-Failed-Recipients.
+            let only_signs = by_phrase
+                || !pasted
+                    && !daemon_address
+                    && parts.report_type.as_deref() != Some("delivery-status")
+                    && failed_header.is_none();
+            if only_signs
                 && reply.is_none()
                 && text::find_reply_code(body).is_none()
+                && text::find_status(body).is_none()
                 && report_text.reason().is_none()
                 && !report_text.says_delayed()
             {
-                // Only a phrase such as "unable to deliver": no recipient, no reply, no cause,
-                // no delay. A courier's notice or a phishing mail that imitates one, not a report.
+                // No recipient, no reply, no status, no cause, no delay: a courier's notice or a
+                // phishing mail that imitates a report, not a report.
                 return Report::not_bounce();
             }
             list.push((String::new(), reply.unwrap_or_default()));
@@ -692,6 +741,32 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         }
     }
     Report { kind: Kind::Bounce, recipients, original_message_id: parts.original_message_id, feedback_type: None }
+}
+
+/// The message forwarded inline in `body`: what follows the line a mail program writes before it
+/// ("---------- Forwarded message ---------", "-------- Original Message --------", "Begin
+/// forwarded message:"), from its header block to the next such line (where a forwarded report
+/// quotes the message it returns).
+fn forwarded(body: &str) -> Option<&str> {
+    let marker = |line: &str| {
+        let words = line.trim().trim_matches('-').trim();
+        ["forwarded message", "original message", "begin forwarded message:"]
+            .iter()
+            .any(|m| words.eq_ignore_ascii_case(m))
+    };
+    let mut at = 0;
+    let mut start = None;
+    for line in body.split_inclusive('\n') {
+        if start.is_some() && marker(line) {
+            break;
+        }
+        at += line.len();
+        if start.is_none() && marker(line) {
+            start = Some(at);
+        }
+    }
+    let inner = body[start?..at].trim_start();
+    mime::starts_with_field(inner.as_bytes()).then_some(inner)
 }
 
 /// A recipient known only from the report's text: its address (empty if none could be named) and

@@ -121,6 +121,24 @@ impl<'a> Head<'a> {
         }
     }
 
+    /// The block has a field of a delivery-status or feedback report (a report's part pasted or
+    /// saved alone: "Reporting-MTA: dns; ...", "Final-Recipient: ...", "Feedback-Type: abuse").
+    pub(crate) fn names_report_fields(&self) -> bool {
+        const NAMES: &[&[u8]] = &[
+            b"reporting-mta",
+            b"final-recipient",
+            b"original-recipient",
+            b"action",
+            b"status",
+            b"diagnostic-code",
+            b"remote-mta",
+            b"arrival-date",
+            b"feedback-type",
+            b"user-agent",
+        ];
+        self.fields.iter().any(|(name, _)| NAMES.iter().any(|n| name.eq_ignore_ascii_case(n)))
+    }
+
     /// The block has a field that messages have and pasted text does not start with.
     pub(crate) fn names_message_fields(&self) -> bool {
         const NAMES: &[&[u8]] = &[

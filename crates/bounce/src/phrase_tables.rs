@@ -29,6 +29,9 @@ tables: [
             "sender denied",
             // QQ checks the sender's domain: "550 Domain may not exist or DNS check failed".
             "domain may not exist or dns check failed",
+            // groups.io refuses posts from non-members: "510 5.1.1 Your email address, a@b, is
+            // not subscribed to that group" (the group exists; the sender may not post).
+            "is not subscribed to that group",
         ],
     ),
     // The sending IP is on a blocklist, whatever else the greeting says (GMX: "554-No SMTP service
@@ -47,6 +50,11 @@ tables: [
             "listed by cbl",
         ],
     ),
+    // ZMailer (vger.kernel.org): "unresolvable address: <a@b>; nosuchuser; a@b"; Gmail's replies
+    // link "?p=NoSuchUser".
+    (Reason::UserUnknown, &["nosuchuser"]),
+    // A filter names itself: "550 5.7.1 Blocked by SpamAssassin".
+    (Reason::SpamDetected, &["by spamassassin"]),
     // A local delivery program that names its cause: procmail's "Quota exceeded while writing
     // \"/var/mail/a\"" (the report blames the mailer: "Can't create output").
     (Reason::MailboxFull, &["quota exceeded while writing", "mailbox full or quota exceeded"]),
@@ -196,6 +204,8 @@ tables: [
             "uce",
             // Chinese providers: "被多数用户投诉为垃圾邮件" (reported as spam by many users).
             "垃圾邮件",
+            // NetEase (163.com): "550 DT:SPM 163 smtp ..." (the content was judged spam).
+            "dt:spm",
         ],
     ),
     (
@@ -269,7 +279,10 @@ tables: [
             "maximum message size",
         ],
     ),
-    (Reason::MailerError, &["procmail", "command output", "pipe to |", "mailer error", "exit code", "command failed"]),
+    (
+        Reason::MailerError,
+        &["procmail", "command output", "pipe to |", "mailer error", "exit code", "exit status", "command failed"],
+    ),
     (
         Reason::NetworkError,
         &[
@@ -391,6 +404,13 @@ tables: [
             "relaying mail to",
             "not a gateway",
             "not allowed to relay",
+            // Exim: "501 This system is not configured to relay mail to <a@b> from 192.0.2.9".
+            "not configured to relay",
+            "not an open relay",
+            "insecure mail relay",
+            // qmail: "that domain isn't in my list of allowed rcpthosts".
+            "list of allowed rcpthosts",
+            "we don't handle mail for",
         ],
     ),
     (
@@ -607,6 +627,11 @@ tables: [
             "system config error",
             "resources temporarily unavailable",
             "mail delivery to this user is not allowed",
+            // Postfix's local(8) could not write the mailbox ("cannot update mailbox /var/mail/a
+            // for user a. cannot open file: Permission denied", "maildir delivery failed: create
+            // /var/mail/tmp/...: Permission denied"), where no more specific cause is named.
+            "cannot update mailbox",
+            "maildir delivery failed",
         ],
     ),
     (

@@ -80,7 +80,7 @@ pub(crate) fn all_statuses(text: &str) -> Vec<(usize, String)> {
 }
 
 /// `w` is a status and nothing else (`5.1.1`).
-fn is_status_word(w: &str) -> bool {
+pub(crate) fn is_status_word(w: &str) -> bool {
     let mut it = w.split('.');
     let class = it.next().unwrap_or("");
     let digits =
@@ -245,7 +245,8 @@ pub(crate) fn find_reply_code(text: &str) -> Option<u16> {
         if matches!(b[i], b'4' | b'5')
             && b[i + 1].is_ascii_digit()
             && b[i + 2].is_ascii_digit()
-            && (i == 0 || matches!(b[i - 1], b' ' | b'\n' | b'\t' | b'(' | b'<' | b'#' | b':' | b'"' | b'\''))
+            // (After a letter of another script too: "邮件投递失败550 5.7.25 ...".)
+            && (i == 0 || matches!(b[i - 1], b' ' | b'\n' | b'\t' | b'(' | b'<' | b'#' | b':' | b'"' | b'\'' | 0x80..))
             && (i + 3 >= b.len() || matches!(b[i + 3], b' ' | b'-' | b'\r' | b'\n' | b')' | b'>' | b','))
         {
             let code: u16 = text[i..i + 3].parse().ok()?;
@@ -383,13 +384,30 @@ pub(crate) fn quoted_reply(report: &str) -> Option<String> {
     Some(collapse_whitespace(&paragraph.join(" ")))
 }
 
-/// The line where qmail gives its reason with a status of its own ("CNAME lookup failed
-/// temporarily. (#4.4.3)", "Sorry, no mailbox here by that name. (#5.1.1)"), trimmed: what a report
-/// says when the address line before it is missing (cut or masked where it was pasted).
-pub(crate) fn qmail_reason(report: &str) -> Option<&str> {
-    report.lines().map(str::trim).find(|l| {
-        l.strip_suffix(')').and_then(|l| l.rsplit_once("(#")).is_some_and(|(_, status)| is_status_word(status))
+/// The line that gives the reason where a report's address line is missing (cut or masked where
+/// it was pasted), trimmed: qmail's, with a status of its own ("CNAME lookup failed temporarily.
+/// (#4.4.3)"), a reply as providers' logs give it, status first ("5.7.1 Unfortunately, messages
+/// from [192.0.2.9] weren't sent ..."), or a reply alone or after "said:" ("Remote host said:
+/// 554-Transaction failed").
+pub(crate) fn reason_line(report: &str) -> Option<&str> {
+    report.lines().map(|l| l.trim().trim_matches(['"', '\'', '`'])).find(|l| {
+        let qmail =
+            l.strip_suffix(')').and_then(|l| l.rsplit_once("(#")).is_some_and(|(_, status)| is_status_word(status));
+        let status_first = l.split_once(' ').is_some_and(|(first, rest)| is_status_word(first) && has_letters(rest));
+        // A reply, alone or after "said:" ("Remote host said: 554-Transaction failed").
+        let reply: &str = l.rsplit_once("said: ").map_or(l, |(_, r)| r);
+        let b = reply.as_bytes();
+        let reply_first = b.len() > 4
+            && matches!(b[0], b'4' | b'5')
+            && b[1..3].iter().all(u8::is_ascii_digit)
+            && matches!(b[3], b' ' | b'-')
+            && has_letters(&reply[4..]);
+        qmail || status_first || reply_first
     })
+}
+
+fn has_letters(text: &str) -> bool {
+    text.bytes().filter(u8::is_ascii_alphabetic).count() >= 3
 }
 
 /// The text before an address in prose ends in "from" ("mail from", "sent from <").

@@ -1007,3 +1007,182 @@ Recipient: <[redacted]>\nReason: <[redacted]>... User unknown\n\n\
 Please reply to Postmaster@example.net\nif you feel this message to be in error.\n";
     assert_eq!(only(msg).address, None);
 }
+
+#[test]
+fn exim_s_relay_refusal_is_no_relaying() {
+    let msg = "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nSubject: Mail delivery failed: returning message to sender\n\n\
+The following address(es) failed:\n\n  ann@example.org\n    SMTP error from remote mail server after RCPT TO:<ann@example.org>:\n\
+    host mx.example.org [192.0.2.9]: 501 This system is not configured to relay mail to <ann@example.org> for 192.0.2.7\n";
+    assert_eq!(only(msg).reason, Reason::NoRelaying);
+}
+
+#[test]
+fn a_pipe_s_exit_status_is_the_mailer_s_error() {
+    let r = only(&dsn(
+        "Final-Recipient: rfc822; ann@example.org\nAction: failed\nStatus: 5.0.0\nDiagnostic-Code: smtp; exit status 1\n",
+    ));
+    assert_eq!(r.reason, Reason::MailerError);
+}
+
+#[test]
+fn a_report_of_success_is_delivered_not_a_failure() {
+    let r = only(&dsn(
+        "Final-Recipient: rfc822; ann@example.org\nAction: expanded\nStatus: 2.0.0\nDiagnostic-Code: X-Postfix; alias expanded\n",
+    ));
+    assert_eq!(r.reason, Reason::Delivered);
+    assert!(!r.hard);
+}
+
+#[test]
+fn a_mail_with_a_report_s_sender_and_subject_but_nothing_of_one_is_not_a_bounce() {
+    // A phishing mail: no recipient, no reply, no status, no cause, no delay.
+    let msg = "From: Postmaster <news@example.com>\nSubject: Undeliverable: Incoming messages failure\n\n\
+Dear news@example.com,\nyour incoming messages are waiting. Go to your account settings below to review them.\n";
+    assert_eq!(parse(msg.as_bytes()).kind, Kind::NotBounce);
+}
+
+#[test]
+fn a_report_forwarded_as_an_attachment_is_read() {
+    let msg = "From: Jan <jan@example.com>\nSubject: Re: the patch\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"M\"\n\n\
+--M\nContent-Type: text/plain\n\nWhy do I get this?\n\n--M\nContent-Type: message/rfc822\n\n\
+From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nSubject: Delivery Status Notification (Failure)\n\n\
+** Address not found **\n\nYour message wasn't delivered to ann@example.org because the address couldn't be found.\n\n\
+The response was:\n\n550 5.1.1 The email account that you tried to reach does not exist.\n--M--\n";
+    let r = only(msg);
+    assert_eq!(r.address.as_deref(), Some("ann@example.org"));
+    assert_eq!(r.reason, Reason::UserUnknown);
+}
+
+#[test]
+fn a_report_forwarded_inline_is_read_without_the_message_it_quotes() {
+    let msg = "From: Jan <jan@example.com>\nSubject: list email issues?\n\nGetting a lot of these...\n\n\
+---------- Forwarded message ---------\nFrom: Postmaster <postmaster@mx.example.net>\nSubject: Undeliverable: Re: the patch\n\
+To: <jan@example.com>\n\n\nMESSAGE NOT DELIVERED\n\nThere was an issue delivering your message to ann@example.org. This\n\
+is an 5.1.2 Error.\n\n---------- Forwarded message ----------\nFrom: Jan <jan@example.com>\nTo: Bob <bob@example.net>\n\
+Cc: <carl@example.net>, <dora@example.net>\nSubject: Re: the patch\n";
+    let r = only(msg);
+    assert_eq!(r.address.as_deref(), Some("ann@example.org"));
+    assert_eq!(r.reason, Reason::HostUnknown);
+    // Mail that forwards something else stays what it is.
+    let msg = "From: Jan <jan@example.com>\nSubject: Fwd: lunch\n\n---------- Forwarded message ---------\n\
+From: Bob <bob@example.net>\nSubject: lunch\n\nAt noon?\n";
+    assert_eq!(parse(msg.as_bytes()).kind, Kind::NotBounce);
+}
+
+#[test]
+fn a_group_that_refuses_a_sender_who_is_not_a_member_rejects_the_sender() {
+    let r = only(&postfix(
+        "<group@example.org>: host mx.example.org[192.0.2.9] said: 510 5.1.1 Your email address, news@news.example.com,\n    is not subscribed to that group. (in reply to RCPT TO command)",
+    ));
+    assert_eq!(r.reason, Reason::Rejected);
+    assert!(!r.hard);
+}
+
+#[test]
+fn a_reply_pasted_status_first_from_a_provider_s_log_is_a_report() {
+    let r = only(
+        "5.7.1 Unfortunately, messages from [192.0.2.9] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150).\n",
+    );
+    assert_eq!(r.status.as_deref(), Some("5.7.1"));
+    assert_eq!(r.reason, Reason::Blocked);
+    let r = only(
+        "\"4.7.650 The mail server [192.0.2.9] has been temporarily rate limited due to IP reputation. (S775)\"\n",
+    );
+    assert_eq!(r.status.as_deref(), Some("4.7.650"));
+    assert!(!r.hard);
+    // A sentence that begins with a version number is no reply.
+    assert_eq!(parse(b"2.4.1 is out: upgrade when you can.\n").kind, Kind::NotBounce);
+}
+
+#[test]
+fn a_pasted_line_that_only_looks_like_a_field_is_pasted_text() {
+    let r = only(
+        "Error: \"421 4.7.0 [TSS04] Messages from 192.0.2.9 temporarily deferred due to user complaints - 4.16.55.1\" when sending to Yahoo\n",
+    );
+    assert_eq!(r.status.as_deref(), Some("4.7.0"));
+    assert!(!r.hard);
+    // A report's own fields keep being read as such.
+    let part = "Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; ann@example.org\nAction: failed\nStatus: 5.1.1\n";
+    assert_eq!(only(part).address.as_deref(), Some("ann@example.org"));
+}
+
+#[test]
+fn pasted_postfix_lines_wrapped_after_in_reply_to_are_a_report() {
+    let r = only(
+        "[...] delivery via smtp.example.net[192.0.2.9]:587: host\n    smtp.example.net[192.0.2.9] said: 554-Transaction failed 554-Reject due\n    to policy restrictions. (in reply to\n    end of DATA command)\n",
+    );
+    assert!(!r.hard);
+}
+
+#[test]
+fn gmail_s_older_technical_details_are_a_report() {
+    let r = parse(
+        b"Technical details of permanent failure:\nGoogle tried to deliver your message, but it was rejected by the recipient domain. \
+The error that the other server returned was: 550 550 Requested action not taken: mailbox unavailable (state 14).\n",
+    );
+    assert_eq!(r.kind, Kind::Bounce);
+}
+
+#[test]
+fn qmail_s_remote_host_said_marks_a_pasted_report() {
+    let r = only(
+        "192.0.2.9 failed after I sent the message.\nRemote host said: 554-Transaction failed\n554-Reject due to policy restrictions.\n",
+    );
+    assert_eq!(r.reply_code, Some(554));
+}
+
+#[test]
+fn netease_s_spam_verdict_is_spam_detected() {
+    let r = only(&postfix(
+        "<ann@example.org>: host mx.example.org[192.0.2.9] said: 550 5.7.0 DT:SPM 163 smtp14 (in reply to end of DATA command)",
+    ));
+    assert_eq!(r.reason, Reason::SpamDetected);
+}
+
+#[test]
+fn a_reply_code_right_after_chinese_text_is_read() {
+    let r = only(
+        "[error][2024-07-31 16:43:53] 邮件投递失败550 5.7.25 [2001:db8::69] The IP address sending this message does not\n5.7.25 have a PTR record setup.\n",
+    );
+    assert_eq!(r.reply_code, Some(550));
+    assert_eq!(r.status.as_deref(), Some("5.7.25"));
+}
+
+#[test]
+fn zmailer_s_nosuchuser_is_an_unknown_user() {
+    let r = only(&postfix(
+        "<list@example.org>: host mx.example.org[192.0.2.9] said: 550 5.1.1 Hi [192.0.2.7], unresolvable address:\n    <list@example.org>; nosuchuser; list@example.org (in reply to RCPT TO command)",
+    ));
+    assert_eq!(r.reason, Reason::UserUnknown);
+    assert!(r.hard);
+}
+
+#[test]
+fn a_filter_that_names_spamassassin_detected_spam() {
+    let r = only(&postfix(
+        "<ann@example.org>: host mx.example.org[192.0.2.9] said: 550 5.7.1 Blocked by SpamAssassin (in reply to end of DATA command)",
+    ));
+    assert_eq!(r.reason, Reason::SpamDetected);
+}
+
+#[test]
+fn the_folder_data_message_of_a_mailbox_file_is_not_a_report() {
+    let msg = "From: Mail System Internal Data <MAILER-DAEMON@mail.example.net>\n\
+Subject: DON'T DELETE THIS MESSAGE -- FOLDER INTERNAL DATA\nX-IMAP: 1090713885 0000002305\n\n\
+This text is part of the internal format of your mail folder, and is not\na real message. It is created automatically by the mail system software.\n";
+    assert_eq!(parse(msg.as_bytes()).kind, Kind::NotBounce);
+    // Dovecot keeps its X-IMAPbase in the first real message of an mbox.
+    let report = postfix(
+        "<ann@example.org>: host mx.example.org[192.0.2.9] said: 550 5.1.1 unknown user (in reply to RCPT TO command)",
+    );
+    let msg = format!("X-IMAPbase: 1762323896 2\n{report}");
+    assert_eq!(only(&msg).reason, Reason::UserUnknown);
+}
+
+#[test]
+fn postfix_s_local_delivery_that_cannot_write_the_mailbox_is_a_system_error() {
+    let r = only(&postfix(
+        "<ann@mx.example.net>: cannot update mailbox /var/mail/ann for user ann. cannot open file:\n    Permission denied",
+    ));
+    assert_eq!(r.reason, Reason::SystemError);
+}
