@@ -348,6 +348,60 @@ const PASTED_BODY: &[&str] = &[
     "出错原因",
 ];
 
+/// Pasted text with the marks a web page or a forum put into it removed; `None` when it has none.
+/// A Markdown link keeps its text ("<[ann@example.org](mailto:ann@example.org)>: host
+/// [mx.example.org](http://mx.example.org/)[192.0.2.9]" as a blog shows a Postfix report),
+/// forum code keeps what it wraps ("[email]ann@example.org[/email]"), and the spaces that end a
+/// line in Markdown go, so that a line of them is empty again (it ends a block of a report).
+fn unmarked(raw: &[u8]) -> Option<Vec<u8>> {
+    let text = text::lossy(raw);
+    let marked = |l: &str| {
+        l.ends_with([' ', '\t'])
+            || l.contains("](mailto:")
+            || l.contains("](http")
+            || text::contains_ci(l, "[email]")
+            || text::contains_ci(l, "[/email]")
+    };
+    if !text.split('\n').any(|l| marked(l.strip_suffix('\r').unwrap_or(l))) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let (line, cr) = line.strip_suffix('\r').map_or((line, ""), |l| (l, "\r"));
+        let mut rest = line.trim_end_matches([' ', '\t']);
+        while let Some(at) = rest.find("](") {
+            let opening = rest[..at].rfind('[');
+            let close = rest[at + 2..].find(')').map(|c| at + 2 + c);
+            let url = close.map(|c| &rest[at + 2..c]).unwrap_or("");
+            match (opening, close) {
+                (Some(o), Some(c)) if ["mailto:", "http://", "https://"].iter().any(|p| url.starts_with(p)) => {
+                    out.push_str(&rest[..o]);
+                    out.push_str(&rest[o + 1..at]);
+                    rest = &rest[c + 1..];
+                }
+                _ => {
+                    out.push_str(&rest[..at + 2]);
+                    rest = &rest[at + 2..];
+                }
+            }
+        }
+        for tag in ["[email]", "[/email]", "[EMAIL]", "[/EMAIL]"] {
+            if rest.contains(tag) {
+                let replaced = rest.replace(tag, "");
+                out.push_str(&replaced);
+                rest = "";
+                break;
+            }
+        }
+        out.push_str(rest);
+        out.push_str(cr);
+    }
+    Some(out.into_bytes())
+}
+
 /// Pasted text that is or quotes a server's error reply: it begins with a reply (`550-...`), or has
 /// a status after a reply code (`550 5.1.1`, `451-4.7.1`) or a reply to a command (`(in reply to
 /// RCPT TO command)`), or it is a report as a web mailer shows it, sender first ("Mail Delivery
@@ -458,6 +512,9 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
             Some((head, _)) => !head.names_message_fields() || head.prose,
             None => true,
         };
+    if pasted && let Some(clean) = unmarked(raw) {
+        return parse_at(&clean, depth);
+    }
     let parsed = if pasted { Some((Head::empty(), 0)) } else { lenient };
     let Some((msg, body_at)) = parsed else {
         return Report::not_bounce();

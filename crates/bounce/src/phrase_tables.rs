@@ -540,6 +540,12 @@ tables: [
             "your ip",
             "banned",
             "poor reputation",
+            // The sending IP is a dial-up or dynamic address (T-Online: "554 IP=192.0.2.9 -
+            // Dialup/transient IP not allowed"; "hosts with dynamic ip").
+            "dialup",
+            "dial-up",
+            "dynamic ip",
+            "transient ip",
         ],
     ),
     (

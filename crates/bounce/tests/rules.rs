@@ -1186,3 +1186,23 @@ fn postfix_s_local_delivery_that_cannot_write_the_mailbox_is_a_system_error() {
     ));
     assert_eq!(r.reason, Reason::SystemError);
 }
+
+#[test]
+fn a_report_pasted_from_a_blog_or_forum_is_read_without_its_markup() {
+    // A Postfix report as a Markdown blog shows it: linked addresses and hosts, lines ending in two
+    // spaces (the line between the report's blocks too).
+    let blog = "<[ann@example.org](mailto:ann@example.org)>: host [mx.example.org](http://mx.example.org/)[192.0.2.9] refused to talk to  \n\
+   me: 554 IP=192.0.2.7 - Dialup/transient IP not allowed. (DIAL)  \nReporting-MTA: dns; [mx.example.net](http://mx.example.net/)  \n  \n\
+Final-Recipient: rfc822; [ann@example.org](mailto:ann@example.org)  \nAction: failed  \nStatus: 5.0.0  \n\
+Diagnostic-Code: smtp; 554 IP=192.0.2.7 - Dialup/transient IP not allowed. (DIAL)\n";
+    let r = only(blog);
+    assert_eq!(r.address.as_deref(), Some("ann@example.org"));
+    assert_eq!(r.remote_mta.as_deref(), Some("mx.example.org"));
+    assert_eq!(r.reason, Reason::Blocked);
+    // Forum code around the address.
+    let forum = "Delivery to the following recipient failed permanently:\n\n     [email]ann@example.org[/email]\n\n\
+Technical details of permanent failure:\nThe error that the other server returned was:\n550 5.2.1 The email account that you tried to reach is disabled.\n";
+    let r = only(forum);
+    assert_eq!(r.address.as_deref(), Some("ann@example.org"));
+    assert_eq!(r.status.as_deref(), Some("5.2.1"));
+}
