@@ -388,14 +388,15 @@ pub(crate) fn quoted_reply(report: &str) -> Option<String> {
 /// it was pasted), trimmed: qmail's, with a status of its own ("CNAME lookup failed temporarily.
 /// (#4.4.3)"), a reply as providers' logs give it, status first ("5.7.1 Unfortunately, messages
 /// from [192.0.2.9] weren't sent ..."), or a reply alone or after "said:" ("Remote host said:
-/// 554-Transaction failed").
+/// 554-Transaction failed") or Gmail's "The error that the other server returned was:".
 pub(crate) fn reason_line(report: &str) -> Option<&str> {
     report.lines().map(|l| l.trim().trim_matches(['"', '\'', '`'])).find(|l| {
         let qmail =
             l.strip_suffix(')').and_then(|l| l.rsplit_once("(#")).is_some_and(|(_, status)| is_status_word(status));
         let status_first = l.split_once(' ').is_some_and(|(first, rest)| is_status_word(first) && has_letters(rest));
         // A reply, alone or after "said:" ("Remote host said: 554-Transaction failed").
-        let reply: &str = l.rsplit_once("said: ").map_or(l, |(_, r)| r);
+        let reply: &str =
+            l.rsplit_once("said: ").or_else(|| l.rsplit_once("server returned was: ")).map_or(l, |(_, r)| r);
         let b = reply.as_bytes();
         let reply_first = b.len() > 4
             && matches!(b[0], b'4' | b'5')

@@ -1121,6 +1121,9 @@ fn gmail_s_older_technical_details_are_a_report() {
 The error that the other server returned was: 550 550 Requested action not taken: mailbox unavailable (state 14).\n",
     );
     assert_eq!(r.kind, Kind::Bounce);
+    // The reply on the same line: its code, and the command ("state 14" is RCPT TO).
+    assert_eq!(r.recipients[0].reply_code, Some(550));
+    assert_eq!(r.recipients[0].reason, Reason::UserUnknown);
 }
 
 #[test]
