@@ -308,10 +308,6 @@ const BOUNCE_BODY: &[&str] = &[
     "copy of your message is being returned",
     "konnte nicht zugestellt werden",
     "nicht zugestellt werden",
-    // Exchange 5.5 to 2003: "Your message did not reach some or all of the intended recipients.",
-    // "The following recipient(s) could not be reached:".
-    "did not reach some or all of the intended recipients",
-    "following recipient(s) could not be reached",
     // Gmail's older reports: "Technical details of permanent failure: Google tried to deliver your
     // message, but ...".
     "technical details of permanent failure",
@@ -336,6 +332,11 @@ const PASTED_BODY: &[&str] = &[
     "refused to talk to me",
     // qmail: "192.0.2.9 failed after I sent the message. / Remote host said: 554 ...".
     "remote host said:",
+    // Exchange 5.5 to 2003: "Your message did not reach some or all of the intended recipients.",
+    // "The following recipient(s) could not be reached:" (a customer may quote these; a complete
+    // report says so in its sender and subject).
+    "did not reach some or all of the intended recipients",
+    "following recipient(s) could not be reached",
     // Exim's delay warning: "has not yet been delivered to one or more of its recipients" (the
     // whole phrase: a customer writing that an order "has not yet been delivered" is no report).
     "has not yet been delivered to one or more",
@@ -512,9 +513,8 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
             Some((head, _)) => !head.names_message_fields() || head.prose,
             None => true,
         };
-    if pasted && let Some(clean) = unmarked(raw) {
-        return parse_at(&clean, depth);
-    }
+    let clean = if pasted { unmarked(raw) } else { None };
+    let raw = clean.as_deref().unwrap_or(raw);
     let parsed = if pasted { Some((Head::empty(), 0)) } else { lenient };
     let Some((msg, body_at)) = parsed else {
         return Report::not_bounce();
@@ -597,8 +597,11 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     }
     let lower_subject = subject.to_ascii_lowercase();
     let daemons = ["mailer-daemon", "postmaster", "post_master", "mail-daemon", "mailerdaemon"];
-    let daemon_address = daemons.iter().any(|d| from.contains(d));
-    let from_daemon = daemon_address || daemons.iter().any(|d| raw_from.contains(d));
+    let daemon_named = daemons.iter().any(|d| raw_from.contains(d));
+    // The daemon's own address, or its name with no address ("MAILER-DAEMON <>"), not a name in
+    // front of somebody's address ("Postmaster <news@example.com>").
+    let daemon_address = daemons.iter().any(|d| from.contains(d)) || daemon_named && !from.contains('@');
+    let from_daemon = daemon_address || daemon_named;
     let failed_header = header("X-Failed-Recipients");
     let strong_bounce = !dsn.is_empty()
         || parts.report_type.as_deref() == Some("delivery-status")
@@ -634,15 +637,15 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     }
     if !bounce_like {
         // Somebody forwarded a report: attached whole, or inline after "---------- Forwarded
-        // message ---------". Read it when it names a recipient.
+        // message ---------". Read it when it is one beyond doubt and names a recipient.
         if depth < 3 {
             let named = |r: &Report| r.kind == Kind::Bounce && r.recipients.iter().any(|x| x.address.is_some());
+            let report = |m: &[u8]| Some(parse_at(m, depth + 1)).filter(|r| named(r) && is_report(m));
             let inner = parts
                 .nested
                 .as_deref()
-                .map(|n| parse_at(n, depth + 1))
-                .filter(named)
-                .or_else(|| forwarded(&parts.body).map(|f| parse_at(f.as_bytes(), depth + 1)).filter(named));
+                .and_then(report)
+                .or_else(|| forwarded(&parts.body).and_then(|f| report(f.as_bytes())));
             if let Some(inner) = inner {
                 return inner;
             }
@@ -798,6 +801,24 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         }
     }
     Report { kind: Kind::Bounce, recipients, original_message_id: parts.original_message_id, feedback_type: None }
+}
+
+/// A forwarded message is a report beyond doubt: it has a delivery-status part or an
+/// X-Failed-Recipients field, or it comes from a mailer daemon's address and quotes a status or
+/// an SMTP reply. Its subject and wording alone may be anybody's ("Your login failed", "Order
+/// rejected", a phishing mail's "Your mailbox does not exist").
+fn is_report(message: &[u8]) -> bool {
+    let Some((head, at)) = Head::parse(message, mime::MESSAGE) else { return false };
+    if head.report_type.as_deref() == Some("delivery-status")
+        || head.raw("X-Failed-Recipients").is_some()
+        || memchr::memmem::find(message, b"message/delivery-status").is_some()
+    {
+        return true;
+    }
+    let from = head.from.as_deref().unwrap_or("").to_ascii_lowercase();
+    let body = text::lossy(&message[at..]);
+    ["mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"].iter().any(|d| from.contains(d))
+        && (text::find_status(&body).is_some() || text::find_reply_code(&body).is_some())
 }
 
 /// The message forwarded inline in `body`: what follows the line a mail program writes before it

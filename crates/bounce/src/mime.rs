@@ -56,9 +56,9 @@ pub(crate) struct Head<'a> {
     pub from: Option<String>,
     pub to: Option<String>,
     pub message_id: Option<String>,
-    /// A line of words that is not a field came after a field ("The following recipient(s) could
-    /// not be reached:"): the block is text with a `Subject:` line in it, or a header block that
-    /// runs into its body without an empty line.
+    /// Lines of words that are not fields came after a field ("The following recipient(s) could
+    /// not be reached:", "The recipient name is not recognized"): the block is text with a
+    /// `Subject:` line in it, or a header block that runs into its body without an empty line.
     pub prose: bool,
 }
 
@@ -336,25 +336,30 @@ pub(crate) fn starts_with_field(raw: &[u8]) -> bool {
         && !line[colon + 1..].starts_with(b"//")
 }
 
-/// The fields of the header block at the start of `raw`, the offset of the body, and whether a line
-/// of words that is not a field came after a field. The block ends at an empty line; lines that are
-/// not fields are skipped, as lenient parsers do, except after the last field: there the body
-/// begins (a header block pasted or forwarded without the empty line after it, "Subject: Mail
-/// delivery failed" followed at once by the report's text).
+/// The fields of the header block at the start of `raw`, the offset of the body, and whether lines
+/// of words that are not fields came after a field. The block ends at an empty line; lines that are
+/// not fields are skipped, as lenient parsers do (a folded line that lost its indent:
+/// `charset="utf-8"`), except where a header block runs into its text without the empty line (pasted
+/// or forwarded: "Subject: Mail delivery failed" followed at once by the report's lines): after
+/// the last field, the end of the text comes first, or two lines of words, and the body begins there.
 fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
     let mut fields: Fields<'_> = Vec::new();
     // Start and end of the value of the field being read.
     let mut open: Option<(usize, usize)> = None;
-    // Where the lines that are not fields, since the last field, begin.
+    // Where the lines that are not fields, since the last field, begin, and how many of them are
+    // lines of words.
     let mut stray: Option<usize> = None;
-    let mut prose = false;
+    let mut stray_words = 0;
+    // Lines of words that are not fields, after the first field.
+    let mut prose = 0;
     let mut i = 0;
     while i < raw.len() {
         let end = memchr::memchr(b'\n', &raw[i..]).map_or(raw.len(), |p| i + p + 1);
         let line = &raw[i..end];
         if line == b"\n" || line == b"\r\n" {
             close(raw, &mut fields, &mut open);
-            return (fields, stray.unwrap_or(end), prose);
+            let body = if stray_words >= 2 { stray.unwrap_or(end) } else { end };
+            return (fields, body, prose >= 2);
         }
         if matches!(line[0], b' ' | b'\t') {
             // A folded line continues the field before it.
@@ -370,15 +375,19 @@ fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
                 fields.push((name, &[]));
                 open = Some((i + c + 1, end));
                 stray = None;
+                stray_words = 0;
             } else if !fields.is_empty() {
                 stray.get_or_insert(i);
-                prose |= line.split(|&b| b == b' ').filter(|w| !w.trim_ascii().is_empty()).count() >= 3;
+                if line.split(|&b| b == b' ').filter(|w| !w.trim_ascii().is_empty()).count() >= 3 {
+                    stray_words += 1;
+                    prose += 1;
+                }
             }
         }
         i = end;
     }
     close(raw, &mut fields, &mut open);
-    (fields, stray.unwrap_or(raw.len()), prose)
+    (fields, stray.unwrap_or(raw.len()), prose >= 2)
 }
 
 /// One leaf part of a message.

@@ -245,8 +245,12 @@ pub(crate) fn find_reply_code(text: &str) -> Option<u16> {
         if matches!(b[i], b'4' | b'5')
             && b[i + 1].is_ascii_digit()
             && b[i + 2].is_ascii_digit()
-            // (After a letter of another script too: "邮件投递失败550 5.7.25 ...".)
-            && (i == 0 || matches!(b[i - 1], b' ' | b'\n' | b'\t' | b'(' | b'<' | b'#' | b':' | b'"' | b'\'' | 0x80..))
+            && (i == 0
+                || matches!(b[i - 1], b' ' | b'\n' | b'\t' | b'(' | b'<' | b'#' | b':' | b'"' | b'\'')
+                // After a letter of another script only with a status ("邮件投递失败550 5.7.25
+                // ..."): "价格500 元", "€500" are prices.
+                || b[i - 1] >= 0x80
+                    && text[i + 3..].strip_prefix(' ').and_then(|r| r.split(' ').next()).is_some_and(is_status_word))
             && (i + 3 >= b.len() || matches!(b[i + 3], b' ' | b'-' | b'\r' | b'\n' | b')' | b'>' | b','))
         {
             let code: u16 = text[i..i + 3].parse().ok()?;
@@ -522,9 +526,7 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
         let line = lines[n];
         let t = line.trim();
         if ["from:", "reporting-mta", "received", "message-id", "return-path"].iter().any(|p| starts_with_ci(t, p))
-            || ["please contact", "contact:", "assistance", "send mail to", "please reply to"]
-                .iter()
-                .any(|p| contains_ci(t, p))
+            || ["please contact", "contact:", "assistance", "send mail to"].iter().any(|p| contains_ci(t, p))
         {
             continue;
         }
@@ -547,7 +549,9 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
             }
             let sendmail = is_sendmail_line(t, &a);
             let listed = opens || sendmail;
-            if !listed && names_the_sender(&t[..at]) {
+            // "... please reply to a@b": where to write, not a recipient.
+            let reply_to = t[..at].trim_end().to_ascii_lowercase().ends_with("reply to");
+            if !listed && (names_the_sender(&t[..at]) || reply_to) {
                 // "... not accepting mail from a@b": the sender, not a recipient.
                 continue;
             }

@@ -1209,3 +1209,57 @@ Technical details of permanent failure:\nThe error that the other server returne
     assert_eq!(r.address.as_deref(), Some("ann@example.org"));
     assert_eq!(r.status.as_deref(), Some("5.2.1"));
 }
+
+#[test]
+fn a_forwarded_mail_counts_as_a_report_only_when_it_is_one_beyond_doubt() {
+    // An attached shop mail whose subject says "failed", and an inline phishing mail from a
+    // postmaster address with no status or reply: their addresses must not become hard bounces.
+    let attached = "From: Frank <frank@customer.example>\nSubject: see attached\nMIME-Version: 1.0\n\
+Content-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\nContent-Type: text/plain\n\nI attached the mail I got.\n\n\
+--b1\nContent-Type: message/rfc822\n\nFrom: Shop <orders@shop.example>\nSubject: Your login failed\n\n\
+we could not find an account for frank.old@customer.example: no such user.\n\n--b1--\n";
+    assert_eq!(parse(attached.as_bytes()).kind, Kind::NotBounce);
+    let inline = "From: Alice <alice@customer.example>\nSubject: Fwd: is this real?\n\nIs this from you?\n\n\
+---------- Forwarded message ---------\nFrom: Email Administrator <postmaster@support.example>\nSubject: Action required\n\
+To: <alice@customer.example>\n\nYour mailbox alice.backup@customer.example does not exist on our\nrecords and will be closed.\n";
+    assert_eq!(parse(inline.as_bytes()).kind, Kind::NotBounce);
+    // A customer quoting the words of a report is no report either.
+    let quote = "From: Kim <kim@customer.example>\nSubject: Can't reach your sales team\n\n\
+every time I write to sales@shop.example I get \"Your message did not reach\nsome or all of the intended recipients\" back.\n";
+    assert_eq!(parse(quote.as_bytes()).kind, Kind::NotBounce);
+}
+
+#[test]
+fn a_folded_line_that_lost_its_indent_is_still_skipped_in_a_header_block() {
+    // Base64 after `Content-Type: text/plain;` and an unindented `charset="utf-8"`.
+    let msg = "From: MAILER-DAEMON@mx.example.net\nSubject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n\
+Content-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\nContent-Transfer-Encoding: base64\nContent-Type: text/plain;\ncharset=\"utf-8\"\n\n\
+PGFubkBleGFtcGxlLm9yZz46IGhvc3QgbXguZXhhbXBsZS5vcmdbMTkyLjAuMi45XSBzYWlkOiA1\nNTAgNS4xLjEgdW5rbm93biB1c2VyIChpbiByZXBseSB0byBSQ1BUIFRPIGNvbW1hbmQpCg==\n\n--b1--\n";
+    let r = only(msg);
+    assert_eq!(r.address.as_deref(), Some("ann@example.org"));
+    assert_eq!(r.reason, Reason::UserUnknown);
+}
+
+#[test]
+fn a_daemon_without_an_address_is_still_a_daemon() {
+    let msg = "From: MAILER-DAEMON <>\nSubject: Returned mail: see transcript for details\n\n\
+   ----- The following addresses had permanent fatal errors -----\n(address removed)\n";
+    assert_eq!(parse(msg.as_bytes()).kind, Kind::Bounce);
+    // A price after a currency sign or a word in another script is no reply code.
+    let msg = "From: Postmaster <news@example.com>\nSubject: Undeliverable: Incoming messages failure\n\nClaim your €500 bonus, 价格500 元.\n";
+    assert_eq!(parse(msg.as_bytes()).kind, Kind::NotBounce);
+}
+
+#[test]
+fn markup_that_does_not_close_is_left_alone() {
+    for text in ["hello x](mailto:y\nfoo\n", "Error: x](mailto:y", "[a](mailto:b) "] {
+        assert_eq!(parse(text.as_bytes()).kind, Kind::NotBounce, "{text}");
+    }
+}
+
+#[test]
+fn the_address_to_reply_to_on_the_recipient_s_line_is_not_a_recipient() {
+    let msg = "From: Mail Delivery System <postmaster@old.example>\nSubject: Undeliverable: Spring sale\n\n\
+Your message could not be delivered.\n\nann@old.example: address closed, please reply to ann@new.example instead.\n";
+    assert_eq!(only(msg).address.as_deref(), Some("ann@old.example"));
+}
