@@ -693,6 +693,23 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
                 body: &report_text,
             }));
         }
+        // The report's text lists every one of them, in another order (Exim's delivery-status
+        // part names them last first): the order the message shows first counts.
+        if recipients.len() > 1 {
+            let mut order: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+            for (i, t) in text_recipients.iter().enumerate().filter(|(_, t)| t.listed) {
+                order.entry(t.address.to_ascii_lowercase()).or_insert(i);
+            }
+            let at: Vec<Option<usize>> = recipients
+                .iter()
+                .map(|r| r.address.as_deref().and_then(|a| order.get(&a.to_ascii_lowercase()).copied()))
+                .collect();
+            if at.iter().all(Option::is_some) {
+                let mut keyed: Vec<(Option<usize>, Recipient)> = at.into_iter().zip(recipients.drain(..)).collect();
+                keyed.sort_by_key(|(k, _)| *k);
+                recipients.extend(keyed.into_iter().map(|(_, r)| r));
+            }
+        }
         if dsn_in_text {
             // Delivery-status fields copied into the text (a report flattened or cut short) may
             // cover fewer recipients than the report lists: the others count too.

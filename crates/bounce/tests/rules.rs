@@ -1263,3 +1263,18 @@ fn the_address_to_reply_to_on_the_recipient_s_line_is_not_a_recipient() {
 Your message could not be delivered.\n\nann@old.example: address closed, please reply to ann@new.example instead.\n";
     assert_eq!(only(msg).address.as_deref(), Some("ann@old.example"));
 }
+
+#[test]
+fn recipients_come_in_the_order_the_report_s_text_lists_them() {
+    // Exim's delivery-status part names them last first.
+    let msg = "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nSubject: Mail delivery failed: returning message to sender\n\
+MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n\
+--B\nContent-Type: text/plain\n\nThe following address(es) failed:\n\n  ann@example.org\n    domain has exceeded the max emails per hour\n\n\
+  bob@example.org\n    domain has exceeded the max emails per hour\n\n\
+--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n\
+Action: failed\nFinal-Recipient: rfc822;bob@example.org\nStatus: 5.0.0\n\n\
+Action: failed\nFinal-Recipient: rfc822;ann@example.org\nStatus: 5.0.0\n--B--\n";
+    let r = parse(msg.as_bytes());
+    let addresses: Vec<_> = r.recipients.iter().map(|x| x.address.as_deref().unwrap_or("")).collect();
+    assert_eq!(addresses, ["ann@example.org", "bob@example.org"]);
+}
