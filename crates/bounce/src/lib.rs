@@ -332,6 +332,9 @@ const PASTED_BODY: &[&str] = &[
     "refused to talk to me",
     // qmail: "192.0.2.9 failed after I sent the message. / Remote host said: 554 ...".
     "remote host said:",
+    // Google Groups: "We're writing to let you know that the group you tried to contact (news) may
+    // not exist, or you may not have permission to post messages to the group."
+    "the group you tried to contact",
     // Exchange 5.5 to 2003: "Your message did not reach some or all of the intended recipients.",
     // "The following recipient(s) could not be reached:" (a customer may quote these; a complete
     // report says so in its sender and subject).
@@ -372,32 +375,45 @@ fn unmarked(raw: &[u8]) -> Option<Vec<u8>> {
             out.push('\n');
         }
         let (line, cr) = line.strip_suffix('\r').map_or((line, ""), |l| (l, "\r"));
+        let mut kept = String::with_capacity(line.len());
         let mut rest = line.trim_end_matches([' ', '\t']);
         while let Some(at) = rest.find("](") {
-            let opening = rest[..at].rfind('[');
-            let close = rest[at + 2..].find(')').map(|c| at + 2 + c);
-            let url = close.map(|c| &rest[at + 2..c]).unwrap_or("");
-            match (opening, close) {
-                (Some(o), Some(c)) if ["mailto:", "http://", "https://"].iter().any(|p| url.starts_with(p)) => {
-                    out.push_str(&rest[..o]);
-                    out.push_str(&rest[o + 1..at]);
-                    rest = &rest[c + 1..];
+            let target = &rest[at + 2..];
+            // The link's target runs to its ')', and holds no space or bracket: what stops the
+            // search also bounds it (each character is looked at a fixed number of times).
+            let end = target.find(|c: char| c == ')' || c.is_whitespace() || "[]()".contains(c));
+            let linked = ["mailto:", "http://", "https://"].iter().any(|p| target.starts_with(p));
+            match (rest[..at].rfind('['), end) {
+                (Some(o), Some(e)) if linked && target[e..].starts_with(')') => {
+                    kept.push_str(&rest[..o]);
+                    kept.push_str(&rest[o + 1..at]);
+                    rest = &target[e + 1..];
                 }
                 _ => {
-                    out.push_str(&rest[..at + 2]);
-                    rest = &rest[at + 2..];
+                    kept.push_str(&rest[..at + 2]);
+                    rest = target;
                 }
             }
         }
-        for tag in ["[email]", "[/email]", "[EMAIL]", "[/EMAIL]"] {
-            if rest.contains(tag) {
-                let replaced = rest.replace(tag, "");
-                out.push_str(&replaced);
-                rest = "";
-                break;
+        kept.push_str(rest);
+        // Forum code: "[email]a@b[/email]", in any case.
+        let lower = kept.to_ascii_lowercase();
+        let mut from = 0;
+        while let Some(at) = lower[from..].find("email]").map(|p| from + p) {
+            let open = lower[..at].ends_with('[').then(|| at - 1);
+            let close = lower[..at].ends_with("[/").then(|| at - 2);
+            match open.or(close) {
+                Some(start) => {
+                    out.push_str(&kept[from..start]);
+                    from = at + "email]".len();
+                }
+                None => {
+                    out.push_str(&kept[from..at + 1]);
+                    from = at + 1;
+                }
             }
         }
-        out.push_str(rest);
+        out.push_str(&kept[from..]);
         out.push_str(cr);
     }
     Some(out.into_bytes())
@@ -826,15 +842,19 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
 /// rejected", a phishing mail's "Your mailbox does not exist").
 fn is_report(message: &[u8]) -> bool {
     let Some((head, at)) = Head::parse(message, mime::MESSAGE) else { return false };
+    let lower = text::lossy(message).to_ascii_lowercase();
     if head.report_type.as_deref() == Some("delivery-status")
         || head.raw("X-Failed-Recipients").is_some()
-        || memchr::memmem::find(message, b"message/delivery-status").is_some()
+        || lower.contains("content-type: message/delivery-status")
     {
         return true;
     }
     let from = head.from.as_deref().unwrap_or("").to_ascii_lowercase();
     let body = text::lossy(&message[at..]);
-    ["mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"].iter().any(|d| from.contains(d))
+    // Exchange and Microsoft 365 send their reports as "MicrosoftExchange329e71ec88ae...@domain".
+    ["mailer-daemon", "postmaster", "post_master", "mail-daemon", "mailerdaemon", "microsoftexchange"]
+        .iter()
+        .any(|d| from.contains(d))
         && (text::find_status(&body).is_some() || text::find_reply_code(&body).is_some())
 }
 

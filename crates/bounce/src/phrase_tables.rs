@@ -621,7 +621,17 @@ tables: [
         ],
     ),
     (Reason::Filtered, &["filtered", "refused by", "message rejected", "not accepting", "rejected by", "filter"]),
-    (Reason::Rejected, &["envelope blocked", "address verification", "sender not"]),
+    (
+        Reason::Rejected,
+        &[
+            "envelope blocked",
+            "address verification",
+            "sender not",
+            // Google Groups refuses a sender who may not post: "the group you tried to contact
+            // (news) may not exist, or you may not have permission to post messages to the group".
+            "not have permission to post",
+        ],
+    ),
     (
         Reason::SystemError,
         &[

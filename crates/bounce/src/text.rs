@@ -239,6 +239,9 @@ pub(crate) fn command_in(normalised: &str) -> Option<Command> {
 
 /// Find an SMTP reply code (`550`, `421`) at the start of the text or of a
 /// line, or after "said:"/"error:".
+/// Punctuation of Chinese and Japanese text, after which a reply code may follow at once.
+const FULL_WIDTH_MARKS: &[&str] = &["：", "（", "，", "。", "、", "\u{3000}", "「", "【"];
+
 pub(crate) fn find_reply_code(text: &str) -> Option<u16> {
     let b = text.as_bytes();
     for i in 0..b.len().saturating_sub(2) {
@@ -247,8 +250,9 @@ pub(crate) fn find_reply_code(text: &str) -> Option<u16> {
             && b[i + 2].is_ascii_digit()
             && (i == 0
                 || matches!(b[i - 1], b' ' | b'\n' | b'\t' | b'(' | b'<' | b'#' | b':' | b'"' | b'\'')
-                // After a letter of another script only with a status ("邮件投递失败550 5.7.25
-                // ..."): "价格500 元", "€500" are prices.
+                // After full-width punctuation ("原因：450 ..."), or after a letter of another
+                // script with a status ("邮件投递失败550 5.7.25 ..."): "价格500 元", "€500" are prices.
+                || FULL_WIDTH_MARKS.iter().any(|m| b[..i].ends_with(m.as_bytes()))
                 || b[i - 1] >= 0x80
                     && text[i + 3..].strip_prefix(' ').and_then(|r| r.split(' ').next()).is_some_and(is_status_word))
             && (i + 3 >= b.len() || matches!(b[i + 3], b' ' | b'-' | b'\r' | b'\n' | b')' | b'>' | b','))
@@ -549,8 +553,9 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
             }
             let sendmail = is_sendmail_line(t, &a);
             let listed = opens || sendmail;
-            // "... please reply to a@b": where to write, not a recipient.
-            let reply_to = t[..at].trim_end().to_ascii_lowercase().ends_with("reply to");
+            // "... please reply to <a@b>": where to write, not a recipient.
+            let reply_to =
+                t[..at].trim_end_matches(['<', '"', '\'', ' ', '\t']).to_ascii_lowercase().ends_with("please reply to");
             if !listed && (names_the_sender(&t[..at]) || reply_to) {
                 // "... not accepting mail from a@b": the sender, not a recipient.
                 continue;

@@ -1278,3 +1278,60 @@ Action: failed\nFinal-Recipient: rfc822;ann@example.org\nStatus: 5.0.0\n--B--\n"
     let addresses: Vec<_> = r.recipients.iter().map(|x| x.address.as_deref().unwrap_or("")).collect();
     assert_eq!(addresses, ["ann@example.org", "bob@example.org"]);
 }
+
+#[test]
+fn a_reply_code_after_a_full_width_colon_is_read() {
+    // "原因：450 ..." (reason: 450 ...): temporary, not a hard unknown user.
+    let msg = "From: postmaster@mail.example.cn\nSubject: Undelivered Mail\n\nann@example.org\n\
+原因：450 Requested mail action not taken: mailbox unavailable\n";
+    let r = only(msg);
+    assert_eq!(r.reply_code, Some(450));
+    assert!(!r.hard);
+}
+
+#[test]
+fn an_address_to_reply_to_in_angle_brackets_is_not_a_recipient() {
+    let msg = "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\nTo: news@example.com\nSubject: Undeliverable: Newsletter\n\n\
+This mailbox does not exist. For help please reply to <helpdesk@example.net>.\n\n------ Original message ------\nTo: ann@example.org\n";
+    assert_eq!(only(msg).address.as_deref(), Some("ann@example.org"));
+    // "your reply to a@b" names the recipient.
+    let msg = "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\nSubject: Undeliverable\n\n\
+Delivery of your reply to ann@example.org failed: 550 5.1.1 user unknown\n";
+    assert_eq!(only(msg).address.as_deref(), Some("ann@example.org"));
+}
+
+#[test]
+fn an_exchange_report_forwarded_inline_is_read() {
+    let msg = "From: Bob <bob@example.com>\nSubject: see below\n\nFYI\n\n-----Original Message-----\n\
+From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@example.com>\nSubject: Undeliverable: Newsletter\n\n\
+Your message to ann@example.org couldn't be delivered.\n\
+Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup'\n";
+    let r = only(msg);
+    assert_eq!(r.address.as_deref(), Some("ann@example.org"));
+    assert!(r.hard);
+}
+
+#[test]
+fn forum_code_goes_in_any_case_and_broken_links_stay() {
+    let r = only(
+        "Delivery to the following recipient failed permanently:\n\n     [Email]ann@example.org[/EMAIL]\n\n\
+The error that the other server returned was:\n550 5.1.1 The email account that you tried to reach does not exist ](http://x [email\n",
+    );
+    assert_eq!(r.address.as_deref(), Some("ann@example.org"));
+    let diagnostic = r.diagnostic.unwrap_or_default();
+    assert!(!diagnostic.to_ascii_lowercase().contains("email]"), "{diagnostic}");
+    // Many link openings that never close (correctness only: each is looked at once).
+    let mut text = String::from("550 5.1.1 user unknown\n");
+    text.push_str(&"](http".repeat(20_000));
+    assert_eq!(parse(text.as_bytes()).kind, Kind::Bounce);
+}
+
+#[test]
+fn google_groups_refusing_a_sender_is_a_rejection() {
+    let r = only(
+        "Hello news@example.com,\n\nWe're writing to let you know that the group you tried to contact (security) may not exist, \
+or you may not have permission to post messages to the group.\n",
+    );
+    assert_eq!(r.reason, Reason::Rejected);
+    assert!(!r.hard);
+}
