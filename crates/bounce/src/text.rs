@@ -553,9 +553,10 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
             }
             let sendmail = is_sendmail_line(t, &a);
             let listed = opens || sendmail;
-            // "... please reply to <a@b>": where to write, not a recipient.
-            let reply_to =
-                t[..at].trim_end_matches(['<', '"', '\'', ' ', '\t']).to_ascii_lowercase().ends_with("please reply to");
+            // "... please reply to <a@b>": where to write, not a recipient. (Only the words just
+            // before the address are looked at: a line may hold thousands of addresses.)
+            let before = t[..at].trim_end_matches(['<', '"', '\'', ' ', '\t']).as_bytes();
+            let reply_to = before.len() >= 15 && before[before.len() - 15..].eq_ignore_ascii_case(b"please reply to");
             if !listed && (names_the_sender(&t[..at]) || reply_to) {
                 // "... not accepting mail from a@b": the sender, not a recipient.
                 continue;
