@@ -783,18 +783,18 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
             let reply = text::quoted_reply(body).or_else(|| text::reason_line(body).map(str::to_string));
             // Known by a phrase such as "unable to deliver", or by its sender's name and subject
             // alone ("Postmaster <news@example.com>", "Undeliverable: Incoming messages failure"):
-            // no daemon's address, no delivery status part, no X-Failed-Recipients.
-            let only_signs = by_phrase
-                || !pasted
-                    && !daemon_address
-                    && parts.report_type.as_deref() != Some("delivery-status")
-                    && failed_header.is_none();
-            if only_signs
-                && reply.is_none()
-                && text::find_reply_code(body).is_none()
-                && text::find_status(body).is_none()
-                && report_text.reason().is_none()
-                && !report_text.says_delayed()
+            // no daemon's address, no delivery status part, no X-Failed-Recipients. For a phrase,
+            // only a quoted reply or qmail's reason counts, not a status alone ("our app, version
+            // 5.2.1").
+            let nothing =
+                text::find_reply_code(body).is_none() && report_text.reason().is_none() && !report_text.says_delayed();
+            let by_name = !pasted
+                && !daemon_address
+                && parts.report_type.as_deref() != Some("delivery-status")
+                && failed_header.is_none();
+            if nothing
+                && (by_phrase && text::quoted_reply(body).is_none() && !body.lines().any(text::is_qmail_reason)
+                    || by_name && reply.is_none() && text::find_status(body).is_none())
             {
                 // No recipient, no reply, no status, no cause, no delay: a courier's notice or a
                 // phishing mail that imitates a report, not a report.
@@ -852,10 +852,17 @@ fn is_report(message: &[u8]) -> bool {
     let from = head.from.as_deref().unwrap_or("").to_ascii_lowercase();
     let body = text::lossy(&message[at..]);
     // Exchange and Microsoft 365 send their reports as "MicrosoftExchange329e71ec88ae...@domain".
-    ["mailer-daemon", "postmaster", "post_master", "mail-daemon", "mailerdaemon", "microsoftexchange"]
+    let daemon = ["mailer-daemon", "postmaster", "post_master", "mail-daemon", "mailerdaemon", "microsoftexchange"]
         .iter()
-        .any(|d| from.contains(d))
-        && (text::find_status(&body).is_some() || text::find_reply_code(&body).is_some())
+        .any(|d| from.contains(d));
+    // A reply with its status ("550 5.1.1 ..."), or a report's subject and a failure's status
+    // ("Undeliverable: ..." and "This is an 5.1.2 Error"); not a number in an IT notice from
+    // postmaster@ ("if Outlook shows error 550", "412 messages in your quarantine").
+    let subject = head.subject.as_deref().unwrap_or("").to_ascii_lowercase();
+    let failed_status = || text::find_status(&body).is_some_and(|s| s.starts_with(['4', '5']));
+    daemon
+        && (text::replied_status(&body).is_some()
+            || BOUNCE_SUBJECTS.iter().any(|b| subject.contains(b)) && failed_status())
 }
 
 /// The message forwarded inline in `body`: what follows the line a mail program writes before it

@@ -51,10 +51,10 @@ tables: [
         ],
     ),
     // ZMailer (vger.kernel.org): "unresolvable address: <a@b>; nosuchuser; a@b"; Gmail's replies
-    // link "?p=NoSuchUser".
-    (Reason::UserUnknown, &["nosuchuser"]),
-    // A filter names itself: "550 5.7.1 Blocked by SpamAssassin".
-    (Reason::SpamDetected, &["by spamassassin"]),
+    // link "?p=NoSuchUser" (not the word inside an address: "nosuchuser@example.org").
+    (Reason::UserUnknown, &["; nosuchuser;", "?p=nosuchuser"]),
+    // A filter names itself: "550 5.7.1 Blocked by SpamAssassin" (not a scanner's footer).
+    (Reason::SpamDetected, &["blocked by spamassassin", "rejected by spamassassin"]),
     // A local delivery program that names its cause: procmail's "Quota exceeded while writing
     // \"/var/mail/a\"" (the report blames the mailer: "Can't create output").
     (Reason::MailboxFull, &["quota exceeded while writing", "mailbox full or quota exceeded"]),
@@ -279,10 +279,7 @@ tables: [
             "maximum message size",
         ],
     ),
-    (
-        Reason::MailerError,
-        &["procmail", "command output", "pipe to |", "mailer error", "exit code", "exit status", "command failed"],
-    ),
+    (Reason::MailerError, &["procmail", "command output", "pipe to |", "mailer error", "exit code", "command failed"]),
     (
         Reason::NetworkError,
         &[
@@ -542,8 +539,9 @@ tables: [
             "poor reputation",
             // The sending IP is a dial-up or dynamic address (T-Online: "554 IP=192.0.2.9 -
             // Dialup/transient IP not allowed"; "hosts with dynamic ip").
-            "dialup",
-            "dial-up",
+            "dialup/",
+            "dialup ip",
+            "dial-up ip",
             "dynamic ip",
             "transient ip",
         ],
@@ -662,6 +660,9 @@ tables: [
             "no mail exchanger",
         ],
     ),
+    // A program's exit status, when nothing else says why ("550 5.1.1 unknown user (exit status
+    // 67)" is an unknown user): chasquid's "exit status 1" for a pipe that failed.
+    (Reason::MailerError, &["exit status"]),
     (Reason::OnHold, &["on hold"]),
     // Gmail's own words, when nothing the remote server said is known: "Your message wasn't
     // delivered to a@b because the address couldn't be found, or is unable to receive mail."

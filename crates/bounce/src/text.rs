@@ -392,6 +392,14 @@ pub(crate) fn quoted_reply(report: &str) -> Option<String> {
     Some(collapse_whitespace(&paragraph.join(" ")))
 }
 
+/// qmail's reason, with a status of its own at the end: "... (#5.1.1)".
+pub(crate) fn is_qmail_reason(line: &str) -> bool {
+    line.trim_end()
+        .strip_suffix(')')
+        .and_then(|l| l.rsplit_once("(#"))
+        .is_some_and(|(_, status)| is_status_word(status))
+}
+
 /// The line that gives the reason where a report's address line is missing (cut or masked where
 /// it was pasted), trimmed: qmail's, with a status of its own ("CNAME lookup failed temporarily.
 /// (#4.4.3)"), a reply as providers' logs give it, status first ("5.7.1 Unfortunately, messages
@@ -399,8 +407,7 @@ pub(crate) fn quoted_reply(report: &str) -> Option<String> {
 /// 554-Transaction failed") or Gmail's "The error that the other server returned was:".
 pub(crate) fn reason_line(report: &str) -> Option<&str> {
     report.lines().map(|l| l.trim().trim_matches(['"', '\'', '`'])).find(|l| {
-        let qmail =
-            l.strip_suffix(')').and_then(|l| l.rsplit_once("(#")).is_some_and(|(_, status)| is_status_word(status));
+        let qmail = is_qmail_reason(l);
         let status_first = l.split_once(' ').is_some_and(|(first, rest)| is_status_word(first) && has_letters(rest));
         // A reply, alone or after "said:" ("Remote host said: 554-Transaction failed").
         let reply: &str =

@@ -1351,3 +1351,48 @@ fn a_line_of_thousands_of_addresses_names_the_first_and_says_nothing_else() {
     // Nothing but addresses: no words that would say why.
     assert_eq!(r.recipients[0].reason, Reason::Undefined);
 }
+
+fn exim(address: &str, diagnostic: &str) -> String {
+    format!(
+        "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nSubject: Mail delivery failed: returning message to sender\n\n\
+A message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n  {address}\n    {diagnostic}\n"
+    )
+}
+
+#[test]
+fn a_forwarded_notice_from_postmaster_that_names_an_error_number_is_no_report() {
+    let msg = "From: Alice <alice@example.com>\nSubject: Fwd: Shared mailbox moved\nMIME-Version: 1.0\n\
+Content-Type: multipart/mixed; boundary=\"X\"\n\n--X\nContent-Type: text/plain\n\nThis is why you got no answer.\n\n\
+--X\nContent-Type: message/rfc822\n\nFrom: IT <postmaster@example.com>\nSubject: Shared mailbox moved\n\n\
+the shared mailbox sales@example.com has moved to the new server.\nIf Outlook shows error 550 when you send from it, re-add it.\n--X--\n";
+    assert_eq!(parse(msg.as_bytes()).kind, Kind::NotBounce);
+}
+
+#[test]
+fn a_version_number_does_not_make_a_courier_s_notice_a_report() {
+    let msg = "From: Parcel Service <info@parcels.example>\nSubject: Your parcel\n\n\
+our driver was unable to deliver your parcel today. We will try again tomorrow.\n\nTip: track it in our app, version 5.2.1 or later.\n";
+    assert_eq!(parse(msg.as_bytes()).kind, Kind::NotBounce);
+}
+
+#[test]
+fn words_of_the_new_rules_decide_only_where_they_mean_it() {
+    // An exit status gives way to what the reply says.
+    let r = only(&exim("ann@example.net", "550 5.1.1 unknown user (exit status 67)"));
+    assert_eq!(r.reason, Reason::UserUnknown);
+    // A scanner's footer is no spam verdict.
+    let r = only(&exim(
+        "ann@example.net",
+        "SMTP error from remote mail server after RCPT TO:<ann@example.net>: 550 Mailbox unavailable. Your message was scanned by SpamAssassin",
+    ));
+    assert_eq!(r.reason, Reason::UserUnknown);
+    // Words inside an address are no phrases.
+    let r = only(&exim("ann@dialup.example.net", "retry timeout exceeded"));
+    assert_eq!(r.reason, Reason::Expired);
+    let r = only(&exim(
+        "nosuchuser@example.net",
+        "SMTP error from remote mail server after end of data: 550 5.7.1 Message rejected as spam, your IP is blocked",
+    ));
+    assert_ne!(r.reason, Reason::Filtered);
+    assert!(r.reason.blames_sender(), "{:?}", r.reason);
+}
