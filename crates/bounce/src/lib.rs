@@ -669,6 +669,18 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         return Report::not_bounce();
     }
 
+    // Somebody forwarded a report with its subject ("Fwd: Delivery Status Notification
+    // (Failure)"): the report is the forwarded message, not the note above it ("please use
+    // alice.new@example.net from now on" names no failed recipient).
+    if !strong_bounce
+        && depth < 3
+        && let Some(inner) = forwarded(&parts.body).filter(|f| is_report(f.as_bytes()))
+    {
+        let report = parse_at(inner.as_bytes(), depth + 1);
+        if report.kind == Kind::Bounce && report.recipients.iter().any(|r| r.address.is_some()) {
+            return report;
+        }
+    }
     let body = text::cut_original(&parts.body);
     let report_text = Body::new(body);
     let sender = msg.to.as_deref();

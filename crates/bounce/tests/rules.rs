@@ -1396,3 +1396,16 @@ fn words_of_the_new_rules_decide_only_where_they_mean_it() {
     assert_ne!(r.reason, Reason::Filtered);
     assert!(r.reason.blames_sender(), "{:?}", r.reason);
 }
+
+#[test]
+fn a_report_forwarded_with_its_subject_names_only_its_own_recipients() {
+    let msg = "From: Alice <alice@example.com>\nSubject: Fwd: Delivery Status Notification (Failure)\n\n\
+Hi, I tried to write to your support and got this. Please use alice.new@example.net from now on.\n\n\
+---------- Forwarded message ---------\nFrom: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n\
+Subject: Delivery Status Notification (Failure)\nTo: <alice@example.com>\n\n\
+Your message wasn't delivered to support@shop.example because the address couldn't be found.\n\n\
+The response was:\n\n550 5.1.1 The email account that you tried to reach does not exist.\n";
+    let r = only(msg);
+    assert_eq!(r.address.as_deref(), Some("support@shop.example"));
+    assert!(r.hard);
+}
