@@ -314,6 +314,9 @@ const BOUNCE_BODY: &[&str] = &[
     "technical details of temporary failure",
 ];
 
+/// What the From of a mailer daemon's report says (in its address or its name), lower case.
+const DAEMONS: &[&str] = &["mailer-daemon", "postmaster", "post_master", "mail-daemon", "mailerdaemon"];
+
 /// Phrases of reports that people also write about parcels and servers ("the package couldn't be
 /// delivered", "the remote server returned an error"): they mark only text pasted without its
 /// header block as a report. A complete report says so in its sender or subject.
@@ -426,16 +429,12 @@ fn unmarked(raw: &[u8]) -> Option<Vec<u8>> {
 /// text without a header block, where nothing else says whether it is a report.
 fn says_smtp_error(body: &str) -> bool {
     let first = body.trim_start().lines().next().unwrap_or("").trim_start_matches(['"', '\'', '`']);
-    let begins_with_reply = first.len() > 4
-        && first.as_bytes()[..3].iter().all(u8::is_ascii_digit)
-        && matches!(first.as_bytes()[0], b'4' | b'5')
-        && matches!(first.as_bytes()[3], b' ' | b'-');
     // Or with an enhanced status, as providers' logs give the reply ("5.7.1 Unfortunately, messages
     // from [192.0.2.9] weren't sent ...", "4.7.650 The mail server ... rate limited").
     let begins_with_status = first.starts_with(['4', '5'])
         && first.split(' ').next().is_some_and(text::is_status_word)
         && first.contains(' ');
-    begins_with_reply
+    text::begins_with_reply(first)
         || begins_with_status
         || text::replied_status(body).is_some()
         || text::contains_ci(body, "(in reply to")
@@ -521,13 +520,13 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     let lenient = Head::parse(raw, mime::MESSAGE);
     let pasted = depth == 0
         && match &lenient {
+            None => true,
             // Text whose first line only looks like a field ("Error: \"421 4.7.0 ...\"") and that
             // names no field of a message or of a report is pasted as well.
-            _ if mime::starts_with_field(raw) => {
-                !lenient.as_ref().is_some_and(|(head, _)| head.names_message_fields() || head.names_report_fields())
+            Some((head, _)) if mime::starts_with_field(raw) => {
+                !(head.names_message_fields() || head.names_report_fields())
             }
             Some((head, _)) => !head.names_message_fields() || head.prose,
-            None => true,
         };
     let clean = if pasted { unmarked(raw) } else { None };
     let raw = clean.as_deref().unwrap_or(raw);
@@ -612,11 +611,10 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         }
     }
     let lower_subject = subject.to_ascii_lowercase();
-    let daemons = ["mailer-daemon", "postmaster", "post_master", "mail-daemon", "mailerdaemon"];
-    let daemon_named = daemons.iter().any(|d| raw_from.contains(d));
+    let daemon_named = DAEMONS.iter().any(|d| raw_from.contains(d));
     // The daemon's own address, or its name with no address ("MAILER-DAEMON <>"), not a name in
     // front of somebody's address ("Postmaster <news@example.com>").
-    let daemon_address = daemons.iter().any(|d| from.contains(d)) || daemon_named && !from.contains('@');
+    let daemon_address = DAEMONS.iter().any(|d| from.contains(d)) || daemon_named && !from.contains('@');
     let from_daemon = daemon_address || daemon_named;
     let failed_header = header("X-Failed-Recipients");
     let strong_bounce = !dsn.is_empty()
@@ -653,33 +651,20 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     }
     if !bounce_like {
         // Somebody forwarded a report: attached whole, or inline after "---------- Forwarded
-        // message ---------". Read it when it is one beyond doubt and names a recipient.
-        if depth < 3 {
-            let named = |r: &Report| r.kind == Kind::Bounce && r.recipients.iter().any(|x| x.address.is_some());
-            let report = |m: &[u8]| Some(parse_at(m, depth + 1)).filter(|r| named(r) && is_report(m));
-            let inner = parts
-                .nested
-                .as_deref()
-                .and_then(report)
-                .or_else(|| forwarded(&parts.body).and_then(|f| report(f.as_bytes())));
-            if let Some(inner) = inner {
-                return inner;
-            }
-        }
-        return Report::not_bounce();
+        // message ---------".
+        return parts
+            .nested
+            .as_deref()
+            .and_then(|m| forwarded_report(m, depth))
+            .or_else(|| forwarded(&parts.body).and_then(|f| forwarded_report(f.as_bytes(), depth)))
+            .unwrap_or_else(Report::not_bounce);
     }
 
     // Somebody forwarded a report with its subject ("Fwd: Delivery Status Notification
     // (Failure)"): the report is the forwarded message, not the note above it ("please use
     // alice.new@example.net from now on" names no failed recipient).
-    if !strong_bounce
-        && depth < 3
-        && let Some(inner) = forwarded(&parts.body).filter(|f| is_report(f.as_bytes()))
-    {
-        let report = parse_at(inner.as_bytes(), depth + 1);
-        if report.kind == Kind::Bounce && report.recipients.iter().any(|r| r.address.is_some()) {
-            return report;
-        }
+    if !strong_bounce && let Some(report) = forwarded(&parts.body).and_then(|f| forwarded_report(f.as_bytes(), depth)) {
+        return report;
     }
     let body = text::cut_original(&parts.body);
     let report_text = Body::new(body);
@@ -728,14 +713,10 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
             for (i, t) in text_recipients.iter().enumerate().filter(|(_, t)| t.listed) {
                 order.entry(t.address.to_ascii_lowercase()).or_insert(i);
             }
-            let at: Vec<Option<usize>> = recipients
-                .iter()
-                .map(|r| r.address.as_deref().and_then(|a| order.get(&a.to_ascii_lowercase()).copied()))
-                .collect();
-            if at.iter().all(Option::is_some) {
-                let mut keyed: Vec<(Option<usize>, Recipient)> = at.into_iter().zip(recipients.drain(..)).collect();
-                keyed.sort_by_key(|(k, _)| *k);
-                recipients.extend(keyed.into_iter().map(|(_, r)| r));
+            let listed_at =
+                |r: &Recipient| r.address.as_deref().and_then(|a| order.get(&a.to_ascii_lowercase()).copied());
+            if recipients.iter().all(|r| listed_at(r).is_some()) {
+                recipients.sort_by_cached_key(listed_at);
             }
         }
         if dsn_in_text {
@@ -792,7 +773,9 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         if list.is_empty() {
             // No recipient can be named (an address redacted or cut off): the remote server's
             // reply, where the report quotes one, still says why.
-            let reply = text::quoted_reply(body).or_else(|| text::reason_line(body).map(str::to_string));
+            let quoted = text::quoted_reply(body);
+            let by_quote = quoted.is_some();
+            let reply = quoted.or_else(|| text::reason_line(body).map(str::to_string));
             // Known by a phrase such as "unable to deliver", or by its sender's name and subject
             // alone ("Postmaster <news@example.com>", "Undeliverable: Incoming messages failure"):
             // no daemon's address, no delivery status part, no X-Failed-Recipients. For a phrase,
@@ -805,7 +788,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
                 && parts.report_type.as_deref() != Some("delivery-status")
                 && failed_header.is_none();
             if nothing
-                && (by_phrase && text::quoted_reply(body).is_none() && !body.lines().any(text::is_qmail_reason)
+                && (by_phrase && !by_quote && !body.lines().any(text::is_qmail_reason)
                     || by_name && reply.is_none() && text::find_status(body).is_none())
             {
                 // No recipient, no reply, no status, no cause, no delay: a courier's notice or a
@@ -848,25 +831,32 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     Report { kind: Kind::Bounce, recipients, original_message_id: parts.original_message_id, feedback_type: None }
 }
 
+/// The report somebody forwarded (`message`, attached or cut out of the text), read when it is one
+/// beyond doubt and names a recipient.
+fn forwarded_report(message: &[u8], depth: u8) -> Option<Report> {
+    if depth >= 3 || !is_report(message) {
+        return None;
+    }
+    Some(parse_at(message, depth + 1))
+        .filter(|r| r.kind == Kind::Bounce && r.recipients.iter().any(|x| x.address.is_some()))
+}
+
 /// A forwarded message is a report beyond doubt: it has a delivery-status part or an
 /// X-Failed-Recipients field, or it comes from a mailer daemon's address and quotes a status or
 /// an SMTP reply. Its subject and wording alone may be anybody's ("Your login failed", "Order
 /// rejected", a phishing mail's "Your mailbox does not exist").
 fn is_report(message: &[u8]) -> bool {
     let Some((head, at)) = Head::parse(message, mime::MESSAGE) else { return false };
-    let lower = text::lossy(message).to_ascii_lowercase();
     if head.report_type.as_deref() == Some("delivery-status")
         || head.raw("X-Failed-Recipients").is_some()
-        || lower.contains("content-type: message/delivery-status")
+        || text::contains_ci(&text::lossy(message), "content-type: message/delivery-status")
     {
         return true;
     }
     let from = head.from.as_deref().unwrap_or("").to_ascii_lowercase();
     let body = text::lossy(&message[at..]);
     // Exchange and Microsoft 365 send their reports as "MicrosoftExchange329e71ec88ae...@domain".
-    let daemon = ["mailer-daemon", "postmaster", "post_master", "mail-daemon", "mailerdaemon", "microsoftexchange"]
-        .iter()
-        .any(|d| from.contains(d));
+    let daemon = DAEMONS.iter().chain(&["microsoftexchange"]).any(|d| from.contains(d));
     // A reply with its status ("550 5.1.1 ..."), or a report's subject and a failure's status
     // ("Undeliverable: ..." and "This is an 5.1.2 Error"); not a number in an IT notice from
     // postmaster@ ("if Outlook shows error 550", "412 messages in your quarantine").

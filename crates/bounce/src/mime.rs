@@ -124,7 +124,7 @@ impl<'a> Head<'a> {
     /// The block has a field of a delivery-status or feedback report (a report's part pasted or
     /// saved alone: "Reporting-MTA: dns; ...", "Final-Recipient: ...", "Feedback-Type: abuse").
     pub(crate) fn names_report_fields(&self) -> bool {
-        const NAMES: &[&[u8]] = &[
+        self.names_any(&[
             b"reporting-mta",
             b"final-recipient",
             b"original-recipient",
@@ -135,13 +135,12 @@ impl<'a> Head<'a> {
             b"arrival-date",
             b"feedback-type",
             b"user-agent",
-        ];
-        self.fields.iter().any(|(name, _)| NAMES.iter().any(|n| name.eq_ignore_ascii_case(n)))
+        ])
     }
 
     /// The block has a field that messages have and pasted text does not start with.
     pub(crate) fn names_message_fields(&self) -> bool {
-        const NAMES: &[&[u8]] = &[
+        self.names_any(&[
             b"from",
             b"to",
             b"subject",
@@ -151,8 +150,12 @@ impl<'a> Head<'a> {
             b"message-id",
             b"mime-version",
             b"content-type",
-        ];
-        self.fields.iter().any(|(name, _)| NAMES.iter().any(|n| name.eq_ignore_ascii_case(n)))
+        ])
+    }
+
+    /// The block has a field of one of these names (lower case).
+    fn names_any(&self, names: &[&[u8]]) -> bool {
+        self.fields.iter().any(|(name, _)| names.iter().any(|n| name.eq_ignore_ascii_case(n)))
     }
 
     /// The raw value of the first field called `name` (not decoded, folded

@@ -237,11 +237,11 @@ pub(crate) fn command_in(normalised: &str) -> Option<Command> {
     COMMAND_MATCHER.find(normalised).map(|m| COMMANDS[m.pattern().as_usize()].1)
 }
 
-/// Find an SMTP reply code (`550`, `421`) at the start of the text or of a
-/// line, or after "said:"/"error:".
 /// Punctuation of Chinese and Japanese text, after which a reply code may follow at once.
 const FULL_WIDTH_MARKS: &[&str] = &["：", "（", "，", "。", "、", "\u{3000}", "「", "【"];
 
+/// Find an SMTP reply code (`550`, `421`) at the start of the text or of a
+/// line, or after "said:"/"error:".
 pub(crate) fn find_reply_code(text: &str) -> Option<u16> {
     let b = text.as_bytes();
     for i in 0..b.len().saturating_sub(2) {
@@ -412,14 +412,15 @@ pub(crate) fn reason_line(report: &str) -> Option<&str> {
         // A reply, alone or after "said:" ("Remote host said: 554-Transaction failed").
         let reply: &str =
             l.rsplit_once("said: ").or_else(|| l.rsplit_once("server returned was: ")).map_or(l, |(_, r)| r);
-        let b = reply.as_bytes();
-        let reply_first = b.len() > 4
-            && matches!(b[0], b'4' | b'5')
-            && b[1..3].iter().all(u8::is_ascii_digit)
-            && matches!(b[3], b' ' | b'-')
-            && has_letters(&reply[4..]);
+        let reply_first = begins_with_reply(reply) && has_letters(&reply[4..]);
         qmail || status_first || reply_first
     })
+}
+
+/// `line` begins with a failure's reply code and what follows it (`550 ...`, `451-...`).
+pub(crate) fn begins_with_reply(line: &str) -> bool {
+    let b = line.as_bytes();
+    b.len() > 4 && matches!(b[0], b'4' | b'5') && b[1..3].iter().all(u8::is_ascii_digit) && matches!(b[3], b' ' | b'-')
 }
 
 fn has_letters(text: &str) -> bool {
