@@ -129,6 +129,11 @@ pub(crate) fn clean_diagnostic(d: &str) -> String {
     out
 }
 
+/// A line that only draws a rule: four or more of `-`, `_`, `=` or `*` ("----------").
+fn is_rule(line: &str) -> bool {
+    line.len() >= 4 && line.bytes().all(|b| matches!(b, b'-' | b'_' | b'=' | b'*'))
+}
+
 /// `text` with runs of white space collapsed to single spaces, trimmed.
 pub(crate) fn collapse_whitespace(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -637,6 +642,17 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
                 let l = l.trim();
                 if i > 0 && l.contains('@') && others_in(l, &f.address) {
                     // Another recipient's lines (a later section listing them again).
+                    break;
+                }
+                // Once the recipient's part has given the remote server's reply, two blank lines in
+                // a row or a rule ("----------") end it: what follows is the report's footer (a
+                // scanner's "This email has been scanned for spam and viruses by ..."), not the
+                // server's words. (Before the reply they only separate a list of recipients from its
+                // "Technical details".)
+                if i > 0
+                    && (l.is_empty() && lines[n + i - 1].trim().is_empty() || is_rule(l))
+                    && (find_reply_code(&diag).is_some() || find_status(&diag).is_some())
+                {
                     break;
                 }
                 if l.is_empty() && !diag.is_empty() && n + 1 < stop {

@@ -1409,3 +1409,25 @@ The response was:\n\n550 5.1.1 The email account that you tried to reach does no
     assert_eq!(r.address.as_deref(), Some("support@shop.example"));
     assert!(r.hard);
 }
+
+#[test]
+fn a_footer_after_the_reply_is_not_part_of_the_diagnostic() {
+    // Proofpoint Essentials appends its notice to the report's text, after two blank lines and a
+    // rule; its words about spam are no verdict on the recipient.
+    let r = only(&postfix(
+        "<ann@example.org>: host mx1.example.org[192.0.2.9] said: 550\n    5.1.1 <ann@example.org>: Recipient address rejected: User unknown\n    (in reply to RCPT TO command)\n\n\n----------\n\n\
+This email has been scanned for spam and viruses by Proofpoint Essentials. Visit the following link to report this email as spam:",
+    ));
+    assert_eq!(r.reason, Reason::UserUnknown);
+    assert!(r.hard);
+    assert!(!r.diagnostic.as_deref().unwrap_or("").contains("scanned"), "{:?}", r.diagnostic);
+    // Before the reply, blank lines and rules only separate the list of recipients from the
+    // technical details that follow.
+    let msg = "From: MAILER-DAEMON@mx.example.net\nSubject: Delivery Status Notification\n\n\
+Delivery to the following recipients failed permanently:\n\n   * ann@example.org\n\n\n\
+==========================\n                 Technical details:\n\n\
+SMTP:RCPT host 192.0.2.8: 553 5.3.0 <ann@example.org>... No such user here\n";
+    let r = only(msg);
+    assert_eq!(r.reason, Reason::UserUnknown);
+    assert_eq!(r.reply_code, Some(553));
+}
