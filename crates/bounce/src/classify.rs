@@ -256,8 +256,12 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
         .or_else(|| text::is_sendmail_recipient_line(diag).then_some(Command::RcptTo));
     let unknown_by_status = status.as_deref().is_some_and(|s| s.starts_with("5.1.") || s.starts_with("4.1."));
     // The remote server's reply is quoted: it refused the message, at a point the bounce does not name.
-    let quoted_reply =
-        command == Some(Command::Data) || reply_code.is_some() || by_text.is_none() && e.body.reply_code().is_some();
+    // (Not a local delivery agent's code: InterMail's "Diagnostic-Code: X-LOCAL; 500
+    // (err.nosuchuser)" is the mailbox store's answer, not a filter's after DATA.)
+    let local = matches!(e.diagnostic_type.as_deref(), Some("x-local" | "x-unix"));
+    let quoted_reply = command == Some(Command::Data)
+        || reply_code.is_some() && !local
+        || by_text.is_none() && e.body.reply_code().is_some();
     match (command, reason) {
         (Some(Command::MailFrom), Reason::UserUnknown | Reason::HostUnknown | Reason::Undefined | Reason::OnHold) => {
             reason = Reason::Rejected

@@ -1431,3 +1431,18 @@ SMTP:RCPT host 192.0.2.8: 553 5.3.0 <ann@example.org>... No such user here\n";
     assert_eq!(r.reason, Reason::UserUnknown);
     assert_eq!(r.reply_code, Some(553));
 }
+
+#[test]
+fn a_local_delivery_agent_s_code_is_no_filter_s_reply() {
+    // InterMail's mailbox store: "X-LOCAL; 500 (err.nosuchuser)" is the user unknown it says.
+    let r = only(&dsn(
+        "Final-Recipient: RFC822; ann@example.org\nAction: failed\nDiagnostic-Code: X-LOCAL; 500 (err.nosuchuser)",
+    ));
+    assert_eq!(r.reason, Reason::UserUnknown);
+    assert!(r.hard);
+    // The same words as a remote server's reply at an unnamed point stay a filter's.
+    let r = only(&dsn(
+        "Final-Recipient: RFC822; ann@example.org\nAction: failed\nDiagnostic-Code: smtp; 500 (err.nosuchuser)",
+    ));
+    assert_eq!(r.reason, Reason::Filtered);
+}
