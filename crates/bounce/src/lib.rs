@@ -177,6 +177,23 @@ struct Parts {
     nested: Option<Vec<u8>>,
 }
 
+/// The fields of a delivery-status part (RFC 3464), per message and per recipient.
+const DSN_FIELDS: &[&str] = &[
+    "reporting-mta",
+    "dsn-gateway",
+    "received-from-mta",
+    "arrival-date",
+    "original-envelope-id",
+    "final-recipient",
+    "original-recipient",
+    "action",
+    "status",
+    "remote-mta",
+    "diagnostic-code",
+    "last-attempt-date",
+    "will-retry-until",
+];
+
 fn collect(head: &Head<'_>, leaves: &[mime::Part<'_>]) -> Parts {
     let mut p = Parts { report_type: head.report_type.clone(), ..Parts::default() };
     let mut html: Vec<&mime::Part<'_>> = Vec::new();
@@ -200,8 +217,16 @@ fn collect(head: &Head<'_>, leaves: &[mime::Part<'_>]) -> Parts {
                 }
             }
             ("message", "delivery-status" | "global-delivery-status") => {
-                p.dsn.push_str(&part.text());
-                p.dsn.push('\n');
+                let text = part.text();
+                // A part labelled so that holds no field of one is the report's text (InterMail
+                // sends its "<a@b> has restricted SMS e-mail" as a second delivery-status part).
+                if dsn::fields(&text).iter().any(|(name, _)| DSN_FIELDS.contains(&name.as_str())) {
+                    p.dsn.push_str(&text);
+                    p.dsn.push('\n');
+                } else {
+                    p.body.push_str(&text);
+                    p.body.push('\n');
+                }
             }
             ("message", "feedback-report") => p.feedback.push_str(&part.text()),
             ("text" | "message", "rfc822-headers") => p.original_headers.push_str(&part.text()),

@@ -114,6 +114,9 @@ tables: [
             "only accepting mail from specific",
             "due to the recipient's policy",
             "message filtered",
+            // InterMail at a mobile carrier: "<a@b> has restricted SMS e-mail" (the subscriber
+            // turned mail to the phone off).
+            "has restricted sms e-mail",
         ],
     ),
     (Reason::SpamDetected, &["rejected due to spam", "spam classification"]),

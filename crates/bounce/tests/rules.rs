@@ -1446,3 +1446,18 @@ fn a_local_delivery_agent_s_code_is_no_filter_s_reply() {
     ));
     assert_eq!(r.reason, Reason::Filtered);
 }
+
+#[test]
+fn a_delivery_status_part_without_fields_is_the_report_s_text() {
+    // InterMail labels its text part message/delivery-status too.
+    let msg = "From: MAILER-DAEMON@mta04.example.net\nSubject: Returned mail\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n\
+--B\nContent-Type: message/delivery-status;\n\nThis Message was undeliverable due to the following reason:\n\n\n\
+<ann@example.net> has restricted SMS e-mail\n\nPlease reply to <Postmaster@example.net>\nif you feel this message to be in error.\n\n\
+--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mta04.example.net\n\n\
+Original-Recipient: rfc822;ann@example.net\nFinal-Recipient: RFC822; <ann@example.net>\nAction: failed\nStatus: 5.3.0\n\n--B--\n";
+    let r = only(msg);
+    assert_eq!(r.address.as_deref(), Some("ann@example.net"));
+    assert!(r.diagnostic.as_deref().unwrap_or("").contains("restricted SMS"), "{:?}", r.diagnostic);
+    assert_eq!(r.reason, Reason::Filtered);
+}
