@@ -292,7 +292,14 @@ pub(crate) fn addresses(text: &str) -> Vec<(usize, String)> {
                 e += 1;
             }
             // (Leading '*' is legal but in practice Markdown bold around a pasted address.)
-            let local = text[s..i].trim_start_matches(['.', '\'', '`', '*']);
+            let mut local = text[s..i].trim_start_matches(['.', '\'', '`', '*']);
+            // An X.400 address's domain-defined attribute names the Internet address
+            // (Exchange 5.5: "c=US;a= ;p=ORG;o=Site;dda:SMTP=ann@example.com;").
+            for dda in ["smtp=", "rfc-822=", "rfc822="] {
+                if starts_with_ci(local, dda) {
+                    local = &local[dda.len()..];
+                }
+            }
             let domain = text[i + 1..e].trim_end_matches(['.', '-']);
             if !local.is_empty() && domain.contains('.') {
                 out.push((i - local.len(), format!("{local}@{domain}")));
@@ -553,7 +560,10 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
         for (at, a) in addresses(t) {
             // An address that opens the line ("<a@b>: ...", "a@b", "a@b on ...")
             // is how MTAs list failed recipients; one inside prose is weaker.
-            let opens = starts_with_ci(t.trim_start_matches(['<', '"', '\'', ' ', '[', '`', '(', '*']), &a);
+            let opens = starts_with_ci(t.trim_start_matches(['<', '"', '\'', ' ', '[', '`', '(', '*']), &a)
+                // An X.400 address that opens the line and names the Internet one (Exchange 5.5:
+                // "c=US;a= ;p=ORG;o=Site;dda:SMTP=ann@example.com; on Fri, 4 Oct 2002").
+                || starts_with_ci(t, "c=") && at >= 5 && t.as_bytes()[at - 5..at].eq_ignore_ascii_case(b"smtp=");
             // A server's own mailboxes are not recipients, except root's when the report lists it
             // (mail to root forwarded out, and refused).
             let system = is_system_address(&a)

@@ -1461,3 +1461,18 @@ Original-Recipient: rfc822;ann@example.net\nFinal-Recipient: RFC822; <ann@exampl
     assert!(r.diagnostic.as_deref().unwrap_or("").contains("restricted SMS"), "{:?}", r.diagnostic);
     assert_eq!(r.reason, Reason::Filtered);
 }
+
+#[test]
+fn an_x400_address_names_the_internet_recipient() {
+    // Exchange 5.5's Internet Mail Service, the original message removed: the "To:" of the
+    // summary is the list the message went to, the X.400 line the recipient that failed.
+    let msg = "From: System Administrator <postmaster@example.com>\nSubject: Undeliverable: RE: results\n\n\
+Your message\n\n  To:      list@lists.example.org\n  Subject: RE: results\n  Sent:    Fri, 4 Oct 2002 17:10:56 -0400\n\n\
+did not reach the following recipient(s):\n\n\
+c=US;a= ;p=ORG;o=Site;dda:SMTP=ann@example.com; on Fri, 4 Oct 2002\n17:12:28 -0400\n\
+    The recipient name is not recognized\n\tThe MTS-ID of the original message is: c=us;a=\n;p=org;l=X-021004\n\
+    MSEXCH:IMS:ORG:Site:IMS-01 0 (000C05A6) Unknown Recipient\n";
+    let r = only(msg);
+    assert_eq!(r.address.as_deref(), Some("ann@example.com"));
+    assert_eq!(r.reason, Reason::UserUnknown);
+}
