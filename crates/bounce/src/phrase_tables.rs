@@ -282,7 +282,6 @@ tables: [
             "maximum message size",
         ],
     ),
-    (Reason::MailerError, &["procmail", "command output", "pipe to |", "mailer error", "exit code", "command failed"]),
     (
         Reason::NetworkError,
         &[
@@ -355,6 +354,9 @@ tables: [
             "storage full",
         ],
     ),
+    // A local delivery program failed (after the reasons a program can name: "Command output:
+    // Mail quota exceeded" is a full mailbox).
+    (Reason::MailerError, &["procmail", "command output", "pipe to |", "mailer error", "exit code", "command failed"]),
     (Reason::HasMoved, &["has been moved", "has moved", "address changed", "new address is"]),
     (
         Reason::Suspend,

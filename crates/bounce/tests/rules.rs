@@ -1476,3 +1476,12 @@ c=US;a= ;p=ORG;o=Site;dda:SMTP=ann@example.com; on Fri, 4 Oct 2002\n17:12:28 -04
     assert_eq!(r.address.as_deref(), Some("ann@example.com"));
     assert_eq!(r.reason, Reason::UserUnknown);
 }
+
+#[test]
+fn a_delivery_program_that_names_a_full_mailbox() {
+    let r = only(&postfix("<ann@example.org>: permission denied. Command output: Mail quota\n    exceeded."));
+    assert_eq!(r.reason, Reason::MailboxFull);
+    // A program that names no cause is the mailer's failure.
+    let r = only(&postfix("<ann@example.org>: permission denied. Command output: cannot open /tmp/x"));
+    assert_eq!(r.reason, Reason::MailerError);
+}
