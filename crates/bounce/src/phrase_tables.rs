@@ -580,6 +580,8 @@ tables: [
             "time limit",
             "expired",
             "was not delivered within",
+            // InterScan VirusWall: "Reason: Exceeded Maximum Delivery Attempts."
+            "maximum delivery attempts",
         ],
     ),
     (

@@ -315,7 +315,16 @@ pub(crate) fn classify_normalised(text: &str) -> Option<Reason> {
     if names_missing_user_de(text) {
         return Some(Reason::UserUnknown);
     }
-    crate::phrases::first_reason(text)
+    crate::phrases::first_reason(text).or_else(|| gave_up_after_attempts(text).then_some(Reason::Expired))
+}
+
+/// The text says delivery was given up after a number of attempts (IMail: "Delivery failed 20
+/// attempts: a@b"; "failed after 5 attempts").
+fn gave_up_after_attempts(text: &str) -> bool {
+    text.match_indices(" attempts").any(|(at, _)| {
+        let before = text[..at].trim_end_matches(|c: char| c.is_ascii_digit());
+        before.len() < at && (before.ends_with("failed ") || before.ends_with("after "))
+    })
 }
 
 /// The reason an RFC 3463 status implies, when it is specific enough.

@@ -1485,3 +1485,18 @@ fn a_delivery_program_that_names_a_full_mailbox() {
     let r = only(&postfix("<ann@example.org>: permission denied. Command output: cannot open /tmp/x"));
     assert_eq!(r.reason, Reason::MailerError);
 }
+
+#[test]
+fn delivery_given_up_after_attempts_is_expired() {
+    let msg = "From: IMail Server <postmaster@mail.example.ph>\nSubject: Undeliverable Mail\n\n\
+Delivery failed 20 attempts: ann@example.ph\n\n\nOriginal message follows.\n";
+    let r = only(msg);
+    assert_eq!(r.address.as_deref(), Some("ann@example.ph"));
+    assert_eq!(r.reason, Reason::Expired);
+    let r = only(&postfix("<ann@example.org>: Reason: Exceeded Maximum Delivery Attempts."));
+    assert_eq!(r.reason, Reason::Expired);
+    // A cause named with the count is the cause.
+    let r =
+        only(&postfix("<ann@example.org>: host mx.example.org said: 550 5.1.1 user unknown, failed after 3 attempts"));
+    assert_eq!(r.reason, Reason::UserUnknown);
+}
