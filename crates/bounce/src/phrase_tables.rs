@@ -289,6 +289,8 @@ tables: [
             "host name lookup failure",
             "dns error",
             "malformed or unexpected name server reply",
+            // Sendmail's deferral: "451 a@b... example.com: Name server timeout".
+            "name server timeout",
         ],
     ),
     (

@@ -1500,3 +1500,16 @@ Delivery failed 20 attempts: ann@example.ph\n\n\nOriginal message follows.\n";
         only(&postfix("<ann@example.org>: host mx.example.org said: 550 5.1.1 user unknown, failed after 3 attempts"));
     assert_eq!(r.reason, Reason::UserUnknown);
 }
+
+#[test]
+fn a_name_server_timeout_is_the_cause_of_a_delay() {
+    let msg = "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\nSubject: Warning: could not send message for past 4 hours\n\n\
+    **********************************************\n    **      THIS IS A WARNING MESSAGE ONLY      **\n    **  YOU DO NOT NEED TO RESEND YOUR MESSAGE  **\n    **********************************************\n\n\
+The original message was received at Mon, 1 Apr 2002 09:00:00 -0500\n\n   ----- Transcript of session follows -----\n\
+451 ann@example.com... example.com: Name server timeout\nWarning: message still undelivered after 4 hours\n\
+Will keep trying until message is 5 days old\n";
+    let r = only(msg);
+    assert_eq!(r.address.as_deref(), Some("ann@example.com"));
+    assert_eq!(r.reason, Reason::NetworkError);
+    assert!(!r.hard);
+}
