@@ -581,7 +581,9 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     }
 
     // Amazon SES notifications carried in an e-mail body.
-    if (parts.body.contains("\"notificationType\"") || parts.body.contains("\"eventType\""))
+    if (parts.body.contains("\"notificationType\"")
+        || parts.body.contains("\"eventType\"")
+        || parts.body.contains("\\\"notificationType\\\""))
         && let Some(notice) = ses::parse(&parts.body)
     {
         return from_ses(notice, &parts.body);

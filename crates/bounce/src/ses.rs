@@ -68,10 +68,21 @@ fn first(json: &str, key: &str) -> Option<String> {
     values(json, key).into_iter().next().map(|(_, v)| v)
 }
 
-/// Parse an SES notification, if `body` holds one.
+/// Parse an SES notification, if `body` holds one: the notification itself, or the SNS message
+/// that carries it as the string value of `"Message"` (an SNS e-mail subscription in JSON format).
 pub(crate) fn parse(body: &str) -> Option<SesNotice> {
     let start = body.find('{')?;
     let json = &body[start..];
+    if first(json, "notificationType").is_none()
+        && first(json, "eventType").is_none()
+        && let Some(inner) = first(json, "Message").filter(|m| m.trim_start().starts_with('{'))
+    {
+        return notice(&inner);
+    }
+    notice(json)
+}
+
+fn notice(json: &str) -> Option<SesNotice> {
     let kind = first(json, "notificationType").or_else(|| first(json, "eventType"))?;
     let mut notice = SesNotice {
         feedback_type: first(json, "complaintFeedbackType"),

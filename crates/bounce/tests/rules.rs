@@ -1513,3 +1513,19 @@ Will keep trying until message is 5 days old\n";
     assert_eq!(r.reason, Reason::NetworkError);
     assert!(!r.hard);
 }
+
+#[test]
+fn an_ses_notification_inside_an_sns_message() {
+    // An SNS e-mail subscription in JSON format: the SES notification is the string "Message".
+    let msg = "From: SES-Topic <no-reply@sns.amazonaws.com>\nSubject: AWS Notification Message\nContent-Type: text/plain; charset=UTF-8\n\n\
+{\n  \"Type\" : \"Notification\",\n  \"MessageId\" : \"02f86d9b\",\n  \"Message\" : \"{\\\"notificationType\\\":\\\"Bounce\\\",\\\"bounce\\\":{\\\"bounceType\\\":\\\"Permanent\\\",\
+\\\"bouncedRecipients\\\":[{\\\"emailAddress\\\":\\\"ann@example.org\\\",\\\"action\\\":\\\"failed\\\",\\\"status\\\":\\\"5.1.1\\\",\\\"diagnosticCode\\\":\\\"smtp; 550 5.1.1 user unknown\\\"}]},\
+\\\"mail\\\":{\\\"messageId\\\":\\\"0101abc\\\",\\\"destination\\\":[\\\"ann@example.org\\\"]}}\",\n  \"Timestamp\" : \"2016-10-21T06:58:02.294Z\"\n}\n";
+    let r = parse(msg.as_bytes());
+    assert_eq!(r.kind, Kind::Bounce);
+    assert_eq!(r.original_message_id.as_deref(), Some("0101abc"));
+    let r = only(msg);
+    assert_eq!(r.address.as_deref(), Some("ann@example.org"));
+    assert_eq!(r.reason, Reason::UserUnknown);
+    assert!(r.hard);
+}
