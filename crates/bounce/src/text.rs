@@ -227,6 +227,8 @@ const COMMANDS: &[(&str, Command)] = &[
     // Postfix, Microsoft 365 and others give this answer to RCPT TO only.
     ("recipient address rejected", Command::RcptTo),
     ("did not like our rcpt to", Command::RcptTo),
+    // qmail-remote: "192.0.2.9 does not like recipient. Remote host said: 550 ...".
+    ("does not like recipient", Command::RcptTo),
 ];
 
 static COMMAND_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {

@@ -1529,3 +1529,15 @@ fn an_ses_notification_inside_an_sns_message() {
     assert_eq!(r.reason, Reason::UserUnknown);
     assert!(r.hard);
 }
+
+#[test]
+fn qmail_s_does_not_like_recipient_answers_rcpt_to() {
+    let msg = "From: MAILER-DAEMON@mx.example.net\nSubject: failure notice\n\n\
+Hi. This is the qmail-send program at mx.example.net.\nI'm afraid I wasn't able to deliver your message to the following addresses.\n\
+This is a permanent error; I've given up. Sorry it didn't work out.\n\n\
+<ann@example.jp>:\n192.0.2.153 does not like recipient.\nRemote host said: 550 5.2.1 <ann@example.jp>... User Unknown\nGiving up on 192.0.2.153.\n\n\
+--- Below this line is a copy of the message.\n";
+    let r = only(msg);
+    assert_eq!(r.reason, Reason::UserUnknown);
+    assert!(r.hard);
+}
