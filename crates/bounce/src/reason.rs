@@ -259,8 +259,25 @@ pub(crate) fn normalise_prefix(text: &str, max: usize) -> String {
 }
 
 /// A reply that names only a domain and says it does not exist
-/// ("553 mx.example.org does not exist"): the host is unknown.
+/// ("553 mx.example.org does not exist"), or a lookup of a host or domain by name that found
+/// nothing (DragonFly: "DNS lookup failure: host mx.example.org not found"): the host is unknown.
 fn names_missing_domain(text: &str) -> bool {
+    let is_domain = |name: &str| {
+        name.contains('.')
+            && !name.contains('@')
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+    };
+    let mut from = 0;
+    while let Some(p) = text[from..].find(" not found") {
+        let at = from + p;
+        from = at + 1;
+        let mut words = text[..at].rsplit(' ');
+        if let (Some(name), Some("host" | "domain")) = (words.next(), words.next())
+            && is_domain(name)
+        {
+            return true;
+        }
+    }
     let mut from = 0;
     while let Some(p) = text[from..].find(" does not exist") {
         let at = from + p;
@@ -268,10 +285,7 @@ fn names_missing_domain(text: &str) -> bool {
         let mut words = text[..at].rsplit(' ');
         let (Some(name), Some(code)) = (words.next(), words.next()) else { continue };
         let is_code = code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit());
-        let is_domain = name.contains('.')
-            && !name.contains('@')
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
-        if is_code && is_domain {
+        if is_code && is_domain(name) {
             return true;
         }
     }

@@ -1541,3 +1541,16 @@ This is a permanent error; I've given up. Sorry it didn't work out.\n\n\
     assert_eq!(r.reason, Reason::UserUnknown);
     assert!(r.hard);
 }
+
+#[test]
+fn a_host_that_dns_does_not_find_is_unknown() {
+    let msg = "From: MAILER-DAEMON@mail.example.net\nSubject: Delivery failure\n\n\
+There was an error delivering your mail to <ann@cx.example.org>.\n\n\
+DNS lookup failure: host cx.example.org not found\n\nMessage headers follow.\n";
+    let r = only(msg);
+    assert_eq!(r.reason, Reason::HostUnknown);
+    assert!(r.hard);
+    // Not a file or a page that was not found.
+    let r = only(&postfix("<ann@example.org>: host mx.example.org said: 550 5.1.1 user unknown; page not found"));
+    assert_eq!(r.reason, Reason::UserUnknown);
+}
