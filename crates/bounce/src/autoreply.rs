@@ -79,6 +79,17 @@ const BODY_PHRASES: &[&str] = &[
     "i will write back as soon as",
     "bin ich abwesend",
     "bin ich außer haus",
+    // A help desk's acknowledgement: "This is an automatic email just to let you know that we've
+    // received your request and your ticket reference is #681", "Your support request has been
+    // submitted to our team".
+    "this is an automatic email",
+    "this is an automated email",
+    "this is an automatic reply",
+    "this is an automated reply",
+    "this is an automatic response",
+    "this is an automated response",
+    "your support request has been submitted",
+    "your ticket reference is",
 ];
 
 /// Out-of-office sentences that people also write in ordinary mail ("Thanks! I'll be back with

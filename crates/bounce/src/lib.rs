@@ -378,6 +378,20 @@ const PASTED_BODY: &[&str] = &[
     "退信原因",
     // "出错原因" (the cause of the error), as NetEase (163.com) writes it.
     "出错原因",
+    // A remote server's reply pasted without its code: Postfix's restrictions ("Recipient address
+    // rejected: User unknown in local recipient table", "Helo command rejected: Host not found"),
+    // and the wordings of Gmail, Microsoft 365, QQ and NetEase that only their servers write.
+    "recipient address rejected:",
+    "sender address rejected:",
+    "helo command rejected:",
+    "client host rejected:",
+    "relay access denied",
+    // A DNS blocklist's answer: "client [192.0.2.9] blocked using zen.spamhaus.org".
+    "] blocked using ",
+    "is not accepted due to domain's dmarc policy",
+    "doesn't meet the required authentication level",
+    "mail content denied",
+    "dt:spm ",
 ];
 
 /// Pasted text with the marks a web page or a forum put into it removed; `None` when it has none.

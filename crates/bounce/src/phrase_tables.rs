@@ -42,6 +42,9 @@ tables: [
             "ip address is black listed",
             "ip address is blacklisted",
             "refused by blackhole",
+            // Postfix's HELO restriction: the name the sending host gave does not resolve ("450
+            // <mx.example.net>: Helo command rejected: Host not found").
+            "helo command rejected: host not found",
             // Exim's DNS blocklist answers naming Spamhaus's lists ("550 zen... Listed by CSS").
             "listed by css",
             "listed by sbl",
@@ -172,6 +175,9 @@ tables: [
             "authentication information",
             "fails to pass authentication",
             "5.7.26",
+            // Microsoft 365 (5.7.515): "Access denied, sending domain example.org doesn't meet
+            // the required authentication level".
+            "required authentication level",
         ],
     ),
     (Reason::VirusDetected, &["virus", "malware", "infected", "dangerous attachment"]),
@@ -198,6 +204,8 @@ tables: [
             "unsolicited",
             "bulk mail",
             "message content rejected",
+            // QQ (Tencent Exmail): "550 Mail content denied".
+            "mail content denied",
             "considered as spam",
             "classified as spam",
             "content filter",

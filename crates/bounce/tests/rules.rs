@@ -1554,3 +1554,42 @@ DNS lookup failure: host cx.example.org not found\n\nMessage headers follow.\n";
     let r = only(&postfix("<ann@example.org>: host mx.example.org said: 550 5.1.1 user unknown; page not found"));
     assert_eq!(r.reason, Reason::UserUnknown);
 }
+
+#[test]
+fn a_remote_reply_pasted_without_its_code() {
+    let reason = |text: &str| {
+        let r = parse(text.as_bytes());
+        assert_eq!(r.kind, Kind::Bounce, "{text}");
+        r.recipients[0].reason
+    };
+    assert_eq!(reason("Recipient address rejected: User unknown in local recipient table\n"), Reason::UserUnknown);
+    assert_eq!(
+        reason("  Access denied, sending domain EXAMPLE.AC.AT doesn't meet the required\n  authentication level.\n"),
+        Reason::AuthFailure
+    );
+    assert_eq!(
+        reason("permanent: 5.7.1 Service unavailable; client [192.0.2.9] blocked using zen.spamhaus.org\n"),
+        Reason::Blocked
+    );
+    assert_eq!(
+        reason(">  host example.com says:\n>  450 <mx.example.net>: Helo command rejected: Host not found\n"),
+        Reason::Blocked
+    );
+    assert_eq!(
+        reason("SMTP error, DOT: Host example.com(192.0.2.9) DOT said 550 Mail content denied.\n"),
+        Reason::SpamDetected
+    );
+    // A person's words are no reply.
+    let note = "I got blocked using the new app, and my mailbox is not full. Can you help?\n";
+    assert_eq!(parse(note.as_bytes()).kind, Kind::NotBounce);
+}
+
+#[test]
+fn a_help_desk_s_acknowledgement_is_an_auto_reply() {
+    let msg = "Hello!\n\nThanks for getting in touch! This is an automatic email just to let you know that we've received your \
+request and your ticket reference is #681.\n\nOne of our support agents will get back to you shortly.\n";
+    assert_eq!(parse(msg.as_bytes()).kind, Kind::AutoReply);
+    let msg = "From: Support <help@example.com>\nSubject: [#1234] Your request\n\n> Hi there,\n>\n\
+> Your support request has been submitted to our team. Rest assured that your email arrived safely.\n";
+    assert_eq!(parse(msg.as_bytes()).kind, Kind::AutoReply);
+}
