@@ -551,7 +551,11 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
     for &n in &candidates {
         let line = lines[n];
         let t = line.trim();
-        if ["from:", "reporting-mta", "received", "message-id", "return-path"].iter().any(|p| starts_with_ci(t, p))
+        // (Also in a report quoted by a reply or a forward: "> Message-Id: <...>".)
+        let unquoted = t.trim_start_matches(['>', ' ']);
+        if ["from:", "reporting-mta", "received", "message-id", "return-path"]
+            .iter()
+            .any(|p| starts_with_ci(unquoted, p))
             || ["please contact", "contact:", "assistance", "send mail to"].iter().any(|p| contains_ci(t, p))
         {
             continue;

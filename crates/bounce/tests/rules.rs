@@ -1593,3 +1593,16 @@ request and your ticket reference is #681.\n\nOne of our support agents will get
 > Your support request has been submitted to our team. Rest assured that your email arrived safely.\n";
     assert_eq!(parse(msg.as_bytes()).kind, Kind::AutoReply);
 }
+
+#[test]
+fn a_quoted_report_s_message_id_is_no_recipient() {
+    let msg = "From: Ann <ann@example.jp>\nSubject: Fwd: Returned mail: see transcript for details\n\n\
+Please look at this.\n\n> Date: Thu, 29 Apr 2009 23:45:03 +0900\n> From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.jp>\n\
+> Message-Id: <200904290210.00000000000000@mx.example.jp>\n> Subject: Returned mail: see transcript for details\n>\n\
+> The original message was received at Thu, 29 Apr 2009 23:45:01 +0900\n>\n\
+> ----- The following addresses had permanent fatal errors -----\n> <bob@example.com>\n\
+> (reason: 550 5.1.1 <bob@example.com>... User unknown)\n";
+    let r = parse(msg.as_bytes());
+    let addresses: Vec<_> = r.recipients.iter().map(|r| r.address.as_deref()).collect();
+    assert_eq!(addresses, [Some("bob@example.com")], "{r:?}");
+}
