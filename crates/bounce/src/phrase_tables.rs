@@ -42,6 +42,10 @@ tables: [
             "ip address is black listed",
             "ip address is blacklisted",
             "refused by blackhole",
+            // Outlook.com: "550 SC-004 ... Unfortunately, messages from 192.0.2.9 weren't sent. We
+            // recommend that you contact your Internet service provider. The problem is that too many
+            // unwanted messages have been sent from the following IP address above."
+            "too many unwanted messages have been sent from",
             // Postfix's HELO restriction: the name the sending host gave does not resolve ("450
             // <mx.example.net>: Helo command rejected: Host not found").
             "helo command rejected: host not found",
@@ -64,6 +68,13 @@ tables: [
     // Amazon SES gives up: "5.4.7 - Delivery expired (message too old) 'Connection refused'" (the
     // last attempt's error, not a block).
     (Reason::Expired, &["delivery expired (message too old)"]),
+    // Gmail: "Our system has detected that this message is likely suspicious due to the very low
+    // reputation of the sending IP address. To best protect our users from spam, ..." (the word
+    // "spam" is about its users, the cause the sender's reputation).
+    (Reason::BadReputation, &["low reputation of the sending"]),
+    // Amazon SES refuses a message that breaks RFC 5322: "554 Transaction failed: Duplicate header
+    // 'DKIM-Signature'."
+    (Reason::NotCompliantRfc, &["duplicate header"]),
     (
         Reason::HostUnknown,
         &[
@@ -279,6 +290,8 @@ tables: [
         Reason::MesgTooBig,
         &[
             "message too big",
+            // "500 Line limit exceeded" (a line longer than the server takes).
+            "line limit exceeded",
             "message is too big",
             "message too large",
             "message is too large",
@@ -628,6 +641,8 @@ tables: [
         Reason::SyntaxError,
         &[
             "syntax error",
+            // Exim: "<b@example.net>: malformed address: <b@example.net> may not follow a@example.com".
+            "malformed address:",
             "not implemented",
             "command parameter",
             "command unrecognized",

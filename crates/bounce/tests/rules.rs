@@ -1606,3 +1606,38 @@ Please look at this.\n\n> Date: Thu, 29 Apr 2009 23:45:03 +0900\n> From: Mail De
     let addresses: Vec<_> = r.recipients.iter().map(|r| r.address.as_deref()).collect();
     assert_eq!(addresses, [Some("bob@example.com")], "{r:?}");
 }
+
+#[test]
+fn wordings_of_reputation_headers_line_length_and_syntax() {
+    let reason = |line: &str| only(&postfix(line)).reason;
+    assert_eq!(
+        reason(
+            "<ann@gmail.com>: host gmail-smtp-in.l.google.com said: 550-5.7.1 Our system has detected that this message is likely suspicious due to the very low reputation of the sending IP address. To best protect our users from spam, the message has been blocked."
+        ),
+        Reason::BadReputation
+    );
+    assert_eq!(
+        reason(
+            "<ann@example.org>: host email-smtp.example.com said: 554 Transaction failed: Duplicate header 'DKIM-Signature'."
+        ),
+        Reason::NotCompliantRfc
+    );
+    assert_eq!(
+        reason(
+            "<ann@example.org>: host mx.example.org said: 500 Line limit exceeded (in reply to end of DATA command)"
+        ),
+        Reason::MesgTooBig
+    );
+    assert_eq!(
+        reason(
+            "<ann@hotmail.com>: host mx.hotmail.com said: 550 SC-004 Unfortunately, messages from 192.0.2.22 weren't sent. We recommend that you contact your Internet service provider. The problem is that too many unwanted messages have been sent from the following IP address above."
+        ),
+        Reason::Blocked
+    );
+    let msg = "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nSubject: Mail failure - malformed recipient address\n\n\
+A message that you sent contained one or more recipient addresses that were incorrectly\nconstructed:\n\n\
+  <b@example.net>: malformed address: <b@example.net> may not follow ann@example.com\n\n\
+This address has been ignored.\n";
+    let r = parse(msg.as_bytes());
+    assert_eq!(r.recipients[0].reason, Reason::SyntaxError, "{r:?}");
+}
