@@ -603,6 +603,18 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         return from_ses(notice, &parts.body);
     }
 
+    // Apple Mail's unsubscribe button sends a mail to the List-Unsubscribe mailto address ("Apple
+    // Mail sent this email to unsubscribe from the message ...", X-Apple-Unsubscribe: true): the
+    // sender asks to be taken off, an opt-out as in a feedback report.
+    if header("X-Apple-Unsubscribe").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        return Report {
+            kind: Kind::Complaint,
+            recipients: vec![Recipient::bare(msg.from.clone(), Reason::Feedback)],
+            original_message_id: None,
+            feedback_type: Some("opt-out".into()),
+        };
+    }
+
     // Complaints (ARF, and Hotmail's older non-ARF reports).
     let hotmail_complaint = text::contains_ci(&parts.original_headers, "x-hmxmroriginalrecipient:");
     // AOL's feedback loop before ARF ("X-Loop: scomp", "Email Feedback Report for IP ...").

@@ -1641,3 +1641,17 @@ This address has been ignored.\n";
     let r = parse(msg.as_bytes());
     assert_eq!(r.recipients[0].reason, Reason::SyntaxError, "{r:?}");
 }
+
+#[test]
+fn apple_mail_s_unsubscribe_is_an_opt_out() {
+    let msg = "From: ann@icloud.com\nTo: opt-out-100731@news.example.org\nSubject: unsubscribe\n\
+Auto-Submitted: auto-replied\nX-Apple-Unsubscribe: true\n\n\
+Apple Mail sent this email to unsubscribe from the message \"Our offers\".\n";
+    let r = parse(msg.as_bytes());
+    assert_eq!(r.kind, Kind::Complaint);
+    assert_eq!(r.feedback_type.as_deref(), Some("opt-out"));
+    assert_eq!(r.recipients[0].address.as_deref(), Some("ann@icloud.com"));
+    // Without the header it is what its headers say: an auto-reply.
+    let plain = msg.replace("X-Apple-Unsubscribe: true\n", "");
+    assert_eq!(parse(plain.as_bytes()).kind, Kind::AutoReply);
+}
