@@ -49,6 +49,9 @@ tables: [
             // Postfix's HELO restriction: the name the sending host gave does not resolve ("450
             // <mx.example.net>: Helo command rejected: Host not found").
             "helo command rejected: host not found",
+            // iCloud turns the sending host away at the greeting: "554 ... ESMTP not accepting
+            // connections" (not "not accepting mail from you", a recipient's filter).
+            "not accepting connections",
             // Exim's DNS blocklist answers naming Spamhaus's lists ("550 zen... Listed by CSS").
             "listed by css",
             "listed by sbl",
@@ -75,6 +78,8 @@ tables: [
     // Amazon SES refuses a message that breaks RFC 5322: "554 Transaction failed: Duplicate header
     // 'DKIM-Signature'."
     (Reason::NotCompliantRfc, &["duplicate header"]),
+    // Sendmail's header limits: "552 5.6.0 Headers too large (32768 max)".
+    (Reason::ContentError, &["headers too large"]),
     (
         Reason::HostUnknown,
         &[

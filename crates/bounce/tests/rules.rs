@@ -1655,3 +1655,23 @@ Apple Mail sent this email to unsubscribe from the message \"Our offers\".\n";
     let plain = msg.replace("X-Apple-Unsubscribe: true\n", "");
     assert_eq!(parse(plain.as_bytes()).kind, Kind::AutoReply);
 }
+
+#[test]
+fn headers_too_large_and_a_greeting_that_turns_away() {
+    let reason = |line: &str| only(&postfix(line)).reason;
+    assert_eq!(
+        reason("<ann@example.jp>: host mx.example.jp said: 552 5.6.0 Headers too large (3 max)"),
+        Reason::ContentError
+    );
+    assert_eq!(
+        reason(
+            "<ann@icloud.com>: host mx1.mail.icloud.com said: 554 st11p00im-smtpin013.me.com ESMTP not accepting connections"
+        ),
+        Reason::Blocked
+    );
+    // A recipient who takes no mail from the sender is still a filter.
+    assert_eq!(
+        reason("<ann@example.org>: host mx.example.org said: 550 ann is not accepting mail from this sender"),
+        Reason::Filtered
+    );
+}
