@@ -151,7 +151,19 @@ tables: [
     ),
     (Reason::TooManyConn, &["frequency limited"]),
     (Reason::RequirePtr, &["mismatches client ip"]),
-    (Reason::NotAccept, &["no mx record", "no smtp service", "null mx", "does not accept mail", "accepts no mail"]),
+    // RFC 3463's X.3.2 in words: "521 5.3.2 <a@b>: Recipient address rejected: System not accepting
+    // network messages" (before the filters' "not accepting").
+    (
+        Reason::NotAccept,
+        &[
+            "no mx record",
+            "no smtp service",
+            "null mx",
+            "does not accept mail",
+            "accepts no mail",
+            "not accepting network messages",
+        ],
+    ),
     (Reason::Suspend, &["account is blocked", "account has been blocked"]),
     (Reason::SystemFull, &["insufficient disk space", "insufficient system storage"]),
     (Reason::SystemError, &["service currently unavailable", "transaction failed"]),
@@ -481,6 +493,12 @@ tables: [
             "no such recipient",
             "no such mailbox",
             "no such account",
+            // Lotus Notes and Domino in Japanese: "ディレクトリのリストにありません" (not in the
+            // directory's list), "ユーザー ann (ann@example.co.jp) は Domino ディレクトリ には
+            // 見つかりません" (not found in the Domino directory).
+            "ディレクトリのリストにありません",
+            "ディレクトリ には見つかりません",
+            "ディレクトリには見つかりません",
             "no such address",
             "no mailbox here",
             "unknown recipient",

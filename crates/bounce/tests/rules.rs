@@ -1675,3 +1675,21 @@ fn headers_too_large_and_a_greeting_that_turns_away() {
         Reason::Filtered
     );
 }
+
+#[test]
+fn lotus_in_japanese_and_a_system_not_accepting_network_messages() {
+    let notes = "From: Postmaster <postmaster@example.co.jp>\nSubject: Undeliverable message\nContent-Type: text/plain; charset=UTF-8\n\n\
+------- Failure Reasons  --------\nディレクトリのリストにありません\nann@u1.example.co.jp\n------- Returned Message --------\n";
+    let r = only(notes);
+    assert_eq!(r.reason, Reason::UserUnknown);
+    assert!(r.hard);
+    let domino = "From: Postmaster <postmaster@example.co.jp>\nSubject: DELIVERY FAILURE\nContent-Type: text/plain; charset=UTF-8\n\n\
+Your message\n\n  Subject: test\n\nwas not delivered to:\n\n  ann@example.co.jp\n\nbecause:\n\n\
+  ユーザー ann (ann@example.co.jp) は Domino ディレクトリ には見つかりません。\n";
+    assert_eq!(only(domino).reason, Reason::UserUnknown);
+    let r = only(&postfix(
+        "<ann@example.net>: host mx.example.net said: 521 5.3.2 <ann@example.net>: Recipient address rejected: System not accepting network messages (in reply to RCPT TO command)",
+    ));
+    assert_eq!(r.reason, Reason::NotAccept);
+    assert!(r.hard);
+}
