@@ -79,15 +79,15 @@ const BODY_PHRASES: &[&str] = &[
     "i will write back as soon as",
     "bin ich abwesend",
     "bin ich außer haus",
-    // A help desk's acknowledgement: "This is an automatic email just to let you know that we've
-    // received your request and your ticket reference is #681", "Your support request has been
-    // submitted to our team".
-    "this is an automatic email",
-    "this is an automated email",
-    "this is an automatic reply",
-    "this is an automated reply",
-    "this is an automatic response",
-    "this is an automated response",
+];
+
+/// A help desk's acknowledgement: "This is an automatic email just to let you know that we've
+/// received your request and your ticket reference is #681", "Your support request has been
+/// submitted to our team". Only in a mail that is not a report otherwise (a bounce may quote such
+/// a mail).
+const ACKNOWLEDGEMENT_PHRASES: &[&str] = &[
+    "this is an automatic email just to let you know",
+    "this is an automated email just to let you know",
     "your support request has been submitted",
     "your ticket reference is",
 ];
@@ -139,7 +139,7 @@ pub(crate) fn is_auto_reply(
     if BODY_PHRASES.iter().chain(if pasted { PASTED_BODY_PHRASES } else { &[] }).any(|p| head.contains(p)) {
         return true;
     }
-    if !weak_bounce && CJK_BODY_PHRASES.iter().any(|p| head.contains(p)) {
+    if !weak_bounce && CJK_BODY_PHRASES.iter().chain(ACKNOWLEDGEMENT_PHRASES).any(|p| head.contains(p)) {
         return true;
     }
     let auto = auto_submitted.is_some_and(|a| a.trim().to_ascii_lowercase().starts_with("auto-replied"));

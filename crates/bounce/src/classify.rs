@@ -234,7 +234,7 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
         .or(by_status)
         .or_else(|| *by_body)
         .unwrap_or_else(|| {
-            if *delayed {
+            if *delayed || [diag_n.as_str(), extra_n.as_str()].into_iter().any(reason::gave_up_after_attempts) {
                 Reason::Expired
             } else if has_words(diag) || has_words(comment) || has_words(extra) {
                 Reason::OnHold
@@ -263,9 +263,12 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
         || reply_code.is_some() && !local
         || by_text.is_none() && e.body.reply_code().is_some();
     match (command, reason) {
-        (Some(Command::MailFrom), Reason::UserUnknown | Reason::HostUnknown | Reason::Undefined | Reason::OnHold) => {
-            reason = Reason::Rejected
-        }
+        // (Also a malformed address: Exim's "malformed address: ... may not follow" is about a
+        // recipient; in reply to MAIL FROM it is the sender's.)
+        (
+            Some(Command::MailFrom),
+            Reason::UserUnknown | Reason::HostUnknown | Reason::Undefined | Reason::OnHold | Reason::SyntaxError,
+        ) => reason = Reason::Rejected,
         (Some(Command::Connect), Reason::Undefined | Reason::OnHold) => reason = Reason::Blocked,
         (_, Reason::HostUnknown) if !permanent => reason = Reason::NetworkError,
         // A security status with "user unknown" is a filter speaking, unless it answered RCPT TO

@@ -218,12 +218,14 @@ fn collect(head: &Head<'_>, leaves: &[mime::Part<'_>]) -> Parts {
             }
             ("message", "delivery-status" | "global-delivery-status") => {
                 let text = part.text();
-                // A part labelled so that holds no field of one is the report's text (InterMail
-                // sends its "<a@b> has restricted SMS e-mail" as a second delivery-status part).
+                // A part labelled so that holds no field of one is the report's text when the
+                // report has no other (InterMail sends its "<a@b> has restricted SMS e-mail" as a
+                // first delivery-status part); after a text part it is a footer or a copy of the
+                // original's headers, and left out.
                 if dsn::fields(&text).iter().any(|(name, _)| DSN_FIELDS.contains(&name.as_str())) {
                     p.dsn.push_str(&text);
                     p.dsn.push('\n');
-                } else {
+                } else if p.body.trim().is_empty() {
                     p.body.push_str(&text);
                     p.body.push('\n');
                 }
@@ -378,9 +380,14 @@ const PASTED_BODY: &[&str] = &[
     "退信原因",
     // "出错原因" (the cause of the error), as NetEase (163.com) writes it.
     "出错原因",
-    // A remote server's reply pasted without its code: Postfix's restrictions ("Recipient address
-    // rejected: User unknown in local recipient table", "Helo command rejected: Host not found"),
-    // and the wordings of Gmail, Microsoft 365, QQ and NetEase that only their servers write.
+];
+
+/// A remote server's reply pasted without its code: Postfix's restrictions ("Recipient address
+/// rejected: User unknown in local recipient table", "Helo command rejected: Host not found"), and
+/// the wordings of Gmail, Microsoft 365, QQ and NetEase that only their servers write. People quote
+/// them in questions too ("our Outlook shows \"Relay access denied\" whenever Ann sends"): they
+/// count only in a short paste (`is_pasted_reply`).
+const PASTED_REPLY: &[&str] = &[
     "recipient address rejected:",
     "sender address rejected:",
     "helo command rejected:",
@@ -393,6 +400,17 @@ const PASTED_BODY: &[&str] = &[
     "mail content denied",
     "dt:spm ",
 ];
+
+/// A paste of a remote server's reply without its code: at most four lines, with a server's
+/// wording (`PASTED_REPLY`) that is not in quotation marks (a person quoting it in a question).
+fn is_pasted_reply(body: &str, normalised: &str) -> bool {
+    if body.lines().filter(|l| !l.trim().is_empty()).nth(4).is_some() {
+        return false;
+    }
+    PASTED_REPLY.iter().any(|p| {
+        normalised.match_indices(p).any(|(at, _)| !normalised[..at].ends_with(['"', '\u{201c}', '\'', '\u{2018}']))
+    })
+}
 
 /// Pasted text with the marks a web page or a forum put into it removed; `None` when it has none.
 /// A Markdown link keeps its text ("<[ann@example.org](mailto:ann@example.org)>: host
@@ -606,7 +624,13 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     // Apple Mail's unsubscribe button sends a mail to the List-Unsubscribe mailto address ("Apple
     // Mail sent this email to unsubscribe from the message ...", X-Apple-Unsubscribe: true): the
     // sender asks to be taken off, an opt-out as in a feedback report.
-    if header("X-Apple-Unsubscribe").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+    // (Not a report that quotes or carries the header, not mail from a daemon.)
+    let sender = msg.from.as_deref().map(str::to_ascii_lowercase);
+    if header("X-Apple-Unsubscribe").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        && parts.dsn.is_empty()
+        && parts.report_type.is_none()
+        && sender.as_deref().is_some_and(|f| !DAEMONS.iter().any(|d| f.contains(d)))
+    {
         return Report {
             kind: Kind::Complaint,
             recipients: vec![Recipient::bare(msg.from.clone(), Reason::Feedback)],
@@ -679,6 +703,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     let by_phrase = !(strong_bounce || by_subject || by_reply) && {
         let head = reason::normalise_prefix(&parts.body, 2000);
         BOUNCE_BODY.iter().chain(if pasted { PASTED_BODY } else { &[] }).any(|p| head.contains(p))
+            || pasted && is_pasted_reply(&parts.body, &head)
     };
     let bounce_like = strong_bounce || by_subject || by_reply || by_phrase;
 

@@ -259,21 +259,24 @@ pub(crate) fn normalise_prefix(text: &str, max: usize) -> String {
 }
 
 /// A reply that names only a domain and says it does not exist
-/// ("553 mx.example.org does not exist"), or a lookup of a host or domain by name that found
-/// nothing (DragonFly: "DNS lookup failure: host mx.example.org not found"): the host is unknown.
+/// ("553 mx.example.org does not exist"), or a lookup of the recipient's host that found nothing
+/// (DragonFly: "DNS lookup failure: host mx.example.org not found"; not a lookup of the sender's
+/// PTR record or HELO name, which other words name): the host is unknown.
 fn names_missing_domain(text: &str) -> bool {
     let is_domain = |name: &str| {
         name.contains('.')
             && !name.contains('@')
             && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+            && !name.bytes().all(|b| b.is_ascii_digit() || b == b'.')
     };
+    const LOOKUP: &str = "dns lookup failure: host ";
     let mut from = 0;
-    while let Some(p) = text[from..].find(" not found") {
-        let at = from + p;
-        from = at + 1;
-        let mut words = text[..at].rsplit(' ');
-        if let (Some(name), Some("host" | "domain")) = (words.next(), words.next())
+    while let Some(p) = text[from..].find(LOOKUP) {
+        let at = from + p + LOOKUP.len();
+        from = at;
+        if let Some((name, _)) = text[at..].split_once(' ')
             && is_domain(name)
+            && text[at + name.len()..].starts_with(" not found")
         {
             return true;
         }
@@ -329,12 +332,13 @@ pub(crate) fn classify_normalised(text: &str) -> Option<Reason> {
     if names_missing_user_de(text) {
         return Some(Reason::UserUnknown);
     }
-    crate::phrases::first_reason(text).or_else(|| gave_up_after_attempts(text).then_some(Reason::Expired))
+    crate::phrases::first_reason(text)
 }
 
-/// The text says delivery was given up after a number of attempts (IMail: "Delivery failed 20
-/// attempts: a@b"; "failed after 5 attempts").
-fn gave_up_after_attempts(text: &str) -> bool {
+/// The (normalised) text says delivery was given up after a number of attempts (IMail: "Delivery
+/// failed 20 attempts: a@b"; "failed after 5 attempts"). The last resort of a reason: a status or
+/// a cause named with the count decides ("535 5.7.8 Login failed after 3 attempts").
+pub(crate) fn gave_up_after_attempts(text: &str) -> bool {
     text.match_indices(" attempts").any(|(at, _)| {
         let before = text[..at].trim_end_matches(|c: char| c.is_ascii_digit());
         before.len() < at && (before.ends_with("failed ") || before.ends_with("after "))

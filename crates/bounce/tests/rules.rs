@@ -1693,3 +1693,43 @@ Your message\n\n  Subject: test\n\nwas not delivered to:\n\n  ann@example.co.jp\
     assert_eq!(r.reason, Reason::NotAccept);
     assert!(r.hard);
 }
+
+/// What a review of this session's rules found them doing too broadly (each came out right before
+/// those rules).
+#[test]
+fn the_new_rules_keep_to_their_cases() {
+    // A report that quotes a shop's "automated email" stays a report.
+    let msg = "From: Mail Delivery System <bounces@relay.example.net>\nSubject: Delivery Status Notification (Failure)\n\n\
+Delivery to the following recipient failed permanently:\n\n  ann@example.org\n\n\
+550 5.1.1 The email account that you tried to reach does not exist.\n\n----- Original message -----\n\
+Subject: Your order #1234\nThis is an automated email, please do not reply. Your ticket reference is #55.\n";
+    assert_eq!(only(msg).reason, Reason::UserUnknown);
+    // A question that quotes a server's wording is no report.
+    let question = "Hi team,\n\nsince this morning our Outlook shows \"Relay access denied\" whenever Ann (ann@example.org) sends\n\
+to anyone outside. Can you check the server settings? Bob bob@example.com has the same issue.\n\nThanks, Carol\n";
+    assert_eq!(parse(question.as_bytes()).kind, Kind::NotBounce);
+    // The sender's reverse DNS not found is no unknown host of the recipient.
+    let r = only(&postfix(
+        "<ann@example.org>: host mx.example.org[192.0.2.9] said: 550 5.7.1 Client host rejected: reverse DNS for client host 203-0-113-9.dyn.example.net not found (in reply to RCPT TO command)",
+    ));
+    assert!(!r.hard, "{r:?}");
+    // A count of attempts does not outrank a status that names the cause.
+    let r = only(&postfix("<ann@example.org>: host mx.example.org said: 535 5.7.8 Login failed after 3 attempts"));
+    assert_eq!(r.reason, Reason::SecurityError);
+    // A malformed address in reply to MAIL FROM is the sender's.
+    let r = only(&postfix(
+        "<ann@example.org>: host mx.example.org[192.0.2.9] said: 501 5.1.7 malformed address: <bounce@shop.example> contains illegal characters (in reply to MAIL FROM command)",
+    ));
+    assert_eq!(r.reason, Reason::Rejected);
+    // A field-less delivery-status part after the report's text is left out: its notice about
+    // anti-virus is not the recipient's reason.
+    let msg = "From: MAILER-DAEMON@mx.example.net\nSubject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\nContent-Type: text/plain\n\n\
+Your message could not be delivered.\n\n<ann@example.org>: host mx.example.org[192.0.2.9] said: 550 sorry, no mailbox here by that name (in reply to RCPT TO command)\n\
+--b\nContent-Type: message/delivery-status\n\nMail system protected by ExampleGuard anti-virus and anti-spam.\n--b--\n";
+    assert_eq!(only(msg).reason, Reason::UserUnknown);
+    // A report that carries Apple's header is still a report.
+    let msg = "From: MAILER-DAEMON@mx.example.net\nSubject: Undelivered Mail Returned to Sender\nX-Apple-Unsubscribe: true\n\n\
+<ann@example.org>: host mx.example.org[192.0.2.9] said: 550 5.1.1 <ann@example.org>: Recipient address rejected: User unknown (in reply to RCPT TO command)\n";
+    assert_eq!(only(msg).reason, Reason::UserUnknown);
+}
