@@ -46,6 +46,8 @@ tables: [
             // recommend that you contact your Internet service provider. The problem is that too many
             // unwanted messages have been sent from the following IP address above."
             "too many unwanted messages have been sent from",
+            // Yahoo: "554 INVALID IP FOR SENDING MAIL OF DOMAIN example.com [RCPT_TO]".
+            "invalid ip for sending mail",
             // Postfix's HELO restriction: the name the sending host gave does not resolve ("450
             // <mx.example.net>: Helo command rejected: Host not found").
             "helo command rejected: host not found",
@@ -64,7 +66,9 @@ tables: [
     // link "?p=NoSuchUser" (not the word inside an address: "nosuchuser@example.org").
     (Reason::UserUnknown, &["; nosuchuser;", "?p=nosuchuser"]),
     // A filter names itself: "550 5.7.1 Blocked by SpamAssassin" (not a scanner's footer).
-    (Reason::SpamDetected, &["blocked by spamassassin", "rejected by spamassassin"]),
+    // Mimecast names the signature that matched: "554 email rejected due to security policies -
+    // MCSpamSignature.sa.2.2".
+    (Reason::SpamDetected, &["blocked by spamassassin", "rejected by spamassassin", "mcspamsignature"]),
     // A local delivery program that names its cause: procmail's "Quota exceeded while writing
     // \"/var/mail/a\"" (the report blames the mailer: "Can't create output").
     (Reason::MailboxFull, &["quota exceeded while writing", "mailbox full or quota exceeded"]),
@@ -124,7 +128,8 @@ tables: [
             "tls handshake failed",
         ],
     ),
-    (Reason::SystemError, &["duplicated message-id", "several matches found"]),
+    // Zimbra's MTA cannot read its domain data: "451 Could not load DRD for domain (example.com)".
+    (Reason::SystemError, &["duplicated message-id", "several matches found", "could not load drd"]),
     (
         Reason::Filtered,
         &[
@@ -327,6 +332,9 @@ tables: [
             "host name lookup failure",
             "dns error",
             "malformed or unexpected name server reply",
+            // Postfix: "Name service error for domain example.com: Host not found, try again" (a
+            // DNS lookup that failed for now, not a name that does not exist).
+            "host not found, try again",
             // Sendmail's deferral: "451 a@b... example.com: Name server timeout".
             "name server timeout",
         ],

@@ -123,11 +123,23 @@ pub(crate) fn by_host(host: &str, diag: &str, status: Option<&str>, command: Opt
     let host = host.split_whitespace().next().unwrap_or("").trim_end_matches('.').to_ascii_lowercase();
     let under = |domain: &str| host.strip_suffix(domain).is_some_and(|rest| rest.is_empty() || rest.ends_with('.'));
     const MICROSOFT: &[&str] = &["outlook.com", "hotmail.com", "live.com", "msn.com"];
-    if !["ezweb.ne.jp", "au.com", "docomo.ne.jp", "yahoodns.net", "yahoo.com"].iter().chain(MICROSOFT).any(|d| under(d))
+    if !["ezweb.ne.jp", "au.com", "auone-net.jp", "docomo.ne.jp", "yahoodns.net", "yahoo.com"]
+        .iter()
+        .chain(MICROSOFT)
+        .any(|d| under(d))
     {
         return None;
     }
     let diag = diag.to_ascii_lowercase();
+    if under("auone-net.jp")
+        && diag.split_once(">: recipient address rejected.").is_some_and(|(_, rest)| {
+            let rest = rest.trim();
+            rest.is_empty() || rest.starts_with("(in reply to")
+        })
+    {
+        // au's mail service (auone-net.jp) refuses an address it does not have so, with no more words.
+        return Some(Reason::UserUnknown);
+    }
     if under("ezweb.ne.jp") || under("au.com") {
         // au (KDDI) answers "User unknown" for its subscribers' receiving
         // filters too; only a reply that names the address is about the address.

@@ -1733,3 +1733,33 @@ Your message could not be delivered.\n\n<ann@example.org>: host mx.example.org[1
 <ann@example.org>: host mx.example.org[192.0.2.9] said: 550 5.1.1 <ann@example.org>: Recipient address rejected: User unknown (in reply to RCPT TO command)\n";
     assert_eq!(only(msg).reason, Reason::UserUnknown);
 }
+
+#[test]
+fn set_32_wordings() {
+    let reason = |line: &str| only(&postfix(line)).reason;
+    // A DNS lookup that failed for now is no unknown host (it was a hard bounce).
+    let r = only(&postfix("<ann@example.com>: Name service error for domain example.com: Host not found, try again"));
+    assert_eq!(r.reason, Reason::NetworkError);
+    assert!(!r.hard);
+    assert_eq!(
+        reason("<ann@example.org>: Remote host said: 554 INVALID IP FOR SENDING MAIL OF DOMAIN example.net [RCPT_TO]"),
+        Reason::Blocked
+    );
+    assert_eq!(
+        reason(
+            "<ann@sample.co.uk>: host eu-smtp-inbound-1.mimecast.com said: 554 email rejected due to security policies - MCSpamSignature.sa.2.2"
+        ),
+        Reason::SpamDetected
+    );
+    assert_eq!(
+        reason(
+            "<ann@example.com>: host mx.example.com said: 451 Could not load DRD for domain (example.com) rcpt (ann@example.com)"
+        ),
+        Reason::SystemError
+    );
+    let r = only(&postfix(
+        "<ann@ne.auone-net.jp>: host mx.nn.auone-net.jp[192.0.2.222] said: 550\n    <ann@ne.auone-net.jp>: Recipient address rejected. (in reply to RCPT TO command)",
+    ));
+    assert_eq!(r.reason, Reason::UserUnknown);
+    assert!(r.hard);
+}
