@@ -177,22 +177,9 @@ struct Parts {
     nested: Option<Vec<u8>>,
 }
 
-/// The fields of a delivery-status part (RFC 3464), per message and per recipient.
-const DSN_FIELDS: &[&str] = &[
-    "reporting-mta",
-    "dsn-gateway",
-    "received-from-mta",
-    "arrival-date",
-    "original-envelope-id",
-    "final-recipient",
-    "original-recipient",
-    "action",
-    "status",
-    "remote-mta",
-    "diagnostic-code",
-    "last-attempt-date",
-    "will-retry-until",
-];
+/// What a delivery-status part (RFC 3464) holds at least one of: its required fields, per
+/// message and per recipient (their names, matched anywhere: a part with none of them is text).
+const DSN_FIELDS: &[&str] = &["reporting-mta:", "recipient:", "action:", "status:"];
 
 fn collect(head: &Head<'_>, leaves: &[mime::Part<'_>]) -> Parts {
     let mut p = Parts { report_type: head.report_type.clone(), ..Parts::default() };
@@ -222,7 +209,7 @@ fn collect(head: &Head<'_>, leaves: &[mime::Part<'_>]) -> Parts {
                 // report has no other (InterMail sends its "<a@b> has restricted SMS e-mail" as a
                 // first delivery-status part); after a text part it is a footer or a copy of the
                 // original's headers, and left out.
-                if dsn::fields(&text).iter().any(|(name, _)| DSN_FIELDS.contains(&name.as_str())) {
+                if DSN_FIELDS.iter().any(|f| text::contains_ci(&text, f)) {
                     p.dsn.push_str(&text);
                     p.dsn.push('\n');
                 } else if p.body.trim().is_empty() {
@@ -613,9 +600,9 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     }
 
     // Amazon SES notifications carried in an e-mail body.
-    if (parts.body.contains("\"notificationType\"")
-        || parts.body.contains("\"eventType\"")
-        || parts.body.contains("\\\"notificationType\\\""))
+    // (`notificationType` also inside an SNS message, where its quotes are escaped.)
+    if (memchr::memmem::find(parts.body.as_bytes(), b"notificationType").is_some()
+        || memchr::memmem::find(parts.body.as_bytes(), b"\"eventType\"").is_some())
         && let Some(notice) = ses::parse(&parts.body)
     {
         return from_ses(notice, &parts.body);

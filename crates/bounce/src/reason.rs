@@ -271,7 +271,7 @@ fn names_missing_domain(text: &str) -> bool {
     };
     const LOOKUP: &str = "dns lookup failure: host ";
     let mut from = 0;
-    while let Some(p) = text[from..].find(LOOKUP) {
+    while let Some(p) = memchr::memmem::find(&text.as_bytes()[from..], LOOKUP.as_bytes()) {
         let at = from + p + LOOKUP.len();
         from = at;
         if let Some((name, _)) = text[at..].split_once(' ')
