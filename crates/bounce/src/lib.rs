@@ -362,6 +362,14 @@ const PASTED_BODY: &[&str] = &[
     "has not yet been delivered to one or more",
     // NHN Dooray: "Your message sent to a@b has failed to be delivered".
     "has failed to be delivered",
+    // Microsoft 365: "Your message can't be delivered because delivery to this address is
+    // restricted."; Gmail: "Google tried to deliver your message, but it was rejected by the server
+    // for the recipient domain ..."; Chinese providers: "收件人地址不存在" (the recipient's address
+    // does not exist).
+    "message can't be delivered",
+    "message can\u{2019}t be delivered",
+    "google tried to deliver your message",
+    "收件人地址不存在",
     // Chinese providers: "您发送的邮件被退回" (the mail you sent was returned), "退信原因" (why).
     "邮件被退回",
     "退信原因",
@@ -386,6 +394,8 @@ const PASTED_REPLY: &[&str] = &[
     "doesn't meet the required authentication level",
     "mail content denied",
     "dt:spm ",
+    // Outlook.com's blocklist (OU-001): "part of their network is on our block list".
+    "is on our block list",
 ];
 
 /// A paste of a remote server's reply without its code: at most four lines, with a server's
@@ -669,7 +679,9 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     let mut dsn_in_text = false;
     if dsn.is_empty() && text::contains_ci(&parts.body, "recipient:") {
         let embedded = dsn::parse(&parts.body);
-        if embedded.iter().any(|r| r.status.is_some() || r.action.is_some()) {
+        // (A Diagnostic-Code names a failure too: Comcast's "Final-recipient: ...",
+        // "Diagnostic-Code: smtp; 451 4.3.0 ..." pasted without Action or Status.)
+        if embedded.iter().any(|r| r.status.is_some() || r.action.is_some() || r.diagnostic.is_some()) {
             dsn = embedded;
             dsn_in_text = true;
         }

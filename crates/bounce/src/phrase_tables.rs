@@ -141,6 +141,9 @@ tables: [
             // InterMail at a mobile carrier: "<a@b> has restricted SMS e-mail" (the subscriber
             // turned mail to the phone off).
             "has restricted sms e-mail",
+            // Microsoft 365 (5.7.1): "delivery to this address is restricted" (the recipient takes
+            // mail only from some senders).
+            "delivery to this address is restricted",
         ],
     ),
     (Reason::SpamDetected, &["rejected due to spam", "spam classification"]),
@@ -501,6 +504,7 @@ tables: [
             "no such recipient",
             "no such mailbox",
             "no such account",
+            "收件人地址不存在",
             // Lotus Notes and Domino in Japanese: "ディレクトリのリストにありません" (not in the
             // directory's list), "ユーザー ann (ann@example.co.jp) は Domino ディレクトリ には
             // 見つかりません" (not found in the Domino directory).

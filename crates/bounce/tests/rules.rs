@@ -1763,3 +1763,41 @@ fn set_32_wordings() {
     assert_eq!(r.reason, Reason::UserUnknown);
     assert!(r.hard);
 }
+
+#[test]
+fn set_33_pastes() {
+    let kind_reason = |text: &str| {
+        let r = parse(text.as_bytes());
+        (r.kind, r.recipients.first().map(|r| r.reason))
+    };
+    assert_eq!(
+        kind_reason(
+            "Microsoft Exchange Approval Assistant\nYour message can't be delivered because delivery to this address is restricted.\n For more information about this issue see DSN code 5.7.1 in Exchange Online.\n"
+        ),
+        (Kind::Bounce, Some(Reason::Filtered))
+    );
+    assert_eq!(
+        kind_reason("收件方服务器反馈收件人地址不存在的信息给我们服务器，建议以其他方式联系收件方。\n"),
+        (Kind::Bounce, Some(Reason::UserUnknown))
+    );
+    assert_eq!(
+        kind_reason(
+            "Google tried to deliver your message, but it was rejected by the server for the recipient domain example.com by mx.example.com. [192.0.2.9].\n"
+        )
+        .0,
+        Kind::Bounce
+    );
+    // A delivery-status part pasted with a Diagnostic-Code but no Action or Status.
+    let r = only(
+        "Reporting-MTA: dns; mta.example.net [192.0.2.41]\nArrival-Date: Thu, 04 Mar 2021 19:18:52 +0000\n\n\
+Final-recipient: rfc822; list@lists.example.com\nDiagnostic-Code: smtp; 451 4.3.0 <ann@example.com>... First-time sender tempfailed as anti-spam measure; please try again\n",
+    );
+    assert_eq!(r.address.as_deref(), Some("list@lists.example.com"));
+    assert!(!r.hard);
+    assert_eq!(
+        kind_reason(
+            "> Server response: 550 550 OU-001 (SNT004-MC11F3) Unfortunately, messages from 192.0.2.18 weren't sent. Please contact your Internet service provider since part of their network is on our block list.\n"
+        ),
+        (Kind::Bounce, Some(Reason::Blocked))
+    );
+}
