@@ -177,9 +177,17 @@ struct Parts {
     nested: Option<Vec<u8>>,
 }
 
-/// What a delivery-status part (RFC 3464) holds at least one of: its required fields, per
-/// message and per recipient (their names, matched anywhere: a part with none of them is text).
-const DSN_FIELDS: &[&str] = &["reporting-mta:", "recipient:", "action:", "status:"];
+/// The fields a delivery-status part (RFC 3464) begins its lines with: a part with none of them
+/// is text.
+const DSN_FIELDS: &[&str] = &[
+    "reporting-mta:",
+    "final-recipient:",
+    "original-recipient:",
+    "action:",
+    "status:",
+    "remote-mta:",
+    "diagnostic-code:",
+];
 
 fn collect(head: &Head<'_>, leaves: &[mime::Part<'_>]) -> Parts {
     let mut p = Parts { report_type: head.report_type.clone(), ..Parts::default() };
@@ -209,7 +217,7 @@ fn collect(head: &Head<'_>, leaves: &[mime::Part<'_>]) -> Parts {
                 // report has no other (InterMail sends its "<a@b> has restricted SMS e-mail" as a
                 // first delivery-status part); after a text part it is a footer or a copy of the
                 // original's headers, and left out.
-                if DSN_FIELDS.iter().any(|f| text::contains_ci(&text, f)) {
+                if text.lines().any(|l| DSN_FIELDS.iter().any(|f| text::starts_with_ci(l.trim_start(), f))) {
                     p.dsn.push_str(&text);
                     p.dsn.push('\n');
                 } else if p.body.trim().is_empty() {
@@ -362,14 +370,6 @@ const PASTED_BODY: &[&str] = &[
     "has not yet been delivered to one or more",
     // NHN Dooray: "Your message sent to a@b has failed to be delivered".
     "has failed to be delivered",
-    // Microsoft 365: "Your message can't be delivered because delivery to this address is
-    // restricted."; Gmail: "Google tried to deliver your message, but it was rejected by the server
-    // for the recipient domain ..."; Chinese providers: "收件人地址不存在" (the recipient's address
-    // does not exist).
-    "message can't be delivered",
-    "message can\u{2019}t be delivered",
-    "google tried to deliver your message",
-    "收件人地址不存在",
     // Chinese providers: "您发送的邮件被退回" (the mail you sent was returned), "退信原因" (why).
     "邮件被退回",
     "退信原因",
@@ -394,14 +394,25 @@ const PASTED_REPLY: &[&str] = &[
     "doesn't meet the required authentication level",
     "mail content denied",
     "dt:spm ",
-    // Outlook.com's blocklist (OU-001): "part of their network is on our block list".
-    "is on our block list",
+    // Outlook.com's blocklist (OU-001): "part of their network is on our block list"; Microsoft 365:
+    // "Your message can't be delivered because delivery to this address is restricted."; Gmail:
+    // "Google tried to deliver your message, but it was rejected by the server for the recipient
+    // domain ...".
+    "part of their network is on our block list",
+    "message can't be delivered because",
+    "message can\u{2019}t be delivered because",
+    "google tried to deliver your message, but it was rejected",
 ];
 
-/// A paste of a remote server's reply without its code: at most four lines, with a server's
-/// wording (`PASTED_REPLY`) that is not in quotation marks (a person quoting it in a question).
+/// A paste of a remote server's reply without its code: at most four lines, no question, with a
+/// server's wording (`PASTED_REPLY`) that is not in quotation marks (a person quoting it).
 fn is_pasted_reply(body: &str, normalised: &str) -> bool {
-    if body.lines().filter(|l| !l.trim().is_empty()).nth(4).is_some() {
+    // (A question mark that ends a sentence, not one in a link: "help_spam_16.htm?ip=192.0.2.9".)
+    let asks = body.contains('\u{ff1f}')
+        || body
+            .match_indices('?')
+            .any(|(at, _)| body[at + 1..].starts_with(char::is_whitespace) || at + 1 == body.len());
+    if body.lines().filter(|l| !l.trim().is_empty()).nth(4).is_some() || asks {
         return false;
     }
     PASTED_REPLY.iter().any(|p| {
@@ -679,9 +690,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     let mut dsn_in_text = false;
     if dsn.is_empty() && text::contains_ci(&parts.body, "recipient:") {
         let embedded = dsn::parse(&parts.body);
-        // (A Diagnostic-Code names a failure too: Comcast's "Final-recipient: ...",
-        // "Diagnostic-Code: smtp; 451 4.3.0 ..." pasted without Action or Status.)
-        if embedded.iter().any(|r| r.status.is_some() || r.action.is_some() || r.diagnostic.is_some()) {
+        if embedded.iter().any(|r| r.status.is_some() || r.action.is_some()) {
             dsn = embedded;
             dsn_in_text = true;
         }
@@ -747,6 +756,12 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     let report_text = Body::new(body);
     let sender = msg.to.as_deref();
     let text_recipients = text::recipients(body, std::slice::from_ref(&from), sender);
+    // Where each address (lower case) is first named in the text: a report may name thousands.
+    let mut named: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, t) in text_recipients.iter().enumerate() {
+        named.entry(t.address.to_ascii_lowercase()).or_insert(i);
+    }
+    let named_at = |a: &str| named.get(&a.to_ascii_lowercase()).map(|&i| &text_recipients[i]);
 
     let mut recipients = Vec::new();
     if !dsn.is_empty() {
@@ -758,13 +773,9 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
                 (f, o) => f.clone().or_else(|| o.clone()),
             }
             .or_else(|| text_recipients.get(i).map(|t| t.address.clone()));
-            let from_text = address.as_ref().and_then(|a| {
-                text_recipients.iter().find(|t| t.address.eq_ignore_ascii_case(a)).or_else(|| {
-                    d.original_recipient
-                        .as_ref()
-                        .and_then(|o| text_recipients.iter().find(|t| t.address.eq_ignore_ascii_case(o)))
-                })
-            });
+            let from_text = address
+                .as_ref()
+                .and_then(|a| named_at(a).or_else(|| d.original_recipient.as_ref().and_then(|o| named_at(o))));
             let diagnostic = d
                 .diagnostic
                 .clone()

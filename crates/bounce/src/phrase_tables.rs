@@ -504,7 +504,6 @@ tables: [
             "no such recipient",
             "no such mailbox",
             "no such account",
-            "收件人地址不存在",
             // Lotus Notes and Domino in Japanese: "ディレクトリのリストにありません" (not in the
             // directory's list), "ユーザー ann (ann@example.co.jp) は Domino ディレクトリ には
             // 見つかりません" (not found in the Domino directory).

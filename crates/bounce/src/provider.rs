@@ -131,7 +131,10 @@ pub(crate) fn by_host(host: &str, diag: &str, status: Option<&str>, command: Opt
         return None;
     }
     let diag = diag.to_ascii_lowercase();
+    // (A permanent refusal only: a 4xx or another status is what it says.)
     if under("auone-net.jp")
+        && crate::text::find_reply_code(&diag).is_some_and(|c| c >= 550)
+        && status.is_none_or(|s| s.starts_with("5.1.") || s == "5.0.0")
         && diag.split_once(">: recipient address rejected.").is_some_and(|(_, rest)| {
             let rest = rest.trim();
             rest.is_empty() || rest.starts_with("(in reply to")
