@@ -177,18 +177,6 @@ struct Parts {
     nested: Option<Vec<u8>>,
 }
 
-/// The fields a delivery-status part (RFC 3464) begins its lines with: a part with none of them
-/// is text.
-const DSN_FIELDS: &[&str] = &[
-    "reporting-mta:",
-    "final-recipient:",
-    "original-recipient:",
-    "action:",
-    "status:",
-    "remote-mta:",
-    "diagnostic-code:",
-];
-
 fn collect(head: &Head<'_>, leaves: &[mime::Part<'_>]) -> Parts {
     let mut p = Parts { report_type: head.report_type.clone(), ..Parts::default() };
     let mut html: Vec<&mime::Part<'_>> = Vec::new();
@@ -217,7 +205,7 @@ fn collect(head: &Head<'_>, leaves: &[mime::Part<'_>]) -> Parts {
                 // report has no other (InterMail sends its "<a@b> has restricted SMS e-mail" as a
                 // first delivery-status part); after a text part it is a footer or a copy of the
                 // original's headers, and left out.
-                if text.lines().any(|l| DSN_FIELDS.iter().any(|f| text::starts_with_ci(l.trim_start(), f))) {
+                if text.lines().any(|l| mime::begins_with_report_field(l.trim_start())) {
                     p.dsn.push_str(&text);
                     p.dsn.push('\n');
                 } else if p.body.trim().is_empty() {
@@ -633,11 +621,11 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     // Mail sent this email to unsubscribe from the message ...", X-Apple-Unsubscribe: true): the
     // sender asks to be taken off, an opt-out as in a feedback report.
     // (Not a report that quotes or carries the header, not mail from a daemon.)
-    let sender = msg.from.as_deref().map(str::to_ascii_lowercase);
     if header("X-Apple-Unsubscribe").is_some_and(|v| v.eq_ignore_ascii_case("true"))
         && parts.dsn.is_empty()
         && parts.report_type.is_none()
-        && sender.as_deref().is_some_and(|f| !DAEMONS.iter().any(|d| f.contains(d)))
+        && msg.from.is_some()
+        && !DAEMONS.iter().any(|d| from.contains(d))
     {
         return Report {
             kind: Kind::Complaint,
@@ -797,12 +785,12 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         // The report's text lists every one of them, in another order (Exim's delivery-status
         // part names them last first): the order the message shows first counts.
         if recipients.len() > 1 {
-            let mut order: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-            for (i, t) in text_recipients.iter().enumerate().filter(|(_, t)| t.listed) {
-                order.entry(t.address.to_ascii_lowercase()).or_insert(i);
-            }
-            let listed_at =
-                |r: &Recipient| r.address.as_deref().and_then(|a| order.get(&a.to_ascii_lowercase()).copied());
+            let listed_at = |r: &Recipient| {
+                r.address
+                    .as_deref()
+                    .and_then(|a| named.get(&a.to_ascii_lowercase()))
+                    .filter(|&&i| text_recipients[i].listed)
+            };
             if recipients.iter().all(|r| listed_at(r).is_some()) {
                 recipients.sort_by_cached_key(listed_at);
             }

@@ -26,6 +26,27 @@ pub(crate) const MESSAGE: &[&str] = &["subject", "from", "to"];
 /// What is read of an attached original message.
 pub(crate) const ORIGINAL: &[&str] = &["to", "message-id"];
 
+/// Fields of delivery-status and feedback reports (RFC 3464, RFC 5965), lower case.
+const REPORT_FIELDS: &[&[u8]] = &[
+    b"reporting-mta",
+    b"final-recipient",
+    b"original-recipient",
+    b"action",
+    b"status",
+    b"diagnostic-code",
+    b"remote-mta",
+    b"arrival-date",
+    b"feedback-type",
+    b"user-agent",
+];
+
+/// `line` begins with a field of a report (`Final-Recipient: ...`): a delivery-status part with no
+/// such line is text.
+pub(crate) fn begins_with_report_field(line: &str) -> bool {
+    let b = line.as_bytes();
+    REPORT_FIELDS.iter().any(|f| b.len() > f.len() && b[f.len()] == b':' && b[..f.len()].eq_ignore_ascii_case(f))
+}
+
 /// Multipart nesting deeper than this is read as text.
 const MAX_DEPTH: usize = 16;
 
@@ -124,18 +145,7 @@ impl<'a> Head<'a> {
     /// The block has a field of a delivery-status or feedback report (a report's part pasted or
     /// saved alone: "Reporting-MTA: dns; ...", "Final-Recipient: ...", "Feedback-Type: abuse").
     pub(crate) fn names_report_fields(&self) -> bool {
-        self.names_any(&[
-            b"reporting-mta",
-            b"final-recipient",
-            b"original-recipient",
-            b"action",
-            b"status",
-            b"diagnostic-code",
-            b"remote-mta",
-            b"arrival-date",
-            b"feedback-type",
-            b"user-agent",
-        ])
+        self.names_any(REPORT_FIELDS)
     }
 
     /// The block has a field that messages have and pasted text does not start with.

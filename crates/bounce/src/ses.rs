@@ -73,17 +73,20 @@ fn first(json: &str, key: &str) -> Option<String> {
 pub(crate) fn parse(body: &str) -> Option<SesNotice> {
     let start = body.find('{')?;
     let json = &body[start..];
-    if first(json, "notificationType").is_none()
-        && first(json, "eventType").is_none()
-        && let Some(inner) = first(json, "Message").filter(|m| m.trim_start().starts_with('{'))
-    {
-        return notice(&inner);
+    if let Some(kind) = kind_of(json) {
+        return Some(notice(json, kind));
     }
-    notice(json)
+    let inner = first(json, "Message").filter(|m| m.trim_start().starts_with('{'))?;
+    Some(notice(&inner, kind_of(&inner)?))
 }
 
-fn notice(json: &str) -> Option<SesNotice> {
-    let kind = first(json, "notificationType").or_else(|| first(json, "eventType"))?;
+/// The notification's type: `Bounce`, `Complaint`, `Delivery` (`notificationType`, or `eventType`
+/// in an event publishing record).
+fn kind_of(json: &str) -> Option<String> {
+    first(json, "notificationType").or_else(|| first(json, "eventType"))
+}
+
+fn notice(json: &str, kind: String) -> SesNotice {
     let mut notice = SesNotice {
         feedback_type: first(json, "complaintFeedbackType"),
         message_id: first(json, "messageId"),
@@ -116,7 +119,10 @@ fn notice(json: &str) -> Option<SesNotice> {
     let smtp = first(json, "smtpResponse");
     for (i, (pos, address)) in addresses.iter().enumerate() {
         let next = addresses.get(i + 1).map_or(usize::MAX, |(p, _)| *p);
-        let near = |list: &[(usize, String)]| list.iter().find(|(p, _)| *p > *pos && *p < next).map(|(_, v)| v.clone());
+        // The first value after this address and before the next one (the lists are in text order).
+        let near = |list: &[(usize, String)]| {
+            list.get(list.partition_point(|(p, _)| *p <= *pos)).filter(|(p, _)| *p < next).map(|(_, v)| v.clone())
+        };
         notice.recipients.push(SesRecipient {
             address: address.clone(),
             status: near(&statuses),
@@ -125,5 +131,5 @@ fn notice(json: &str) -> Option<SesNotice> {
         });
     }
     notice.kind = kind;
-    Some(notice)
+    notice
 }

@@ -313,7 +313,7 @@ pub(crate) fn addresses(text: &str) -> Vec<(usize, String)> {
 }
 
 /// `text` starts with `prefix`, whatever the ASCII case of either.
-pub(crate) fn starts_with_ci(text: &str, prefix: &str) -> bool {
+fn starts_with_ci(text: &str, prefix: &str) -> bool {
     text.as_bytes().get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
