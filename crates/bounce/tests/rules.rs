@@ -1832,3 +1832,18 @@ This Message was undeliverable due to the following reason:\n\n\nFailed recipien
     assert_eq!(r.address.as_deref(), Some("ann@example.net"));
     assert_eq!(r.reason, Reason::UserUnknown);
 }
+
+#[test]
+fn a_report_in_iso_2022_jp_is_decoded() {
+    // Lotus Notes in Japanese, as it sends it: "ディレクトリのリストにありません" (not in the
+    // directory's list) in ISO-2022-JP.
+    let mut msg = b"From: Postmaster <postmaster@example.co.jp>\nSubject: Undeliverable message\n\
+Content-Type: text/plain; charset=ISO-2022-JP\n\n------- Failure Reasons  --------\n"
+        .to_vec();
+    msg.extend_from_slice(b"\x1b$B%G%#%l%/%H%j$N%j%9%H$K$\x22$j$^$;$s\x1b(B\n");
+    msg.extend_from_slice(b"ann@u1.example.co.jp\n------- Returned Message --------\n");
+    let r = parse(&msg);
+    assert_eq!(r.recipients.len(), 1, "{r:?}");
+    assert_eq!(r.recipients[0].reason, Reason::UserUnknown);
+    assert!(r.recipients[0].hard);
+}
