@@ -23,6 +23,18 @@ pub enum FeedbackKind {
     SenderBlocked,
     /// The recipient marked the message as spam (ARF report, provider webhook).
     Complaint,
+    /// The recipient asked to be taken off (ARF `opt-out`, Apple Mail's unsubscribe mail): an
+    /// unsubscribe, not a spam complaint. Ends every subscription; neither suppresses the address
+    /// (mail the person asked for, such as an order confirmation, still goes out) nor counts in the
+    /// complaint rate, which mailbox providers keep for spam reports.
+    OptOut,
+    /// A report that the message is not spam (ARF `not-spam`, sent to correct an earlier verdict):
+    /// changes nothing.
+    NotSpam,
+    /// A report about the sender's mail rather than the recipient's wish (ARF `auth-failure`: the
+    /// message failed SPF, DKIM or DMARC; `virus`): a sender-reputation alert; the recipient did not
+    /// complain and is neither suppressed nor unsubscribed.
+    SenderReport,
     /// A vacation notice or other auto-reply: changes nothing.
     AutoReply,
     /// The receiving server confirmed delivery (provider webhooks): ends a soft-bounce streak.
@@ -30,8 +42,17 @@ pub enum FeedbackKind {
 }
 
 impl FeedbackKind {
-    pub const ALL: [Self; 6] =
-        [Self::HardBounce, Self::SoftBounce, Self::SenderBlocked, Self::Complaint, Self::AutoReply, Self::Delivered];
+    pub const ALL: [Self; 9] = [
+        Self::HardBounce,
+        Self::SoftBounce,
+        Self::SenderBlocked,
+        Self::Complaint,
+        Self::OptOut,
+        Self::NotSpam,
+        Self::SenderReport,
+        Self::AutoReply,
+        Self::Delivered,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -39,6 +60,9 @@ impl FeedbackKind {
             Self::SoftBounce => "soft_bounce",
             Self::SenderBlocked => "sender_blocked",
             Self::Complaint => "complaint",
+            Self::OptOut => "opt_out",
+            Self::NotSpam => "not_spam",
+            Self::SenderReport => "sender_report",
             Self::AutoReply => "auto_reply",
             Self::Delivered => "delivered",
         }
@@ -46,6 +70,23 @@ impl FeedbackKind {
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The kind of a feedback report (ARF, a provider's complaint notification) by its feedback
+    /// type (RFC 5965, RFC 6591, and the `not-spam` and `opt-out` types that providers send):
+    /// a spam report unless the type says otherwise. `fraud` is the recipient's report of phishing,
+    /// a complaint like `abuse`.
+    pub fn of_report(feedback_type: Option<&str>) -> Self {
+        let Some(t) = feedback_type.map(str::trim) else { return Self::Complaint };
+        if t.eq_ignore_ascii_case("opt-out") || t.eq_ignore_ascii_case("optout") {
+            Self::OptOut
+        } else if t.eq_ignore_ascii_case("not-spam") {
+            Self::NotSpam
+        } else if t.eq_ignore_ascii_case("auth-failure") || t.eq_ignore_ascii_case("virus") {
+            Self::SenderReport
+        } else {
+            Self::Complaint
+        }
     }
 
     /// The kind of a failed recipient, from its hard/soft verdict and whether its reason blames the
@@ -185,6 +226,18 @@ mod tests {
             assert_eq!(FeedbackKind::parse(k.as_str()), Some(k));
         }
         assert_eq!(FeedbackKind::parse("bounce"), None);
+    }
+
+    #[test]
+    fn only_spam_reports_are_complaints() {
+        for t in [None, Some("abuse"), Some("fraud"), Some("other"), Some("Abuse"), Some("something-new")] {
+            assert_eq!(FeedbackKind::of_report(t), FeedbackKind::Complaint, "{t:?}");
+        }
+        assert_eq!(FeedbackKind::of_report(Some("opt-out")), FeedbackKind::OptOut);
+        assert_eq!(FeedbackKind::of_report(Some(" Opt-Out ")), FeedbackKind::OptOut);
+        assert_eq!(FeedbackKind::of_report(Some("not-spam")), FeedbackKind::NotSpam);
+        assert_eq!(FeedbackKind::of_report(Some("auth-failure")), FeedbackKind::SenderReport);
+        assert_eq!(FeedbackKind::of_report(Some("virus")), FeedbackKind::SenderReport);
     }
 
     #[test]

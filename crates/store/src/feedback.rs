@@ -152,6 +152,8 @@ pub enum FeedbackAction {
     Suppressed,
     /// Suppressed and unsubscribed from every list (complaint).
     Unsubscribed,
+    /// Unsubscribed from every list, not suppressed (an opt-out report).
+    OptedOut,
     /// A soft bounce, counted; the streak is not (yet) long enough.
     Counted,
     /// A soft bounce that completed a streak: the address was suppressed.
@@ -169,6 +171,7 @@ impl FeedbackAction {
         match self {
             Self::Suppressed => "suppressed",
             Self::Unsubscribed => "unsubscribed",
+            Self::OptedOut => "opted_out",
             Self::Counted => "counted",
             Self::Escalated => "escalated",
             Self::ReputationAlert => "reputation_alert",
@@ -181,6 +184,7 @@ impl FeedbackAction {
         [
             Self::Suppressed,
             Self::Unsubscribed,
+            Self::OptedOut,
             Self::Counted,
             Self::Escalated,
             Self::ReputationAlert,
@@ -535,7 +539,7 @@ impl Store {
         };
         let detail = describe(fb);
         let action = match (&target, fb.kind) {
-            (_, FeedbackKind::AutoReply | FeedbackKind::Delivered) => FeedbackAction::Recorded,
+            (_, FeedbackKind::AutoReply | FeedbackKind::Delivered | FeedbackKind::NotSpam) => FeedbackAction::Recorded,
             (None, _) => FeedbackAction::Ignored,
             (Some(m), FeedbackKind::HardBounce) => {
                 suppress(tx, m, SuppressionReason::HardBounce, &detail, now).await?;
@@ -547,6 +551,16 @@ impl Store {
                 unsubscribe_all(tx, m, fb, now).await?;
                 set_message_state(tx, m, DeliveryState::Complained, &detail, now).await?;
                 FeedbackAction::Unsubscribed
+            }
+            (Some(m), FeedbackKind::OptOut) => {
+                unsubscribe_all(tx, m, fb, now).await?;
+                FeedbackAction::OptedOut
+            }
+            (Some(m), FeedbackKind::SenderReport) => {
+                if let Some(alert) = reputation_alert(tx, m, fb, &detail, now).await? {
+                    alerts.push(alert);
+                }
+                FeedbackAction::ReputationAlert
             }
             (Some(m), FeedbackKind::SenderBlocked) => {
                 set_message_state(tx, m, DeliveryState::Bounced, &detail, now).await?;
@@ -965,7 +979,8 @@ async fn set_message_state(
     Ok(())
 }
 
-/// A complaint ends every subscription of the person, each with a ledger entry that says why.
+/// A complaint or an opt-out ends every subscription of the person, each with a ledger entry that
+/// says why.
 async fn unsubscribe_all(tx: &mut Tx, m: &Attributed, fb: &Feedback, now: DateTime<Utc>) -> Result<()> {
     let contact_id: Option<i64> = match m.contact_id {
         Some(id) => Some(id),
@@ -985,15 +1000,14 @@ async fn unsubscribe_all(tx: &mut Tx, m: &Attributed, fb: &Feedback, now: DateTi
             .iter()
             .map(|r| r.try_get("list_id"))
             .collect::<std::result::Result<_, _>>()?;
-    let evidence = Evidence {
-        consent_text: Some(format!(
-            "Complaint ({}) about message {}",
-            fb.feedback_type.as_deref().unwrap_or("abuse"),
-            fb.message_key.as_ref().map_or_else(|| m.id.to_string(), |k| k.to_string())
-        )),
-        source: "complaint".into(),
-        ..Evidence::default()
+    let message = fb.message_key.as_ref().map_or_else(|| m.id.to_string(), |k| k.to_string());
+    let consent_text = if fb.kind == FeedbackKind::OptOut {
+        format!("Opt-out report ({}) about message {message}", fb.feedback_type.as_deref().unwrap_or("opt-out"))
+    } else {
+        format!("Complaint ({}) about message {message}", fb.feedback_type.as_deref().unwrap_or("abuse"))
     };
+    let evidence =
+        Evidence { consent_text: Some(consent_text), source: fb.kind.as_str().into(), ..Evidence::default() };
     for list_id in lists {
         append_consent(tx, contact_id, list_id, ConsentAction::Unsubscribed, &evidence, now).await?;
         set_status(tx, contact_id, list_id, SubscriptionStatus::Unsubscribed, None, now).await?;
@@ -1011,7 +1025,12 @@ async fn reputation_alert(
     now: DateTime<Utc>,
 ) -> Result<Option<Alert>> {
     let receiver = m.to_addr.rsplit_once('@').map_or("", |(_, d)| d);
-    let prefix = format!("{receiver} {}:", fb.reason);
+    // A report names what it is about by its type ("auth-failure"); a bounce by its reason.
+    let about = match (fb.kind, &fb.feedback_type) {
+        (FeedbackKind::SenderReport, Some(t)) => t.as_str(),
+        _ => fb.reason.as_str(),
+    };
+    let prefix = format!("{receiver} {about}:");
     let day_ago = to_ms(now) - 24 * 3600 * 1000;
     let recent: Vec<Option<String>> = sqlx::query(
         "SELECT detail FROM alerts WHERE kind = 'sender_reputation' AND scope = 'domain' AND scope_key = $1 \

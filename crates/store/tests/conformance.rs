@@ -140,6 +140,8 @@ conformance!(
     hard_bounces_suppress_the_address_that_was_mailed,
     attribution_falls_back_to_message_id_then_recipient,
     complaints_unsubscribe_from_every_list_with_a_ledger_entry,
+    opt_outs_unsubscribe_without_suppressing_or_counting_as_complaints,
+    reports_that_are_no_complaint_leave_the_recipient_alone,
     soft_bounces_escalate_after_three_over_a_week,
     a_delivery_between_soft_bounces_ends_the_streak,
     blocks_that_blame_the_sender_raise_one_alert_and_suppress_no_one,

@@ -156,8 +156,9 @@ pub async fn attribution_falls_back_to_message_id_then_recipient(db: Db) {
     assert_eq!(s.feedback_events(None, 10, 0).await.unwrap().len(), 4, "all are recorded");
 }
 
-pub async fn complaints_unsubscribe_from_every_list_with_a_ledger_entry(db: Db) {
-    let s = &db.store;
+/// Anna on two lists, with marketing message `k` of "campaign:7" sent to her from the first one.
+/// Returns her contact id.
+async fn anna_on_two_lists_mailed(s: &Store, k: u8) -> i64 {
     let a = s.create_list(&news(), t(0)).await.unwrap();
     let mut other = news();
     other.name = kurier_core::ListName::parse("offers").unwrap();
@@ -183,27 +184,84 @@ pub async fn complaints_unsubscribe_from_every_list_with_a_ledger_entry(db: Db) 
             contact = contact_id;
         }
     }
-    let mut m = message(4, "anna@example.de", MessageKind::Marketing, Some(a.id), Some(contact));
+    let mut m = message(k, "anna@example.de", MessageKind::Marketing, Some(a.id), Some(contact));
     m.source = "campaign:7".into();
     s.enqueue(&m, t(2)).await.unwrap();
     let claimed = s.claim_batch("n", t(2), Duration::from_secs(60), 10).await.unwrap();
     s.record_outcomes(&[(&claimed[0], kurier_store::DeliveryOutcome::Sent { reply: "250".into() })], t(2))
         .await
         .unwrap();
-    let mut complaint = fb(FeedbackKind::Complaint, "feedback", Some("anna@example.de"), Some(4), 50);
-    complaint.feedback_type = Some("abuse".into());
-    let done = process(s, &[complaint], 50).await;
-    assert_eq!(done.outcomes[0].action, FeedbackAction::Unsubscribed);
+    contact
+}
+
+fn report(kind: FeedbackKind, feedback_type: &str, k: u8, at: i64) -> Feedback {
+    let mut f = fb(kind, "feedback", Some("anna@example.de"), Some(k), at);
+    f.feedback_type = Some(feedback_type.into());
+    f
+}
+
+/// Both of Anna's subscriptions ended, each with a ledger entry of this source whose text starts so.
+async fn left_both_lists(s: &Store, contact: i64, source: &str, text: &str) {
     let subs = s.subscriptions(contact).await.unwrap();
     assert_eq!(subs.len(), 2);
     assert!(subs.iter().all(|x| x.status == kurier_core::SubscriptionStatus::Unsubscribed));
     let ledger = s.consent_ledger(contact).await.unwrap();
     let leaving: Vec<_> = ledger.iter().filter(|r| r.action == kurier_core::ConsentAction::Unsubscribed).collect();
     assert_eq!(leaving.len(), 2, "one ledger entry per list");
-    assert!(leaving.iter().all(|r| r.source == "complaint"));
-    assert!(leaving[0].consent_text.as_deref().unwrap().contains("abuse"));
+    assert!(leaving.iter().all(|r| r.source == source), "{leaving:?}");
+    assert!(leaving.iter().all(|r| r.consent_text.as_deref().unwrap().starts_with(text)), "{leaving:?}");
+}
+
+pub async fn complaints_unsubscribe_from_every_list_with_a_ledger_entry(db: Db) {
+    let s = &db.store;
+    let contact = anna_on_two_lists_mailed(s, 4).await;
+    let anna = addr("anna@example.de");
+    let done = process(s, &[report(FeedbackKind::Complaint, "abuse", 4, 50)], 50).await;
+    assert_eq!(done.outcomes[0].action, FeedbackAction::Unsubscribed);
+    left_both_lists(s, contact, "complaint", "Complaint (abuse)").await;
     assert_eq!(s.suppression(&anna).await.unwrap().unwrap().reason, SuppressionReason::Complaint);
     assert_eq!(s.outbox_entry(&key(4)).await.unwrap().unwrap().state, DeliveryState::Complained);
+}
+
+/// An opt-out report is an unsubscribe: every list, with a ledger entry, but no suppression (mail
+/// she asked for still reaches her) and no complaint in the rates.
+pub async fn opt_outs_unsubscribe_without_suppressing_or_counting_as_complaints(db: Db) {
+    let s = &db.store;
+    let contact = anna_on_two_lists_mailed(s, 5).await;
+    let done = process(s, &[report(FeedbackKind::OptOut, "opt-out", 5, 50)], 50).await;
+    assert_eq!(done.outcomes[0].action, FeedbackAction::OptedOut);
+    assert!(done.alerts.is_empty(), "one complaint in one message would be a critical rate: {:?}", done.alerts);
+    left_both_lists(s, contact, "opt_out", "Opt-out report (opt-out)").await;
+    assert!(s.suppression(&addr("anna@example.de")).await.unwrap().is_none());
+    assert_eq!(s.outbox_entry(&key(5)).await.unwrap().unwrap().state, DeliveryState::Sent);
+    let rates = s.rates(&FeedbackPolicy::default(), t(51)).await.unwrap();
+    assert!(rates.iter().all(|r| r.complaints == 0), "{rates:?}");
+    let events = s.feedback_events(None, 10, 0).await.unwrap();
+    assert_eq!(events[0].kind, FeedbackKind::OptOut);
+}
+
+/// A "not spam" correction changes nothing; an authentication-failure report blames the sender's
+/// mail, not the recipient's wish: a reputation alert, no suppression, no unsubscribe, no complaint.
+pub async fn reports_that_are_no_complaint_leave_the_recipient_alone(db: Db) {
+    let s = &db.store;
+    let contact = anna_on_two_lists_mailed(s, 6).await;
+    let done = process(
+        s,
+        &[report(FeedbackKind::NotSpam, "not-spam", 6, 50), report(FeedbackKind::SenderReport, "auth-failure", 6, 50)],
+        50,
+    )
+    .await;
+    let actions: Vec<_> = done.outcomes.iter().map(|o| o.action).collect();
+    assert_eq!(actions, [FeedbackAction::Recorded, FeedbackAction::ReputationAlert]);
+    assert_eq!(done.alerts.len(), 1);
+    assert_eq!(done.alerts[0].kind, AlertKind::SenderReputation);
+    assert!(done.alerts[0].detail.as_deref().unwrap().starts_with("example.de auth-failure:"), "{:?}", done.alerts[0]);
+    let subs = s.subscriptions(contact).await.unwrap();
+    assert!(subs.iter().all(|x| x.status == kurier_core::SubscriptionStatus::Confirmed), "{subs:?}");
+    assert!(s.suppression(&addr("anna@example.de")).await.unwrap().is_none());
+    assert_eq!(s.outbox_entry(&key(6)).await.unwrap().unwrap().state, DeliveryState::Sent);
+    let rates = s.rates(&FeedbackPolicy::default(), t(51)).await.unwrap();
+    assert!(rates.iter().all(|r| r.complaints == 0), "{rates:?}");
 }
 
 pub async fn soft_bounces_escalate_after_three_over_a_week(db: Db) {

@@ -144,7 +144,7 @@ fn verp_in_text(raw: &[u8], secret: &Secret) -> Option<MessageKey> {
 /// One feedback entry per recipient of a parsed report.
 fn feedback_of(report: &Report, key: Option<MessageKey>, received: DateTime<Utc>) -> Vec<Feedback> {
     let kind_of = |r: &kurier_bounce::Recipient| match report.kind {
-        Kind::Complaint => FeedbackKind::Complaint,
+        Kind::Complaint => FeedbackKind::of_report(report.feedback_type.as_deref()),
         Kind::AutoReply => FeedbackKind::AutoReply,
         _ if r.reason == Reason::Delivered => FeedbackKind::Delivered,
         _ => FeedbackKind::of_failure(r.hard, r.reason.blames_sender()),
@@ -339,6 +339,45 @@ mod tests {
         // Mail to postmaster at the bounce domain has no return path in the envelope.
         let f = read_mail(&["postmaster@bounces.example.org".into()], raw.as_bytes(), now(), &secret()).unwrap();
         assert_eq!(f.len(), 1);
+    }
+
+    /// An ARF report of the given feedback type about message `m1@mail.example.org`.
+    fn arf(feedback_type: &str) -> String {
+        format!(
+            "From: feedback@fbl.example.net\r\nTo: fbl@example.org\r\nSubject: FW: Angebot\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/report; report-type=feedback-report; boundary=\"b1\"\r\n\r\n\
+             --b1\r\nContent-Type: text/plain\r\n\r\nThis is an email abuse report.\r\n\r\n\
+             --b1\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: {feedback_type}\r\n\
+             User-Agent: FBL/1.0\r\nVersion: 1\r\nOriginal-Rcpt-To: anna@example.net\r\n\r\n\
+             --b1\r\nContent-Type: message/rfc822\r\n\r\nFrom: news@example.org\r\nTo: anna@example.net\r\n\
+             Message-ID: <m1@mail.example.org>\r\nSubject: Angebot\r\n\r\nHallo\r\n--b1--\r\n"
+        )
+    }
+
+    #[test]
+    fn feedback_reports_are_complaints_only_when_they_report_spam() {
+        let kinds = ["abuse", "opt-out", "not-spam", "auth-failure", "fraud"].map(|t| {
+            let f = read_mail(&[], arf(t).as_bytes(), now(), &secret()).unwrap();
+            assert_eq!(f.len(), 1, "{t}");
+            assert_eq!(f[0].feedback_type.as_deref(), Some(t));
+            assert_eq!(f[0].message_id.as_deref(), Some("m1@mail.example.org"), "{t}");
+            f[0].kind
+        });
+        assert_eq!(
+            kinds,
+            [
+                FeedbackKind::Complaint,
+                FeedbackKind::OptOut,
+                FeedbackKind::NotSpam,
+                FeedbackKind::SenderReport,
+                FeedbackKind::Complaint
+            ]
+        );
+        // Apple Mail's unsubscribe mail is an opt-out too.
+        let apple = b"From: anna@example.net\r\nTo: unsubscribe@example.org\r\nSubject: Unsubscribe\r\n\
+            X-Apple-Unsubscribe: true\r\n\r\nApple Mail sent this email to unsubscribe from the message\r\n";
+        let f = read_mail(&[], apple, now(), &secret()).unwrap();
+        assert_eq!(f.iter().map(|x| x.kind).collect::<Vec<_>>(), [FeedbackKind::OptOut]);
     }
 
     #[test]

@@ -181,8 +181,10 @@ fn ses(json: &Value, received: DateTime<Utc>) -> Result<Vec<Feedback>, ProviderE
                 .and_then(Value::as_array)
                 .ok_or(ProviderError::Field { provider: "ses", field: "complaint.complainedRecipients" })?;
             for r in recipients {
-                let mut f = simple(FeedbackKind::Complaint, Reason::Feedback, text(r, "emailAddress"), at);
-                f.feedback_type = text(c, "complaintFeedbackType").map(str::to_string).or(Some("abuse".into()));
+                let feedback_type = text(c, "complaintFeedbackType").unwrap_or("abuse");
+                let kind = FeedbackKind::of_report(Some(feedback_type));
+                let mut f = simple(kind, Reason::Feedback, text(r, "emailAddress"), at);
+                f.feedback_type = Some(feedback_type.to_string());
                 f.message_id.clone_from(&message_id);
                 out.push(f);
             }
@@ -403,6 +405,12 @@ mod tests {
         let f = read_json(InboundFormat::Ses, complaint);
         assert_eq!((f[0].kind, f[0].feedback_type.as_deref()), (FeedbackKind::Complaint, Some("abuse")));
         assert_eq!(f[0].message_id.as_deref(), Some("<k@x>"));
+        // SES passes on the reporter's feedback type: a correction is no complaint.
+        let not_spam = complaint.replace(r#""abuse""#, r#""not-spam""#);
+        let f = read_json(InboundFormat::Ses, &not_spam);
+        assert_eq!((f[0].kind, f[0].feedback_type.as_deref()), (FeedbackKind::NotSpam, Some("not-spam")));
+        let untyped = complaint.replace(r#","complaintFeedbackType":"abuse""#, "");
+        assert_eq!(read_json(InboundFormat::Ses, &untyped)[0].kind, FeedbackKind::Complaint);
 
         let delivery = r#"{"notificationType":"Delivery","delivery":{"recipients":["a@example.com","b@example.com"],
             "smtpResponse":"250 ok"}}"#;
