@@ -358,6 +358,21 @@ const PASTED_BODY: &[&str] = &[
     "has not yet been delivered to one or more",
     // NHN Dooray: "Your message sent to a@b has failed to be delivered".
     "has failed to be delivered",
+    // Exim: "SMTP error from remote mail server after RCPT TO:<a@b>:" (before 4.90: "remote server
+    // after RCPT command:").
+    "smtp error from remote mail server after",
+    "smtp error from remote server after",
+    // Exchange 2010 and later: "mx.example.org rejected your message to the following email
+    // addresses:" ("e-mail addresses" in older ones).
+    "rejected your message to the following e",
+    // Gmail and Google Groups: "Your message to a@b has been blocked. See technical details below
+    // for more information."
+    "see technical details below for more information",
+    // CommuniGate Pro: "Message delivery to 'a@b' delayed / SMTP module(domain example.org)
+    // reports: connection with mx.example.org is broken".
+    "smtp module(domain",
+    // Gmail in Korean: "주소를 찾을 수 없음" (address not found).
+    "주소를 찾을 수 없",
     // Chinese providers: "您发送的邮件被退回" (the mail you sent was returned), "退信原因" (why).
     "邮件被退回",
     "退信原因",
@@ -378,6 +393,8 @@ const PASTED_REPLY: &[&str] = &[
     "relay access denied",
     // A DNS blocklist's answer: "client [192.0.2.9] blocked using zen.spamhaus.org".
     "] blocked using ",
+    // Yahoo: "No mx record found for domain=example.org".
+    "no mx record found for domain",
     "is not accepted due to domain's dmarc policy",
     "doesn't meet the required authentication level",
     "mail content denied",
@@ -487,8 +504,18 @@ fn says_smtp_error(body: &str) -> bool {
     let begins_with_status = first.starts_with(['4', '5'])
         && first.split(' ').next().is_some_and(text::is_status_word)
         && first.contains(' ');
+    // Postfix names the host before its reply: "<a@b>: host mx.example.org[192.0.2.9] said: 550".
+    // (The reply may go on on the next line.)
+    let host_said = body.match_indices("] said: ").any(|(at, m)| {
+        let b = &body.as_bytes()[at + m.len()..];
+        b.len() >= 3
+            && matches!(b[0], b'4' | b'5')
+            && b[1..3].iter().all(u8::is_ascii_digit)
+            && b.get(3).is_none_or(|c| b" -\r\n".contains(c))
+    });
     text::begins_with_reply(first)
         || begins_with_status
+        || host_said
         || text::replied_status(body).is_some()
         || text::contains_ci(body, "(in reply to")
         || text::contains_ci(&body[..body.floor_char_boundary(300)], "mailer-daemon")
@@ -576,8 +603,11 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
             None => true,
             // Text whose first line only looks like a field ("Error: \"421 4.7.0 ...\"") and that
             // names no field of a message or of a report is pasted as well.
+            // So are the fields of a delivery-status part copied alone ("Final-Recipient: ... /
+            // Action: failed / Status: 5.2.2", or one "Diagnostic-Code:" line): read as text, they
+            // are a report's fields in its body. (A feedback report's fields keep their block.)
             Some((head, _)) if mime::starts_with_field(raw) => {
-                !(head.names_message_fields() || head.names_report_fields())
+                !head.names_message_fields() && head.raw("Feedback-Type").is_none()
             }
             Some((head, _)) => !head.names_message_fields() || head.prose,
         };

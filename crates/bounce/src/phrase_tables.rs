@@ -74,7 +74,10 @@ tables: [
     (Reason::MailboxFull, &["quota exceeded while writing", "mailbox full or quota exceeded"]),
     // Amazon SES gives up: "5.4.7 - Delivery expired (message too old) 'Connection refused'" (the
     // last attempt's error, not a block).
-    (Reason::Expired, &["delivery expired (message too old)"]),
+    // Microsoft 365 names the last error after it: "550 5.4.316 Message expired, connection refused".
+    // CommuniGate Pro's warning: "Message delivery to 'a@b' delayed / SMTP module(domain
+    // example.org) reports: connection with mx.example.org is broken".
+    (Reason::Expired, &["delivery expired (message too old)", "message expired, ", "delayed smtp module("]),
     // Gmail: "Our system has detected that this message is likely suspicious due to the very low
     // reputation of the sending IP address. To best protect our users from spam, ..." (the word
     // "spam" is about its users, the cause the sender's reputation).
@@ -158,7 +161,8 @@ tables: [
         ],
     ),
     (Reason::TooManyConn, &["frequency limited"]),
-    (Reason::RequirePtr, &["mismatches client ip"]),
+    // (Before "no smtp service": WEB.DE's "554-No SMTP service 554 invalid DNS PTR resource record".)
+    (Reason::RequirePtr, &["mismatches client ip", "ptr resource record"]),
     // RFC 3463's X.3.2 in words: "521 5.3.2 <a@b>: Recipient address rejected: System not accepting
     // network messages" (before the filters' "not accepting").
     (
@@ -282,7 +286,8 @@ tables: [
         ],
     ),
     (Reason::TooManyConn, &["connection rate limit", "too many recipients"]),
-    (Reason::PolicyViolation, &["content presents a potential", "protocol violation"]),
+    // (Before the blocks' "banned": "554 rejecting banned content" is about the attachment's type.)
+    (Reason::PolicyViolation, &["content presents a potential", "protocol violation", "banned content"]),
     (Reason::Blocked, &["smtp server of your isp"]),
     (
         Reason::SystemError,
@@ -355,7 +360,9 @@ tables: [
             "provide a valid from",
         ],
     ),
-    (Reason::SecurityError, &["unauthenticated sender", "delivery not authorized"]),
+    // ("No unauthenticated relaying permitted": the client should have logged in, before the
+    // relaying phrases.)
+    (Reason::SecurityError, &["unauthenticated sender", "delivery not authorized", "unauthenticated relaying"]),
     (
         Reason::MailboxFull,
         &[
@@ -401,6 +408,8 @@ tables: [
             "out of storage space",
             "inbox is full",
             "mailfolder is full",
+            "folder is full",
+            "folder full",
             "account is full",
             "storage full",
         ],
@@ -499,6 +508,12 @@ tables: [
             // Exchange Online's own report: "The email address you entered couldn't be found."
             "email address you entered couldn't be found",
             "email address you entered couldn\u{2019}t be found",
+            // (Exchange 2007 and 2010 write "e-mail".)
+            "e-mail address you entered couldn't be found",
+            "e-mail address you entered couldn\u{2019}t be found",
+            // Gmail in Korean: "... 주소를 찾을 수 없거나 해당 주소에서 메일을 받을 수 없어 ..." (the
+            // address could not be found or cannot receive mail).
+            "주소를 찾을 수 없",
             // Microsoft 365 (5.4.1): the domain's directory has no such recipient.
             "recipient address rejected: access denied",
             "no such recipient",
@@ -512,6 +527,8 @@ tables: [
             "ディレクトリには見つかりません",
             "no such address",
             "no mailbox here",
+            // "550 no mailbox by that name is currently available".
+            "no mailbox by that name",
             "unknown recipient",
             "unknown address",
             "unknown local part",

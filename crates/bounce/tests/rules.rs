@@ -1847,3 +1847,93 @@ Content-Type: text/plain; charset=ISO-2022-JP\n\n------- Failure Reasons  ------
     assert_eq!(r.recipients[0].reason, Reason::UserUnknown);
     assert!(r.recipients[0].hard);
 }
+
+/// Pastes of set 35 (issue threads): the wordings that mark text without a header block as a
+/// report, and the reasons they name.
+#[test]
+fn set_35_pastes() {
+    let first = |text: &str| {
+        let r = parse(text.as_bytes());
+        assert_eq!(r.kind, Kind::Bounce, "{text}");
+        r.recipients.into_iter().next().unwrap()
+    };
+    // Exim, both wordings.
+    let r = first(
+        "  ann@example.org\n    host mx.example.org [192.0.2.9]\n    SMTP error from remote mail server after RCPT TO:<ann@example.org>:\n    550 Administrative prohibition\n",
+    );
+    assert_eq!(r.address.as_deref(), Some("ann@example.org"));
+    let r = first(
+        "\"ann@example.org\":\nSMTP error from remote server after RCPT command:\nhost: mx.example.org\nAdministrative prohibition\n",
+    );
+    assert_eq!(r.address.as_deref(), Some("ann@example.org"));
+    // Postfix's reply on the next line.
+    let r = first(
+        "     <ann@example.org>: host mx.example.org[192.0.2.9] said: 550\n     smtp07: Host 192.0.2.1: No unauthenticated relaying permitted\n",
+    );
+    assert_eq!(r.address.as_deref(), Some("ann@example.org"));
+    // Exchange 2010's summary and its "e-mail" wording.
+    let r = first(
+        "mx.example.org rejected your message to the following email addresses:\nann@example.org (ann@example.org)\nThe address you sent your message to wasn't found at the destination domain. It might be misspelled or it might not exist.\n",
+    );
+    assert_eq!((r.address.as_deref(), r.reason), (Some("ann@example.org"), Reason::UserUnknown));
+    let r = first(
+        "Delivery has failed to these recipients or groups:\n\nann@example.org\nThe e-mail address you entered couldn't be found. Please check the recipient's e-mail address and try to resend the message.\n",
+    );
+    assert_eq!(r.reason, Reason::UserUnknown);
+    assert!(r.hard);
+    // Google Groups; CommuniGate Pro's delay; Yahoo's missing MX; Gmail in Korean.
+    first(
+        "Your message to news@googlegroups.com has been blocked. See technical details below for more information.\n",
+    );
+    let r = first(
+        "Message delivery to 'ann@example.org' delayed SMTP module(domain example.org) reports:\n connection with mx.example.org is broken\n",
+    );
+    assert_eq!((r.address.as_deref(), r.reason), (Some("ann@example.org"), Reason::Expired));
+    assert_eq!(first("No mx record found for domain=example.org\n").reason, Reason::NotAccept);
+    let r = first(
+        "주소를 찾을 수 없음\nann@example.org 주소를 찾을 수 없거나 해당 주소에서 메일을 받을 수 없어 메일이 전송되지 않았습니다.\n",
+    );
+    assert_eq!((r.address.as_deref(), r.reason), (Some("ann@example.org"), Reason::UserUnknown));
+}
+
+/// A delivery-status part's fields copied alone, or one of its lines, is a report.
+#[test]
+fn delivery_status_fields_pasted_alone_are_a_report() {
+    let r = parse(b"Final-Recipient: rfc822; ann@example.org\nAction: failed\nStatus: 5.2.2\n");
+    assert_eq!(r.kind, Kind::Bounce);
+    assert_eq!(r.recipients[0].address.as_deref(), Some("ann@example.org"));
+    assert_eq!(r.recipients[0].reason, Reason::MailboxFull);
+    let r = parse(b"Diagnostic-Code:550 5.2.5 Folder full\n");
+    assert_eq!(r.kind, Kind::Bounce);
+    assert_eq!(r.recipients[0].status.as_deref(), Some("5.2.5"));
+    // A feedback report's fields are still read as its block.
+    let r = parse(
+        b"Feedback-Type: abuse\nUser-Agent: SomeGenerator/1.0\nVersion: 1\nOriginal-Rcpt-To: <ann@example.org>\n",
+    );
+    assert_eq!(r.kind, Kind::Complaint);
+}
+
+/// The specific part of a reply wins over a general word of another reason.
+#[test]
+fn set_35_reasons() {
+    let reason = |reply: &str| {
+        only(&postfix(&format!("<ann@example.org>: host mx.example.org[192.0.2.9] said: {reply}"))).reason
+    };
+    assert_eq!(
+        reason(
+            "554-web.de (mxweb012) Nemesis ESMTP Service not available 554-No SMTP service 554 invalid DNS PTR resource record, IP=192.0.2.1"
+        ),
+        Reason::RequirePtr
+    );
+    assert_eq!(
+        reason("550 no mailbox by that name is currently available (in reply to RCPT TO command)"),
+        Reason::UserUnknown
+    );
+    assert_eq!(reason("554 rejecting banned content (in reply to end of DATA command)"), Reason::PolicyViolation);
+    assert_eq!(
+        reason("550 No unauthenticated relaying permitted (in reply to RCPT TO command)"),
+        Reason::SecurityError
+    );
+    assert_eq!(reason("550 Folder full (in reply to RCPT TO command)"), Reason::MailboxFull);
+    assert_eq!(reason("550 5.4.316 Message expired, connection refused(Socket error code 10061)"), Reason::Expired);
+}
