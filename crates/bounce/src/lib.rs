@@ -1036,7 +1036,7 @@ fn from_ses(notice: ses::SesNotice, body: &str) -> Report {
                 status: r.status.as_deref().and_then(text::find_status),
                 diagnostic: r.diagnostic,
                 remote_mta: r.remote_mta,
-                action: Some("failed".into()),
+                action: Some(if notice.kind == "DeliveryDelay" { "delayed" } else { "failed" }.into()),
                 ..Evidence::new(address, &body)
             }),
         };

@@ -13,7 +13,7 @@ pub(crate) struct SesRecipient {
 
 #[derive(Debug, Default)]
 pub(crate) struct SesNotice {
-    /// `Bounce`, `Complaint` or `Delivery`.
+    /// `Bounce`, `Complaint`, `Delivery` or `DeliveryDelay`.
     pub kind: String,
     pub feedback_type: Option<String>,
     pub message_id: Option<String>,
@@ -80,10 +80,13 @@ pub(crate) fn parse(body: &str) -> Option<SesNotice> {
     Some(notice(&inner, kind_of(&inner)?))
 }
 
-/// The notification's type: `Bounce`, `Complaint`, `Delivery` (`notificationType`, or `eventType`
-/// in an event publishing record).
+/// The notification's type: `Bounce`, `Complaint`, `Delivery`, `DeliveryDelay` (`notificationType`,
+/// or `eventType` in an event publishing record). Other records (`Send`, `Open`, `Click`, SES's
+/// `Received` for inbound mail, another service's `eventType`) are no report.
 fn kind_of(json: &str) -> Option<String> {
-    first(json, "notificationType").or_else(|| first(json, "eventType"))
+    first(json, "notificationType")
+        .or_else(|| first(json, "eventType"))
+        .filter(|k| ["Bounce", "Complaint", "Delivery", "DeliveryDelay"].contains(&k.as_str()))
 }
 
 fn notice(json: &str, kind: String) -> SesNotice {
@@ -93,7 +96,8 @@ fn notice(json: &str, kind: String) -> SesNotice {
         ..Default::default()
     };
     let addresses: Vec<(usize, String)> = match kind.as_str() {
-        "Bounce" | "Complaint" => values(json, "emailAddress"),
+        // (A delay names them in "delayedRecipients".)
+        "Bounce" | "Complaint" | "DeliveryDelay" => values(json, "emailAddress"),
         _ => {
             // Delivery: "recipients":["a@b"]
             let mut v = Vec::new();

@@ -1937,3 +1937,27 @@ fn set_35_reasons() {
     assert_eq!(reason("550 Folder full (in reply to RCPT TO command)"), Reason::MailboxFull);
     assert_eq!(reason("550 5.4.316 Message expired, connection refused(Socket error code 10061)"), Reason::Expired);
 }
+
+/// SES event records that report nothing about delivery are no bounce; a delay names its
+/// recipients in `delayedRecipients` and is a temporary failure.
+#[test]
+fn ses_records_other_than_reports_are_no_bounce() {
+    let mail = |json: &str| {
+        format!("From: no-reply@sns.amazonaws.com\nTo: ops@example.com\nSubject: AWS Notification Message\n\n{json}\n")
+    };
+    for json in [
+        r#"{"eventType":"Click","click":{"link":"https://example.com/"},"mail":{"destination":["ann@example.org"]}}"#,
+        r#"{"eventType":"Open","open":{"userAgent":"Mozilla"},"mail":{"destination":["ann@example.org"]}}"#,
+        r#"{"notificationType":"Received","receipt":{"recipients":["inbox@example.com"]},"mail":{"destination":["inbox@example.com"]}}"#,
+    ] {
+        assert_eq!(parse(mail(json).as_bytes()).kind, Kind::NotBounce, "{json}");
+    }
+    let delay = r#"{"eventType":"DeliveryDelay","mail":{"messageId":"0100-abc","destination":["ann@example.org"]},"deliveryDelay":{"delayType":"MailboxFull","delayedRecipients":[{"emailAddress":"ann@example.org","status":"4.2.2","diagnosticCode":"smtp; 452 4.2.2 Mailbox full"}],"expirationTime":"2026-12-08T10:00:00.000Z","reportingMTA":"dsn; a1-2.smtp-out.amazonses.com"}}"#;
+    let r = only(&mail(delay));
+    assert_eq!(
+        (r.address.as_deref(), r.status.as_deref(), r.reason),
+        (Some("ann@example.org"), Some("4.2.2"), Reason::MailboxFull)
+    );
+    assert_eq!(r.action.as_deref(), Some("delayed"));
+    assert!(!r.hard);
+}
