@@ -309,6 +309,11 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
         reason = Reason::Delivered;
     }
     let status = status.or_else(|| Some(reason.pseudo_status(permanent)));
+    // A warning in plain text (no delivery-status part) says so in its action too, as a DSN would.
+    let action = match e.action {
+        None if !permanent && *delayed => Some("delayed".to_string()),
+        action => action,
+    };
     Recipient {
         address: e.address,
         hard: reason.is_hard(permanent),
@@ -317,6 +322,6 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
         reason,
         diagnostic,
         remote_mta,
-        action: e.action,
+        action,
     }
 }

@@ -39,10 +39,15 @@ pub enum FeedbackKind {
     AutoReply,
     /// The receiving server confirmed delivery (provider webhooks): ends a soft-bounce streak.
     Delivered,
+    /// A warning that delivery is delayed and still being tried (a DSN's `Action: delayed`, "could
+    /// not send message for past 4 hours", SES `DeliveryDelay`): recorded only. It is no soft
+    /// bounce (the sending server's final report, delivered or failed, follows; counting both would
+    /// count one message twice) and no delivery.
+    Delayed,
 }
 
 impl FeedbackKind {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::HardBounce,
         Self::SoftBounce,
         Self::SenderBlocked,
@@ -52,6 +57,7 @@ impl FeedbackKind {
         Self::SenderReport,
         Self::AutoReply,
         Self::Delivered,
+        Self::Delayed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -65,6 +71,7 @@ impl FeedbackKind {
             Self::SenderReport => "sender_report",
             Self::AutoReply => "auto_reply",
             Self::Delivered => "delivered",
+            Self::Delayed => "delayed",
         }
     }
 

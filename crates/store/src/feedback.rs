@@ -539,7 +539,9 @@ impl Store {
         };
         let detail = describe(fb);
         let action = match (&target, fb.kind) {
-            (_, FeedbackKind::AutoReply | FeedbackKind::Delivered | FeedbackKind::NotSpam) => FeedbackAction::Recorded,
+            (_, FeedbackKind::AutoReply | FeedbackKind::Delivered | FeedbackKind::NotSpam | FeedbackKind::Delayed) => {
+                FeedbackAction::Recorded
+            }
             (None, _) => FeedbackAction::Ignored,
             (Some(m), FeedbackKind::HardBounce) => {
                 suppress(tx, m, SuppressionReason::HardBounce, &detail, now).await?;

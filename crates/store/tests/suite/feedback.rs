@@ -264,6 +264,27 @@ pub async fn reports_that_are_no_complaint_leave_the_recipient_alone(db: Db) {
     assert!(rates.iter().all(|r| r.complaints == 0), "{rates:?}");
 }
 
+/// Delay warnings are recorded, never counted: three messages delayed over eight days are not
+/// three soft bounces, and they do not end a streak either.
+pub async fn delay_warnings_are_recorded_not_counted(db: Db) {
+    let s = &db.store;
+    let delayed = |k: u8, at: i64| {
+        let mut f = fb(FeedbackKind::Delayed, "expired", Some("emil@example.de"), Some(k), at);
+        f.status = Some("4.4.1".into());
+        f
+    };
+    for (k, day) in [(20u8, 0), (21, 4), (22, 8)] {
+        send(s, &[(k, "emil@example.de")], "c", day * DAY).await;
+        let done = process(s, &[delayed(k, day * DAY + 60)], day * DAY + 60).await;
+        assert_eq!(done.outcomes[0].action, FeedbackAction::Recorded);
+    }
+    assert!(s.suppression(&addr("emil@example.de")).await.unwrap().is_none());
+    assert_eq!(s.outbox_entry(&key(22)).await.unwrap().unwrap().state, DeliveryState::Sent);
+    let events = s.feedback_events(Some(&addr("emil@example.de")), 10, 0).await.unwrap();
+    assert_eq!(events.len(), 3);
+    assert!(events.iter().all(|e| e.kind == FeedbackKind::Delayed));
+}
+
 pub async fn soft_bounces_escalate_after_three_over_a_week(db: Db) {
     let s = &db.store;
     let soft = |k: u8, at: i64| {

@@ -147,6 +147,8 @@ fn feedback_of(report: &Report, key: Option<MessageKey>, received: DateTime<Utc>
         Kind::Complaint => FeedbackKind::of_report(report.feedback_type.as_deref()),
         Kind::AutoReply => FeedbackKind::AutoReply,
         _ if r.reason == Reason::Delivered => FeedbackKind::Delivered,
+        // A warning that the sending server goes on trying: its final report follows.
+        _ if r.action.as_deref().is_some_and(|a| a.starts_with("delay")) => FeedbackKind::Delayed,
         _ => FeedbackKind::of_failure(r.hard, r.reason.blames_sender()),
     };
     if report.kind == Kind::NotBounce {
@@ -378,6 +380,34 @@ mod tests {
             X-Apple-Unsubscribe: true\r\n\r\nApple Mail sent this email to unsubscribe from the message\r\n";
         let f = read_mail(&[], apple, now(), &secret()).unwrap();
         assert_eq!(f.iter().map(|x| x.kind).collect::<Vec<_>>(), [FeedbackKind::OptOut]);
+    }
+
+    /// A warning that the server goes on trying is recorded as a delay, not a soft bounce: the
+    /// final report follows and would count the same message again.
+    #[test]
+    fn delay_warnings_are_no_soft_bounces() {
+        let dsn = |action: &str, status: &str| {
+            format!(
+                "From: MAILER-DAEMON@mx.example.net\r\nTo: news@example.org\r\nSubject: Delayed Mail (still being retried)\r\n\
+                 MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n\
+                 --b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\n\
+                 Final-Recipient: rfc822; anna@example.de\r\nAction: {action}\r\nStatus: {status}\r\n\
+                 Diagnostic-Code: smtp; 452 {status} Mailbox full\r\n--b--\r\n"
+            )
+        };
+        let kind = |raw: &str| read_mail(&[], raw.as_bytes(), now(), &secret()).unwrap()[0].kind;
+        assert_eq!(kind(&dsn("delayed", "4.2.2")), FeedbackKind::Delayed);
+        assert_eq!(kind(&dsn("failed", "4.2.2")), FeedbackKind::SoftBounce);
+        // Exim's warning has no delivery-status part.
+        let exim = "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\r\nTo: news@example.org\r\n\
+            Subject: Warning: message 1abc-000 delayed 24 hours\r\n\r\n\
+            This message was created automatically by mail delivery software.\r\n\r\n\
+            A message that you sent has not yet been delivered to one or more of its\r\n\
+            recipients after more than 24 hours on the queue on mx.example.net.\r\n\r\n\
+            The address to which the message has not yet been delivered is:\r\n\r\n  anna@example.de\r\n\
+            host mx.example.de [192.0.2.9]: 451 4.4.1 Connection timed out\r\n\r\n\
+            No action is required on your part. Delivery attempts will continue for some time.\r\n";
+        assert_eq!(kind(exim), FeedbackKind::Delayed);
     }
 
     #[test]
