@@ -324,6 +324,14 @@ const BOUNCE_BODY: &[&str] = &[
     "technical details of temporary failure",
 ];
 
+/// How a mail system's report names its writer: qmail, Postfix, Exim, Gmail.
+const MTA_SELF_NAMES: &[&str] = &[
+    "this is the qmail-send program",
+    "google tried to deliver your message",
+    "this is the mail system at host",
+    "this message was created automatically by mail delivery software",
+];
+
 /// What the From of a mailer daemon's report says (in its address or its name), lower case.
 const DAEMONS: &[&str] = &["mailer-daemon", "postmaster", "post_master", "mail-daemon", "mailerdaemon"];
 
@@ -887,8 +895,12 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
             // no daemon's address, no delivery status part, no X-Failed-Recipients. For a phrase,
             // only a quoted reply or qmail's reason counts, not a status alone ("our app, version
             // 5.2.1").
-            let nothing =
-                text::find_reply_code(body).is_none() && report_text.reason().is_none() && !report_text.says_delayed();
+            // (A mail system that names itself wrote it: "Hi. This is the qmail-send program at
+            // example.jp. ... This is a permanent error; I've given up.", cut before its address.)
+            let nothing = text::find_reply_code(body).is_none()
+                && report_text.reason().is_none()
+                && !report_text.says_delayed()
+                && !MTA_SELF_NAMES.iter().any(|n| text::contains_ci(body, n));
             let by_name = !pasted
                 && !daemon_address
                 && parts.report_type.as_deref() != Some("delivery-status")

@@ -8,6 +8,9 @@ phrase_tables! {
 masks: [
     "unknown address error",
     "rejected by the recipient domain",
+    // Gmail's older wording: "Google tried to deliver your message, but it was rejected by the
+    // server for the recipient domain example.org by mx.example.org."
+    "rejected by the server for the recipient domain",
     "the address couldn't be found. check for typos",
     "the address couldn\u{2019}t be found. check for typos",
 ],
@@ -206,6 +209,10 @@ tables: [
             "spf record",
             "spf validation",
             "sender policy framework",
+            // MailChannels: "550 5.7.1 [BFD] Sender prohibited by SPF" (before the policies'
+            // "prohibited").
+            "prohibited by spf",
+            "failed spf",
             "dkim",
             "authentication failed; no valid",
             "is not allowed to send mail from",

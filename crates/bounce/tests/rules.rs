@@ -1961,3 +1961,28 @@ fn ses_records_other_than_reports_are_no_bounce() {
     assert_eq!(r.action.as_deref(), Some("delayed"));
     assert!(!r.hard);
 }
+
+/// Set 36 (pastes from issue threads and list archives).
+#[test]
+fn set_36_wordings() {
+    // Gmail's older report: its own sentence about the rejection is no filter's; the remote
+    // server's "#5.1.0 Address rejected" is an unknown address, as in a DSN.
+    let r = only(
+        "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nTo: ann@example.com\nSubject: Delivery Status Notification (Failure)\n\n\
+Delivery to the following recipient failed permanently:\n\n     bob@example.org\n\n\
+Technical details of permanent failure:\nGoogle tried to deliver your message, but it was rejected by the server for the recipient domain example.org by mx.example.org. [192.0.2.6].\n\n\
+The error that the other server returned was:\n550 #5.1.0 Address rejected.\n",
+    );
+    assert_eq!((r.reason, r.hard), (Reason::UserUnknown, true));
+    // An SPF refusal blames the sender's authentication, not a policy.
+    let r = only(&postfix(
+        "<ann@example.org>: host mx.example.org[192.0.2.9] said: 550 5.7.1 [BFD] Sender prohibited by SPF (in reply to end of DATA command)",
+    ));
+    assert_eq!(r.reason, Reason::AuthFailure);
+    // qmail's report cut before its address is still a report.
+    let r = parse(
+        b"Hi. This is the qmail-send program at example.jp.\nI'm afraid I wasn't able to deliver your message to the following addresses.\nThis is a permanent error; I've given up. Sorry it didn't work out.\n",
+    );
+    assert_eq!(r.kind, Kind::Bounce);
+    assert!(!r.recipients[0].hard);
+}
