@@ -11,6 +11,9 @@ masks: [
     // Gmail's older wording: "Google tried to deliver your message, but it was rejected by the
     // server for the recipient domain example.org by mx.example.org."
     "rejected by the server for the recipient domain",
+    // Gmail's "** Message blocked ** Your message to a@b has been blocked. See technical details
+    // below for more information." before the reply that says why.
+    "has been blocked. see technical details below",
     "the address couldn't be found. check for typos",
     "the address couldn\u{2019}t be found. check for typos",
 ],
@@ -294,7 +297,12 @@ tables: [
     ),
     (Reason::TooManyConn, &["connection rate limit", "too many recipients"]),
     // (Before the blocks' "banned": "554 rejecting banned content" is about the attachment's type.)
-    (Reason::PolicyViolation, &["content presents a potential", "protocol violation", "banned content"]),
+    // (Google Workspace: "Message bounced due to organizational settings", the recipient's
+    // administrator's rule.)
+    (
+        Reason::PolicyViolation,
+        &["content presents a potential", "protocol violation", "banned content", "due to organizational settings"],
+    ),
     (Reason::Blocked, &["smtp server of your isp"]),
     (
         Reason::SystemError,

@@ -403,9 +403,10 @@ pub(crate) fn strong_status(status: &str) -> Option<Reason> {
 
 /// Status codes too general to win over what the rest of the report says: 5.7.1 says only
 /// "refused by policy", and a Diagnostic-Code may hold just the first line of a multi-line reply
-/// whose rest is in the report's text.
+/// whose rest is in the report's text. X.4.3 ("directory server failure") is what Sendmail gives
+/// a DNS timeout and others a failed lookup of any kind: the transcript says which.
 pub(crate) fn weak_status(status: &str) -> bool {
-    status == "5.7.1"
+    status == "5.7.1" || status == "4.4.3" || status == "5.4.3"
 }
 
 #[cfg(test)]

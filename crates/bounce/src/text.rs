@@ -303,7 +303,8 @@ pub(crate) fn addresses(text: &str) -> Vec<(usize, String)> {
                 }
             }
             let domain = text[i + 1..e].trim_end_matches(['.', '-']);
-            if !local.is_empty() && domain.contains('.') {
+            // (Not a tag of a DKIM signature or an authentication result: "header.i=@example.org".)
+            if !local.is_empty() && !local.ends_with('=') && domain.contains('.') {
                 out.push((i - local.len(), format!("{local}@{domain}")));
             }
             i = e.max(i + 1);
@@ -342,6 +343,13 @@ const ORIGINAL_MARKERS: &[&str] = &[
     "content-type: text/rfc822-headers",
     "\nreceived: from",
     "\nreturn-path:",
+    // Gmail quotes the original's header block with its own fields first ("X-Received: by ...",
+    // "ARC-Seal: ...", "ARC-Authentication-Results: ...").
+    "\nx-received: by",
+    "\narc-seal:",
+    "\narc-authentication-results:",
+    "\nauthentication-results:",
+    "\ndkim-signature:",
 ];
 
 // An NFA over a lower-cased copy of the text: it builds in a fraction of

@@ -1986,3 +1986,24 @@ The error that the other server returned was:\n550 #5.1.0 Address rejected.\n",
     assert_eq!(r.kind, Kind::Bounce);
     assert!(!r.recipients[0].hard);
 }
+
+/// Set 34 (complete messages from repositories' fixtures).
+#[test]
+fn set_34_wordings() {
+    // Gmail's "Message blocked" report: its own sentence is no reason, the reply is; the quoted
+    // original's authentication results name no recipient.
+    let r = parse(
+        b"\n** Message blocked **\n\nYour message to ann@example.org has been blocked. See technical details below for more information.\n\n\n\n\
+The response was:\n\nMessage bounced due to organizational settings.\n\
+X-Google-Smtp-Source: ABdhPJyz1f82cvxMYPqx\nX-Received: by 2002:ae9:ef8c:: with SMTP id d134mr960012qkg.93.1634662820935;\n\
+ARC-Authentication-Results: i=1; mx.google.com;\n       dkim=pass header.i=@mail.example.com header.s=krs header.b=\"gKFi/23y\";\n\
+Return-Path: <bounce+e3106c-ann=example.org@mail.example.com>\n",
+    );
+    assert_eq!(r.kind, Kind::Bounce);
+    let found: Vec<_> = r.recipients.iter().map(|r| (r.address.as_deref(), r.reason)).collect();
+    assert_eq!(found, [(Some("ann@example.org"), Reason::PolicyViolation)]);
+    // Sendmail's 4-hour warning with X.4.3 and a name server timeout in its transcript.
+    let warning = dsn("Final-Recipient: RFC822; root@example.org\nAction: delayed\nStatus: 4.4.3\n")
+        .replace("Your message could not be delivered.", "----- Transcript of session follows -----\n451 example.org: Name server timeout\nWarning: message still undelivered after 4 hours\nWill keep trying until message is 5 days old");
+    assert_eq!(only(&warning).reason, Reason::NetworkError);
+}
