@@ -168,9 +168,11 @@ pub(crate) fn parse(text: &str) -> Vec<DsnRecipient> {
                 r.status = crate::text::find_status(&value);
                 r.status_comment = r.status.as_deref().and_then(|s| status_comment(&value, s));
             }
+            // (An empty one, "Remote-MTA: dns;", names no host.)
             "remote-mta" => {
                 let v = strip_type(&value);
                 match cur.as_mut() {
+                    _ if v.is_empty() => {}
                     Some(r) => r.remote_mta = Some(v),
                     None => remote_default = Some(v),
                 }

@@ -239,28 +239,51 @@ fn collect(head: &Head<'_>, leaves: &[mime::Part<'_>]) -> Parts {
     p
 }
 
-/// The text of an HTML document: tags become spaces, `&lt;`, `&gt;` and
-/// `&nbsp;` their characters.
+/// The text of an HTML document: tags become spaces, the common entities their characters.
 fn strip_html(html: &str) -> String {
+    html_text(html, false)
+}
+
+/// The text of HTML that holds a plain-text report: a line break, paragraph or block ends a line,
+/// other tags go (a link keeps its text: "&lt;<a href=...>ann@example.org</a>&gt;" is
+/// "<ann@example.org>").
+fn html_lines(html: &str) -> String {
+    html_text(html, true)
+}
+
+/// The text of `html`: each tag a space, or with `lines` a line break for a block's tags and
+/// nothing for the others (and a '<' that starts no tag kept); a tag cut off at the end is dropped.
+fn html_text(html: &str, lines: bool) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(at) = rest.find(['<', '&']) {
         out.push_str(&rest[..at]);
         let tail = &rest[at..];
-        if tail.starts_with('<') {
-            match tail.find('>') {
-                Some(end) => {
-                    out.push(' ');
-                    rest = &tail[end + 1..];
-                }
-                None => rest = "",
+        if let Some(after) = tail.strip_prefix('<') {
+            // ('<' before something that is not a tag's name is itself: "<<a href=...>".)
+            if lines && !after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!') {
+                out.push('<');
+                rest = after;
+                continue;
             }
+            let Some(end) = tail.find('>') else {
+                rest = "";
+                break;
+            };
+            let name = tail[1..end].trim_start_matches('/').split([' ', '/', '\t', '\n']).next().unwrap_or("");
+            if !lines {
+                out.push(' ');
+            } else if ["br", "p", "div", "tr", "li"].iter().any(|t| name.eq_ignore_ascii_case(t)) {
+                out.push('\n');
+            }
+            rest = &tail[end + 1..];
             continue;
         }
-        let (entity, len) = [("&lt;", '<'), ("&gt;", '>'), ("&nbsp;", ' ')]
-            .iter()
-            .find(|(e, _)| tail.starts_with(e))
-            .map_or(('&', 1), |(e, c)| (*c, e.len()));
+        let (entity, len) =
+            [("&lt;", '<'), ("&gt;", '>'), ("&amp;", '&'), ("&quot;", '"'), ("&#39;", '\''), ("&nbsp;", ' ')]
+                .iter()
+                .find(|(e, _)| tail.starts_with(e))
+                .map_or(('&', 1), |(e, c)| (*c, e.len()));
         out.push(entity);
         rest = &tail[len..];
     }
@@ -440,6 +463,12 @@ fn is_pasted_reply(body: &str, normalised: &str) -> bool {
 /// line in Markdown go, so that a line of them is empty again (it ends a block of a report).
 fn unmarked(raw: &[u8]) -> Option<Vec<u8>> {
     let text = text::lossy(raw);
+    // A report pasted as a web page's HTML ("... The mail system<br><br>&lt;<a
+    // href="mailto:ann@example.org">ann@example.org</a>&gt;: host ..."): its text, line by line.
+    let head = &text[..text.floor_char_boundary(4000)];
+    if ["<br>", "<br/>", "<br />", "</div>", "</p>"].iter().any(|t| text::contains_ci(head, t)) {
+        return Some(html_lines(&text).into_bytes());
+    }
     let marked = |l: &str| {
         l.ends_with([' ', '\t'])
             || l.contains("](mailto:")

@@ -2007,3 +2007,17 @@ Return-Path: <bounce+e3106c-ann=example.org@mail.example.com>\n",
         .replace("Your message could not be delivered.", "----- Transcript of session follows -----\n451 example.org: Name server timeout\nWarning: message still undelivered after 4 hours\nWill keep trying until message is 5 days old");
     assert_eq!(only(&warning).reason, Reason::NetworkError);
 }
+
+/// A report pasted as HTML (a web page's source, a rich-text editor; here with its entities
+/// already decoded, as a page shows them) is read as its text.
+#[test]
+fn a_report_pasted_as_html_is_read_as_text() {
+    let html = "<div>This is the mail system at host <a href=\"http://mail.example.net\">mail.example.net</a>.<br><br>I'm sorry to have to inform you that your message could not<br>be delivered to one or more recipients. It's attached below.<br><br>For further assistance, please send mail to postmaster.<br><br>If you do so, please include this problem report. You can<br>delete your own text from the attached returned message.<br><br>                   The mail system<br><br><<a href=\"mailto:ann@example.org\">ann@example.org</a>>: host <a href=\"http://mail.example.org\">mail.example.org</a>[2001:db8::100] said: 550 5.1.1<br>    <<a href=\"mailto:ann@example.org\">ann@example.org</a>>: Recipient address rejected: User unknown in virtual<br>    alias table (in reply to RCPT TO command)<br>Reporting-MTA: dns; <a href=\"http://mail.example.net\">mail.example.net</a><br>X-Postfix-Queue-ID: BF1EA2743B8<br>X-Postfix-Sender: rfc822; <a href=\"mailto:bob@example.net\">bob@example.net</a><br>Arrival-Date: Wed, 24 Aug 2022 17:15:45 +0300 (EEST)<br><br>Final-Recipient: rfc822; <a href=\"mailto:ann@example.org\">ann@example.org</a><br>Original-Recipient: rfc822;<a href=\"mailto:ann@example.org\">ann@example.org</a><br>Action: failed<br>Status: 5.1.1<br>Remote-MTA: dns; <a href=\"htt";
+    let r = parse(html.as_bytes());
+    assert_eq!(r.kind, Kind::Bounce);
+    assert_eq!(r.recipients.len(), 1, "{:?}", r.recipients);
+    let r = &r.recipients[0];
+    assert_eq!((r.address.as_deref(), r.reason, r.hard), (Some("ann@example.org"), Reason::UserUnknown, true));
+    // (Its "Remote-MTA: dns; <a href=\"htt" is cut off: the host is the one the text names.)
+    assert_eq!(r.remote_mta.as_deref(), Some("mail.example.org"));
+}
