@@ -134,6 +134,9 @@ fn says_delayed(normalised: &str) -> bool {
             // attempt delivery for some days".
             "if the message remains undelivered",
             "continue to attempt delivery",
+            // Gmail: "There was a temporary problem delivering your message to a@b. Gmail will
+            // retry for 46 more hours."
+            "will retry for",
         ],
     )
 }
@@ -309,11 +312,6 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
         reason = Reason::Delivered;
     }
     let status = status.or_else(|| Some(reason.pseudo_status(permanent)));
-    // A warning in plain text (no delivery-status part) says so in its action too, as a DSN would.
-    let action = match e.action {
-        None if !permanent && *delayed => Some("delayed".to_string()),
-        action => action,
-    };
     Recipient {
         address: e.address,
         hard: reason.is_hard(permanent),
@@ -322,6 +320,6 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
         reason,
         diagnostic,
         remote_mta,
-        action,
+        action: e.action,
     }
 }

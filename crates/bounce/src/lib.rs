@@ -389,8 +389,20 @@ const PASTED_BODY: &[&str] = &[
     "has not yet been delivered to one or more",
     // NHN Dooray: "Your message sent to a@b has failed to be delivered".
     "has failed to be delivered",
-    // Exim: "SMTP error from remote mail server after RCPT TO:<a@b>:" (before 4.90: "remote server
-    // after RCPT command:").
+    // Chinese providers: "您发送的邮件被退回" (the mail you sent was returned), "退信原因" (why).
+    "邮件被退回",
+    "退信原因",
+    // "出错原因" (the cause of the error), as NetEase (163.com) writes it.
+    "出错原因",
+];
+
+/// Wordings of reports that people also quote when they ask about them ("our tool keeps logging
+/// \"SMTP error from remote server after RCPT command\" ... Could you check?"): they mark pasted
+/// text as a report when they are not in quotation marks and the text asks no question
+/// (`is_unquoted_statement`), however long it is.
+const PASTED_STATEMENT: &[&str] = &[
+    // Exim: "SMTP error from remote mail server after RCPT TO:<a@b>:" (4.90 and later: "remote
+    // server after RCPT command:").
     "smtp error from remote mail server after",
     "smtp error from remote server after",
     // Exchange 2010 and later: "mx.example.org rejected your message to the following email
@@ -398,17 +410,13 @@ const PASTED_BODY: &[&str] = &[
     "rejected your message to the following e",
     // Gmail and Google Groups: "Your message to a@b has been blocked. See technical details below
     // for more information."
-    "see technical details below for more information",
+    "has been blocked. see technical details below",
     // CommuniGate Pro: "Message delivery to 'a@b' delayed / SMTP module(domain example.org)
     // reports: connection with mx.example.org is broken".
     "smtp module(domain",
-    // Gmail in Korean: "주소를 찾을 수 없음" (address not found).
-    "주소를 찾을 수 없",
-    // Chinese providers: "您发送的邮件被退回" (the mail you sent was returned), "退信原因" (why).
-    "邮件被退回",
-    "退信原因",
-    // "出错原因" (the cause of the error), as NetEase (163.com) writes it.
-    "出错原因",
+    // Gmail in Korean: "... 주소를 찾을 수 없거나 해당 주소에서 메일을 받을 수 없어 ..." (the address could
+    // not be found or cannot receive mail; its heading "주소를 찾을 수 없음" is plain Korean).
+    "찾을 수 없거나 해당 주소에서 메일을 받을 수 없",
 ];
 
 /// A remote server's reply pasted without its code: Postfix's restrictions ("Recipient address
@@ -425,7 +433,7 @@ const PASTED_REPLY: &[&str] = &[
     // A DNS blocklist's answer: "client [192.0.2.9] blocked using zen.spamhaus.org".
     "] blocked using ",
     // Yahoo: "No mx record found for domain=example.org".
-    "no mx record found for domain",
+    "no mx record found for domain=",
     "is not accepted due to domain's dmarc policy",
     "doesn't meet the required authentication level",
     "mail content denied",
@@ -440,20 +448,24 @@ const PASTED_REPLY: &[&str] = &[
     "google tried to deliver your message, but it was rejected",
 ];
 
-/// A paste of a remote server's reply without its code: at most four lines, no question, with a
-/// server's wording (`PASTED_REPLY`) that is not in quotation marks (a person quoting it).
+/// A paste of a remote server's reply without its code: at most four lines, and a server's
+/// wording (`PASTED_REPLY`) as a statement (`is_unquoted_statement`).
 fn is_pasted_reply(body: &str, normalised: &str) -> bool {
+    body.lines().filter(|l| !l.trim().is_empty()).nth(4).is_none()
+        && is_unquoted_statement(body, normalised, PASTED_REPLY)
+}
+
+/// The text asks no question and has one of `wordings` not in quotation marks (a person quoting it).
+fn is_unquoted_statement(body: &str, normalised: &str, wordings: &[&str]) -> bool {
     // (A question mark that ends a sentence, not one in a link: "help_spam_16.htm?ip=192.0.2.9".)
     let asks = body.contains('\u{ff1f}')
         || body
             .match_indices('?')
             .any(|(at, _)| body[at + 1..].starts_with(char::is_whitespace) || at + 1 == body.len());
-    if body.lines().filter(|l| !l.trim().is_empty()).nth(4).is_some() || asks {
-        return false;
-    }
-    PASTED_REPLY.iter().any(|p| {
-        normalised.match_indices(p).any(|(at, _)| !normalised[..at].ends_with(['"', '\u{201c}', '\'', '\u{2018}']))
-    })
+    !asks
+        && wordings.iter().any(|p| {
+            normalised.match_indices(p).any(|(at, _)| !normalised[..at].ends_with(['"', '\u{201c}', '\'', '\u{2018}']))
+        })
 }
 
 /// Pasted text with the marks a web page or a forum put into it removed; `None` when it has none.
@@ -529,6 +541,12 @@ fn unmarked(raw: &[u8]) -> Option<Vec<u8>> {
     Some(out.into_bytes())
 }
 
+/// The text is one header field, perhaps folded over several lines ("Diagnostic-Code: smtp; 554
+/// 5.7.1 <a@b>: Sender address rejected:\n    We don't accept ...").
+fn is_one_field(raw: &[u8]) -> bool {
+    text::lossy(raw).trim().lines().skip(1).all(|l| l.starts_with([' ', '\t']))
+}
+
 /// Pasted text that is or quotes a server's error reply: it begins with a reply (`550-...`), or has
 /// a status after a reply code (`550 5.1.1`, `451-4.7.1`) or a reply to a command (`(in reply to
 /// RCPT TO command)`), or it is a report as a web mailer shows it, sender first ("Mail Delivery
@@ -541,11 +559,21 @@ fn says_smtp_error(body: &str) -> bool {
     let begins_with_status = first.starts_with(['4', '5'])
         && first.split(' ').next().is_some_and(text::is_status_word)
         && first.contains(' ');
-    // Postfix names the host before its reply: "<a@b>: host mx.example.org[192.0.2.9] said: 550".
-    // (The reply may go on on the next line.)
+    // Postfix names the host before its reply: "<a@b>: host mx.example.org[192.0.2.9] said: 550"
+    // (the reply may go on on the next line; the brackets hold an address, after "host NAME").
     let host_said = body.match_indices("] said: ").any(|(at, m)| {
         let b = &body.as_bytes()[at + m.len()..];
-        b.len() >= 3
+        let before = &body[..at];
+        let named_host = before.rfind('[').is_some_and(|open| {
+            let ip = &before[open + 1..];
+            let name = before[..open].rsplit([' ', '\t', '\n']).next().unwrap_or("");
+            !ip.is_empty()
+                && ip.bytes().all(|c| c.is_ascii_hexdigit() || c == b'.' || c == b':')
+                && name.contains('.')
+                && before[..open - name.len()].trim_end().ends_with("host")
+        });
+        named_host
+            && b.len() >= 3
             && matches!(b[0], b'4' | b'5')
             && b[1..3].iter().all(u8::is_ascii_digit)
             && b.get(3).is_none_or(|c| b" -\r\n".contains(c))
@@ -642,9 +670,14 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
             // names no field of a message or of a report is pasted as well.
             // So are the fields of a delivery-status part copied alone ("Final-Recipient: ... /
             // Action: failed / Status: 5.2.2", or one "Diagnostic-Code:" line): read as text, they
-            // are a report's fields in its body. (A feedback report's fields keep their block.)
+            // are a report's fields in its body. (A feedback report's fields keep their block; a
+            // ticket's "Status: open / Action: ..." is no report.)
             Some((head, _)) if mime::starts_with_field(raw) => {
-                !head.names_message_fields() && head.raw("Feedback-Type").is_none()
+                !head.names_message_fields()
+                    && (!head.names_report_fields()
+                        || head.raw("Final-Recipient").is_some()
+                        || head.raw("Original-Recipient").is_some()
+                        || head.raw("Diagnostic-Code").is_some() && is_one_field(raw))
             }
             Some((head, _)) => !head.names_message_fields() || head.prose,
         };
@@ -678,10 +711,10 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     // Amazon SES notifications carried in an e-mail body.
     // (`notificationType` also inside an SNS message, where its quotes are escaped.)
     if (memchr::memmem::find(parts.body.as_bytes(), b"notificationType").is_some()
-        || memchr::memmem::find(parts.body.as_bytes(), b"\"eventType\"").is_some())
+        || memchr::memmem::find(parts.body.as_bytes(), b"eventType").is_some())
         && let Some(notice) = ses::parse(&parts.body)
     {
-        return from_ses(notice, &parts.body);
+        return if ses::is_report(&notice.kind) { from_ses(notice, &parts.body) } else { Report::not_bounce() };
     }
 
     // Apple Mail's unsubscribe button sends a mail to the List-Unsubscribe mailto address ("Apple
@@ -766,7 +799,8 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     let by_phrase = !(strong_bounce || by_subject || by_reply) && {
         let head = reason::normalise_prefix(&parts.body, 2000);
         BOUNCE_BODY.iter().chain(if pasted { PASTED_BODY } else { &[] }).any(|p| head.contains(p))
-            || pasted && is_pasted_reply(&parts.body, &head)
+            || pasted
+                && (is_pasted_reply(&parts.body, &head) || is_unquoted_statement(&parts.body, &head, PASTED_STATEMENT))
     };
     let bounce_like = strong_bounce || by_subject || by_reply || by_phrase;
 
@@ -924,12 +958,14 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
             // no daemon's address, no delivery status part, no X-Failed-Recipients. For a phrase,
             // only a quoted reply or qmail's reason counts, not a status alone ("our app, version
             // 5.2.1").
-            // (A mail system that names itself wrote it: "Hi. This is the qmail-send program at
-            // example.jp. ... This is a permanent error; I've given up.", cut before its address.)
+            // (A paste that begins as a mail system's report does, naming its writer: "Hi. This is
+            // the qmail-send program at example.jp. ... This is a permanent error; I've given up.",
+            // cut before its address.)
+            let first_line = body.trim_start().lines().next().unwrap_or("");
             let nothing = text::find_reply_code(body).is_none()
                 && report_text.reason().is_none()
                 && !report_text.says_delayed()
-                && !MTA_SELF_NAMES.iter().any(|n| text::contains_ci(body, n));
+                && !(pasted && MTA_SELF_NAMES.iter().any(|n| text::contains_ci(first_line, n)));
             let by_name = !pasted
                 && !daemon_address
                 && parts.report_type.as_deref() != Some("delivery-status")

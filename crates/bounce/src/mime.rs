@@ -142,6 +142,12 @@ impl<'a> Head<'a> {
         }
     }
 
+    /// The block has a field of a delivery-status or feedback report (a report's part pasted or
+    /// saved alone: "Reporting-MTA: dns; ...", "Final-Recipient: ...", "Feedback-Type: abuse").
+    pub(crate) fn names_report_fields(&self) -> bool {
+        self.names_any(REPORT_FIELDS)
+    }
+
     /// The block has a field that messages have and pasted text does not start with.
     pub(crate) fn names_message_fields(&self) -> bool {
         self.names_any(&[

@@ -48,6 +48,9 @@ tables: [
             "ip address is black listed",
             "ip address is blacklisted",
             "refused by blackhole",
+            // Postfix's reject_rbl_client: "Client host [192.0.2.9] blocked using zen.spamhaus.org"
+            // (whatever hint follows, a PTR record's too).
+            "blocked using",
             // Outlook.com: "550 SC-004 ... Unfortunately, messages from 192.0.2.9 weren't sent. We
             // recommend that you contact your Internet service provider. The problem is that too many
             // unwanted messages have been sent from the following IP address above."
@@ -80,10 +83,7 @@ tables: [
     (Reason::MailboxFull, &["quota exceeded while writing", "mailbox full or quota exceeded"]),
     // Amazon SES gives up: "5.4.7 - Delivery expired (message too old) 'Connection refused'" (the
     // last attempt's error, not a block).
-    // Microsoft 365 names the last error after it: "550 5.4.316 Message expired, connection refused".
-    // CommuniGate Pro's warning: "Message delivery to 'a@b' delayed / SMTP module(domain
-    // example.org) reports: connection with mx.example.org is broken".
-    (Reason::Expired, &["delivery expired (message too old)", "message expired, ", "delayed smtp module("]),
+    (Reason::Expired, &["delivery expired (message too old)"]),
     // Gmail: "Our system has detected that this message is likely suspicious due to the very low
     // reputation of the sending IP address. To best protect our users from spam, ..." (the word
     // "spam" is about its users, the cause the sender's reputation).
@@ -167,8 +167,9 @@ tables: [
         ],
     ),
     (Reason::TooManyConn, &["frequency limited"]),
-    // (Before "no smtp service": WEB.DE's "554-No SMTP service 554 invalid DNS PTR resource record".)
-    (Reason::RequirePtr, &["mismatches client ip", "ptr resource record"]),
+    // (Before "no smtp service": WEB.DE's and GMX's "554-No SMTP service 554 invalid DNS PTR resource
+    // record", "554-Bad DNS PTR resource record".)
+    (Reason::RequirePtr, &["mismatches client ip", "dns ptr resource record"]),
     // RFC 3463's X.3.2 in words: "521 5.3.2 <a@b>: Recipient address rejected: System not accepting
     // network messages" (before the filters' "not accepting").
     (
@@ -215,7 +216,6 @@ tables: [
             // MailChannels: "550 5.7.1 [BFD] Sender prohibited by SPF" (before the policies'
             // "prohibited").
             "prohibited by spf",
-            "failed spf",
             "dkim",
             "authentication failed; no valid",
             "is not allowed to send mail from",
@@ -375,9 +375,7 @@ tables: [
             "provide a valid from",
         ],
     ),
-    // ("No unauthenticated relaying permitted": the client should have logged in, before the
-    // relaying phrases.)
-    (Reason::SecurityError, &["unauthenticated sender", "delivery not authorized", "unauthenticated relaying"]),
+    (Reason::SecurityError, &["unauthenticated sender", "delivery not authorized"]),
     (
         Reason::MailboxFull,
         &[
@@ -424,7 +422,6 @@ tables: [
             "inbox is full",
             "mailfolder is full",
             "folder is full",
-            "folder full",
             "account is full",
             "storage full",
         ],
@@ -490,6 +487,9 @@ tables: [
             "we don't handle mail for",
         ],
     ),
+    // "No unauthenticated relaying permitted": the client should have logged in (after the
+    // relaying phrases: "Relay access denied" with it is a relay's refusal).
+    (Reason::SecurityError, &["unauthenticated relaying"]),
     (
         Reason::HostUnknown,
         &[
@@ -528,7 +528,7 @@ tables: [
             "e-mail address you entered couldn\u{2019}t be found",
             // Gmail in Korean: "... 주소를 찾을 수 없거나 해당 주소에서 메일을 받을 수 없어 ..." (the
             // address could not be found or cannot receive mail).
-            "주소를 찾을 수 없",
+            "찾을 수 없거나 해당 주소에서 메일을 받을 수 없",
             // Microsoft 365 (5.4.1): the domain's directory has no such recipient.
             "recipient address rejected: access denied",
             "no such recipient",
@@ -606,6 +606,12 @@ tables: [
             "ontvanger onbekend",
         ],
     ),
+    // A delivery that ended for want of time, with the last error named after it: Microsoft 365's
+    // "550 5.4.316 Message expired, connection refused"; CommuniGate Pro's warning "Message
+    // delivery to 'a@b' delayed / SMTP module(domain example.org) reports: connection with
+    // mx.example.org is broken" (after the recipient's own reasons: a final "550 5.1.1 User unknown"
+    // that follows such a line is an unknown user; before the blocks' "connection refused").
+    (Reason::Expired, &["message expired, ", "delayed smtp module("]),
     (
         Reason::Blocked,
         &[
@@ -649,6 +655,9 @@ tables: [
         &[
             "retry timeout exceeded",
             "retried the maximum",
+            // Microsoft 365 (4.4.7): "Despite repeated attempts to contact the recipient's email
+            // system it didn't respond."
+            "despite repeated attempts",
             "connection timed out",
             "will be retried",
             "did not accept our requests to connect",

@@ -67,11 +67,23 @@ pub(crate) fn first_reason(text: &str) -> Option<Reason> {
             }
         }
     });
-    hits.iter()
-        .filter(|(s, e, _)| !masks.iter().any(|(ms, me)| ms <= s && e <= me))
-        .map(|(_, _, table)| *table)
-        .min()
-        .map(|table| PHRASES[table].0)
+    // A hit is masked when a mask that starts at or before it reaches to its end: one sweep over
+    // both in order of their start, keeping the furthest end of the masks begun so far (a text
+    // with thousands of masks and hits is read in linear time, not masks times hits).
+    masks.sort_unstable();
+    hits.sort_unstable();
+    let (mut next_mask, mut reach) = (0, None);
+    let mut best: Option<usize> = None;
+    for &(start, end, table) in &hits {
+        while let Some(&(_, mask_end)) = masks.get(next_mask).filter(|(mask_start, _)| *mask_start <= start) {
+            reach = reach.max(Some(mask_end));
+            next_mask += 1;
+        }
+        if reach.is_none_or(|r| r < end) {
+            best = Some(best.map_or(table, |b| b.min(table)));
+        }
+    }
+    best.map(|table| PHRASES[table].0)
 }
 
 #[cfg(test)]

@@ -70,6 +70,9 @@ fn first(json: &str, key: &str) -> Option<String> {
 
 /// Parse an SES notification, if `body` holds one: the notification itself, or the SNS message
 /// that carries it as the string value of `"Message"` (an SNS e-mail subscription in JSON format).
+/// An SES record of another type (`Send`, `Open`, `Click`, SES's `Received` for inbound mail) is
+/// one too, with its type and no recipients: no report (`is_report`). Another service's JSON with
+/// an `eventType` is none.
 pub(crate) fn parse(body: &str) -> Option<SesNotice> {
     let start = body.find('{')?;
     let json = &body[start..];
@@ -80,13 +83,17 @@ pub(crate) fn parse(body: &str) -> Option<SesNotice> {
     Some(notice(&inner, kind_of(&inner)?))
 }
 
-/// The notification's type: `Bounce`, `Complaint`, `Delivery`, `DeliveryDelay` (`notificationType`,
-/// or `eventType` in an event publishing record). Other records (`Send`, `Open`, `Click`, SES's
-/// `Received` for inbound mail, another service's `eventType`) are no report.
+/// The notification's type (`notificationType`, or `eventType` in an event publishing record),
+/// when the record is SES's: a report's type, or any type beside SES's `"mail"` object.
 fn kind_of(json: &str) -> Option<String> {
     first(json, "notificationType")
         .or_else(|| first(json, "eventType"))
-        .filter(|k| ["Bounce", "Complaint", "Delivery", "DeliveryDelay"].contains(&k.as_str()))
+        .filter(|k| is_report(k) || json.contains("\"mail\""))
+}
+
+/// The record reports on a delivery: `Bounce`, `Complaint`, `Delivery` or `DeliveryDelay`.
+pub(crate) fn is_report(kind: &str) -> bool {
+    ["Bounce", "Complaint", "Delivery", "DeliveryDelay"].contains(&kind)
 }
 
 fn notice(json: &str, kind: String) -> SesNotice {
@@ -98,8 +105,8 @@ fn notice(json: &str, kind: String) -> SesNotice {
     let addresses: Vec<(usize, String)> = match kind.as_str() {
         // (A delay names them in "delayedRecipients".)
         "Bounce" | "Complaint" | "DeliveryDelay" => values(json, "emailAddress"),
-        _ => {
-            // Delivery: "recipients":["a@b"]
+        "Delivery" => {
+            // "recipients":["a@b"]
             let mut v = Vec::new();
             if let Some(p) = json.find("\"recipients\"") {
                 let rest = &json[p..];
@@ -116,6 +123,7 @@ fn notice(json: &str, kind: String) -> SesNotice {
             }
             v
         }
+        _ => Vec::new(),
     };
     let statuses = values(json, "status");
     let diags = values(json, "diagnosticCode");

@@ -1934,7 +1934,7 @@ fn set_35_reasons() {
         reason("550 No unauthenticated relaying permitted (in reply to RCPT TO command)"),
         Reason::SecurityError
     );
-    assert_eq!(reason("550 Folder full (in reply to RCPT TO command)"), Reason::MailboxFull);
+    assert_eq!(reason("550 Your folder is full (in reply to RCPT TO command)"), Reason::MailboxFull);
     assert_eq!(reason("550 5.4.316 Message expired, connection refused(Socket error code 10061)"), Reason::Expired);
 }
 
@@ -2020,4 +2020,95 @@ fn a_report_pasted_as_html_is_read_as_text() {
     assert_eq!((r.address.as_deref(), r.reason, r.hard), (Some("ann@example.org"), Reason::UserUnknown, true));
     // (Its "Remote-MTA: dns; <a href=\"htt" is cut off: the host is the one the text names.)
     assert_eq!(r.remote_mta.as_deref(), Some("mail.example.org"));
+}
+
+/// What a review of the set 34-36 rules found them doing too broadly: ordinary text and tickets
+/// read as reports, and specific phrases winning over the reason the reply gives.
+#[test]
+fn the_set_34_to_36_rules_stay_narrow() {
+    for text in [
+        // Plain Korean ("we could not find your delivery address"), a DNS checker's wording.
+        "안녕하세요, 고객센터입니다.\n주문하신 상품의 배송 주소를 찾을 수 없어 연락드립니다. 정확한 주소를 회신해 주세요.\n담당자: kim@shop.example.kr\n",
+        "The DNS checker says: No mx record found for domain newshop.example\nPlease help, tom@newshop.example\n",
+        // Report wordings quoted or asked about.
+        "Since yesterday our newsletter tool keeps logging \"SMTP error from remote server after RCPT command\" for a handful of subscribers.\nCould you check whether your servers are blocking us?\n\nMaria Lopez\nmaria@shop.example.com\n",
+        "I keep getting a notice saying that mx.contoso.com rejected your message to the following email addresses, but bob@contoso.com got the mail fine.\nIs this a known issue with Exchange 2016? I already cleared the cache.\n",
+        "@jdoe The line we care about is the one that starts with \"SMTP module(domain example.org) reports\", printed whenever the remote side drops the connection. cc @ann (ann@example.org)\n",
+        "Dear customer,\n\nYour account statement is ready. See technical details below for more information about the new login.\n\nContact us at help@bank.example.com.\n",
+        // "] said: 500" that no host said.
+        "City newsletter, week 49\n\nThe mayor [of Springfield] said: 500 new homes will be built by 2028.\nWrite to press@springfield.example\n",
+        // A ticket's and a parser's fields.
+        "Status: Open\nAction: Assign to mail team\nQueue: mailer-daemon-issues\nRequester: ann@example.org\n\nAnn says the newsletter stopped arriving last week. Please check.\n",
+        "Diagnostic-Code: smtp; 550 5.1.1 is what our parser chokes on; see ticket 4411 opened by ann@example.org.\nIt fails on every run.\n",
+    ] {
+        assert_eq!(parse(text.as_bytes()).kind, Kind::NotBounce, "{text}");
+    }
+    // A customer quoting a report's first sentence in her question is no report.
+    let question = "From: Ann Customer <ann@customer.example>\nTo: support@news.example.com\nSubject: Undelivered Mail Returned to Sender - what does this mean?\n\n\
+Hi,\n\nmy assistant forwarded me only this part of a notice:\n\"This is the mail system at host mx.customer.example. I'm sorry to have to inform you that your message could not be delivered\"\nWas that about your newsletter? Please advise.\n\nAnn\n";
+    assert_eq!(parse(question.as_bytes()).kind, Kind::NotBounce);
+    let reason = |reply: &str| {
+        only(&postfix(&format!("<ann@example.org>: host mx.example.org[192.0.2.9] said: {reply}"))).reason
+    };
+    assert_eq!(
+        reason(
+            "554 5.7.1 <ann@example.org>: Relay access denied - unauthenticated relaying not allowed (in reply to RCPT TO command)"
+        ),
+        Reason::NoRelaying
+    );
+    assert_eq!(
+        reason(
+            "554 5.7.1 Message rejected: spam score 14.2 (BAYES_99, URIBL_BLACK, failed SPF softfail) (in reply to end of DATA command)"
+        ),
+        Reason::SpamDetected
+    );
+    assert_eq!(
+        reason(
+            "554 5.7.1 Service unavailable; client [192.0.2.1] blocked using bl.example.net; hint: fix your DNS PTR resource record (in reply to RCPT TO command)"
+        ),
+        Reason::Blocked
+    );
+    assert_eq!(
+        reason(
+            "550 5.7.1 Sender lacks Folder Full Access permission on public folder Sales (in reply to RCPT TO command)"
+        ),
+        Reason::SecurityError
+    );
+    // A final "User unknown" after CommuniGate's earlier delay line.
+    let r = only(
+        "From: MAILER-DAEMON@mail.example.net\nTo: news@news.example.com\nSubject: Undeliverable mail: Failed to deliver to '<ann@example.org>'\n\n\
+Failed to deliver to '<ann@example.org>'\nSMTP module(domain example.org) reports:\n host mx.example.org says:\n 550 5.1.1 <ann@example.org>... User unknown\n\n\
+Message delivery to 'ann@example.org' delayed SMTP module(domain example.org) reports: connection with mx.example.org is broken (earlier attempt)\n",
+    );
+    assert_eq!((r.reason, r.hard), (Reason::UserUnknown, true));
+}
+
+/// SES records other than reports are no bounce whatever their text says, and event records in
+/// an SNS envelope (escaped quotes) are read.
+#[test]
+fn ses_records_are_read_by_type() {
+    let mail = |json: &str| {
+        format!("From: no-reply@sns.amazonaws.com\nTo: ops@example.com\nSubject: AWS Notification Message\n\n{json}\n")
+    };
+    let open = r#"{"eventType":"Open","open":{"ipAddress":"192.0.2.1"},"mail":{"messageId":"0100-abk","destination":["ann@example.org"],"commonHeaders":{"subject":"Your order could not be delivered to ann@example.org"}}}"#;
+    assert_eq!(parse(mail(open).as_bytes()).kind, Kind::NotBounce);
+    let enveloped = r#"{"Type":"Notification","MessageId":"x","Message":"{\"eventType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\",\"bouncedRecipients\":[{\"emailAddress\":\"ann@example.org\",\"status\":\"5.1.1\",\"diagnosticCode\":\"smtp; 550 5.1.1 user unknown\"}]},\"mail\":{\"messageId\":\"0100-abc\"}}"}"#;
+    let r = only(&mail(enveloped));
+    assert_eq!((r.address.as_deref(), r.reason, r.hard), (Some("ann@example.org"), Reason::UserUnknown, true));
+}
+
+/// Set 37 (pastes from issue threads): GMX's PTR wording, and one folded Diagnostic-Code field.
+#[test]
+fn set_37_wordings() {
+    let r = parse(b"host mx00.emig.gmx.net[212.227.15.9] refused to talk to me: 554-gmx.net (mxgmx017) Nemesis ESMTP Service not available 554-No SMTP service 554-Bad DNS PTR resource record. 554 For explanation visit http://postmaster.gmx.com/en/error-messages?ip=192.0.2.1&c=rdns\n");
+    assert_eq!(r.kind, Kind::Bounce);
+    assert_eq!((r.recipients[0].reason, r.recipients[0].hard), (Reason::RequirePtr, false));
+    let r = parse(b"Diagnostic-Code: smtp; 554 5.7.1 <ci@example.org>: Sender address rejected:\n    We don't accept our own addresses as sender address on this host!\n");
+    assert_eq!(r.kind, Kind::Bounce);
+    assert_eq!((r.recipients[0].reason, r.recipients[0].status.as_deref()), (Reason::Rejected, Some("5.7.1")));
+    // Gmail's delay warning and Microsoft 365's report of a server that never answered: expired.
+    let r = parse("Delivery incomplete\n--\nThere was a temporary problem delivering your message to ann@example.org. Gmail will retry for 46 more hours. You'll be notified if the delivery fails permanently.\n".as_bytes());
+    assert_eq!((r.kind, r.recipients[0].reason), (Kind::Bounce, Reason::Expired));
+    let r = parse("Your message couldn't be delivered. Despite repeated attempts to contact the recipient's email system it didn't respond.\nContact the recipient by some other means (by phone, for example).\n".as_bytes());
+    assert_eq!((r.kind, r.recipients.first().map(|r| r.reason)), (Kind::Bounce, Some(Reason::Expired)));
 }

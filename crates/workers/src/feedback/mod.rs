@@ -398,16 +398,6 @@ mod tests {
         let kind = |raw: &str| read_mail(&[], raw.as_bytes(), now(), &secret()).unwrap()[0].kind;
         assert_eq!(kind(&dsn("delayed", "4.2.2")), FeedbackKind::Delayed);
         assert_eq!(kind(&dsn("failed", "4.2.2")), FeedbackKind::SoftBounce);
-        // Exim's warning has no delivery-status part.
-        let exim = "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\r\nTo: news@example.org\r\n\
-            Subject: Warning: message 1abc-000 delayed 24 hours\r\n\r\n\
-            This message was created automatically by mail delivery software.\r\n\r\n\
-            A message that you sent has not yet been delivered to one or more of its\r\n\
-            recipients after more than 24 hours on the queue on mx.example.net.\r\n\r\n\
-            The address to which the message has not yet been delivered is:\r\n\r\n  anna@example.de\r\n\
-            host mx.example.de [192.0.2.9]: 451 4.4.1 Connection timed out\r\n\r\n\
-            No action is required on your part. Delivery attempts will continue for some time.\r\n";
-        assert_eq!(kind(exim), FeedbackKind::Delayed);
     }
 
     #[test]
