@@ -343,13 +343,6 @@ const ORIGINAL_MARKERS: &[&str] = &[
     "content-type: text/rfc822-headers",
     "\nreceived: from",
     "\nreturn-path:",
-    // Gmail quotes the original's header block with its own fields first ("X-Received: by ...",
-    // "ARC-Seal: ...", "ARC-Authentication-Results: ...").
-    "\nx-received: by",
-    "\narc-seal:",
-    "\narc-authentication-results:",
-    "\nauthentication-results:",
-    "\ndkim-signature:",
 ];
 
 // An NFA over a lower-cased copy of the text: it builds in a fraction of
