@@ -113,6 +113,12 @@ const CJK_BODY_PHRASES: &[&str] = &[
     "自動応答",
 ];
 
+/// The subject says it is an auto-reply ("Out of Office", "Abwesenheitsnotiz", "Auto-Reply").
+pub(crate) fn subject_says_so(subject: &str) -> bool {
+    let subject = normalise(subject);
+    SUBJECT_PHRASES.iter().any(|p| subject.contains(p))
+}
+
 /// Is this message an auto-reply? `auto_submitted` is the header value,
 /// `headers_say_autoreply` tells whether other headers (`X-Autoreply`,
 /// `Precedence: auto_reply`) mark it. `strong_bounce` says the message is
@@ -131,8 +137,7 @@ pub(crate) fn is_auto_reply(
     if strong_bounce {
         return false;
     }
-    let subject = normalise(subject);
-    if SUBJECT_PHRASES.iter().any(|p| subject.contains(p)) {
+    if subject_says_so(subject) {
         return true;
     }
     let head = normalise_prefix(body, 600);

@@ -807,12 +807,27 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     let auto_headers = header("X-Autoreply").is_some()
         || header("X-Autorespond").is_some()
         || header("Precedence").is_some_and(|p| p.eq_ignore_ascii_case("auto_reply"));
+    // A daemon's address alone makes no report of an out-of-office reply that says what it is in
+    // its headers and its subject: Amazon SES relays those from MAILER-DAEMON@amazonses.com.
+    let auto_submitted = header("Auto-Submitted");
+    let relayed_auto_reply = from_daemon
+        && dsn.is_empty()
+        && parts.report_type.is_none()
+        && failed_header.is_none()
+        && (auto_headers
+            || auto_submitted.as_deref().is_some_and(|a| a.to_ascii_lowercase().starts_with("auto-replied")))
+        && autoreply::subject_says_so(&subject)
+        && !says_smtp_error(&parts.body)
+        && {
+            let head = reason::normalise_prefix(&parts.body, 2000);
+            !BOUNCE_BODY.iter().any(|p| head.contains(p))
+        };
     if autoreply::is_auto_reply(
-        header("Auto-Submitted").as_deref(),
+        auto_submitted.as_deref(),
         &subject,
         &parts.body,
         auto_headers,
-        strong_bounce,
+        strong_bounce && !relayed_auto_reply,
         bounce_like,
         pasted,
     ) {

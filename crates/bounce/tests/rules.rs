@@ -2112,3 +2112,17 @@ fn set_37_wordings() {
     let r = parse("Your message couldn't be delivered. Despite repeated attempts to contact the recipient's email system it didn't respond.\nContact the recipient by some other means (by phone, for example).\n".as_bytes());
     assert_eq!((r.kind, r.recipients.first().map(|r| r.reason)), (Kind::Bounce, Some(Reason::Expired)));
 }
+
+/// Set 38: Amazon SES relays an out-of-office reply from MAILER-DAEMON@amazonses.com; its headers
+/// and subject say what it is, and nothing in it is a report.
+#[test]
+fn an_auto_reply_relayed_by_a_daemon_is_an_auto_reply() {
+    let ooo = "From: MAILER-DAEMON@amazonses.com\nTo: bounces@news.example.com\nSubject: Out of Office Re: Scheduled report\n\
+MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nPrecedence: bulk\nX-Autoreply: yes\nAuto-Submitted: auto-replied\n\n\
+Please send all questions to Jared: jared@example.edu\n";
+    assert_eq!(parse(ooo.as_bytes()).kind, Kind::AutoReply);
+    // A daemon's report that carries the same headers stays a report.
+    let report = "From: MAILER-DAEMON@mx.example.net\nTo: news@news.example.com\nSubject: Out of Office Re: Undelivered Mail\nAuto-Submitted: auto-replied\n\n\
+This is the mail system at host mx.example.net.\n\n<ann@example.org>: host mx.example.org[192.0.2.9] said: 550 5.1.1 <ann@example.org>: User unknown (in reply to RCPT TO command)\n";
+    assert_eq!(parse(report.as_bytes()).kind, Kind::Bounce);
+}
