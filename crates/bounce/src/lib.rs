@@ -1026,7 +1026,34 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
             }
         }
     }
+    // A warning that says so in its subject (Sendmail's "Warning: could not send message for past 4
+    // hours", Exim's "Warning: message 1abc-000 delayed 24 hours"), often without a delivery-status
+    // part: its recipients without an action of their own and without a permanent status are
+    // delayed, not failed. (A mixed report, "Undeliverable: ..." with a delayed section, is no such
+    // warning.)
+    if says_delay_warning(&lower_subject) {
+        let temporary = |r: &Recipient| r.status.as_deref().is_none_or(|s| !s.starts_with('5'));
+        for r in recipients.iter_mut().filter(|r| r.action.is_none() && temporary(r)) {
+            r.action = Some("delayed".into());
+        }
+    }
     Report { kind: Kind::Bounce, recipients, original_message_id: parts.original_message_id, feedback_type: None }
+}
+
+/// The subject (lower case) of a warning that delivery is delayed and still being tried.
+fn says_delay_warning(subject: &str) -> bool {
+    [
+        "warning: could not send message for past",
+        "delayed mail (still being retried)",
+        "delivery status notification (delay)",
+        "(mail delivery delayed)",
+        "delivery has been delayed",
+        "delivery status notification: delayed",
+        "delivery delayed:",
+    ]
+    .iter()
+    .any(|p| subject.contains(p))
+        || subject.starts_with("warning: message ") && subject.contains(" delayed ")
 }
 
 /// The report somebody forwarded (`message`, attached or cut out of the text), read when it is one

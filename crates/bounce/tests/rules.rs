@@ -2126,3 +2126,22 @@ Please send all questions to Jared: jared@example.edu\n";
 This is the mail system at host mx.example.net.\n\n<ann@example.org>: host mx.example.org[192.0.2.9] said: 550 5.1.1 <ann@example.org>: User unknown (in reply to RCPT TO command)\n";
     assert_eq!(parse(report.as_bytes()).kind, Kind::Bounce);
 }
+
+/// A delay warning without a delivery-status part says so in its subject: its recipients are
+/// delayed, not failed (the pipeline records them without counting a soft bounce).
+#[test]
+fn a_warning_by_its_subject_marks_its_recipients_delayed() {
+    let exim = |subject: &str| {
+        format!(
+            "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nTo: news@example.org\nSubject: {subject}\n\n\
+This message was created automatically by mail delivery software.\n\n\
+A message that you sent has not yet been delivered to one or more of its\nrecipients after more than 24 hours on the queue on mx.example.net.\n\n\
+The address to which the message has not yet been delivered is:\n\n  anna@example.de\n    host mx.example.de [192.0.2.9]: 451 4.4.1 Connection timed out\n\n\
+No action is required on your part. Delivery attempts will continue for some time.\n"
+        )
+    };
+    let r = only(&exim("Warning: message 1abc-000 delayed 24 hours"));
+    assert_eq!((r.address.as_deref(), r.action.as_deref()), (Some("anna@example.de"), Some("delayed")));
+    // The same text under a failure's subject is no warning.
+    assert_eq!(only(&exim("Mail delivery failed: returning message to sender")).action, None);
+}

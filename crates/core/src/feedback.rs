@@ -40,7 +40,7 @@ pub enum FeedbackKind {
     /// The receiving server confirmed delivery (provider webhooks): ends a soft-bounce streak.
     Delivered,
     /// A warning that delivery is delayed and still being tried (a DSN's `Action: delayed`, SES
-    /// `DeliveryDelay`): recorded only. It is no soft
+    /// `DeliveryDelay`, "Warning: could not send message for past 4 hours"): recorded only. It is no soft
     /// bounce (the sending server's final report, delivered or failed, follows; counting both would
     /// count one message twice) and no delivery.
     Delayed,

@@ -398,6 +398,19 @@ mod tests {
         let kind = |raw: &str| read_mail(&[], raw.as_bytes(), now(), &secret()).unwrap()[0].kind;
         assert_eq!(kind(&dsn("delayed", "4.2.2")), FeedbackKind::Delayed);
         assert_eq!(kind(&dsn("failed", "4.2.2")), FeedbackKind::SoftBounce);
+        // Sendmail's warning says so in its subject, its report in plain text.
+        let sendmail = "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\r\nTo: news@example.org\r\n\
+            Subject: Warning: could not send message for past 4 hours\r\n\r\n\
+            **********************************************\r\n\
+            **      THIS IS A WARNING MESSAGE ONLY      **\r\n\
+            **  YOU DO NOT NEED TO RESEND YOUR MESSAGE  **\r\n\
+            **********************************************\r\n\r\n\
+            The original message was received at Mon, 7 Dec 2026 08:00:00 +0100\r\n\r\n\
+               ----- Transcript of session follows -----\r\n\
+            <anna@example.de>... Deferred: Connection timed out with mx.example.de.\r\n\
+            Warning: message still undelivered after 4 hours\r\n\
+            Will keep trying until message is 5 days old\r\n";
+        assert_eq!(kind(sendmail), FeedbackKind::Delayed);
     }
 
     #[test]
