@@ -10,12 +10,16 @@
 //!
 //! The policy ([`FeedbackPolicy`]):
 //! - hard bounce: the address is suppressed at once;
-//! - complaint: suppressed, and unsubscribed from every list with a ledger entry per list;
+//! - complaint (a spam report): suppressed, and unsubscribed from every list with a ledger entry per
+//!   list; an opt-out report only unsubscribes (no suppression, not a complaint in the rate); a
+//!   not-spam report is recorded; an authentication-failure or virus report raises a reputation alert;
 //! - soft bounce: counted; [`SoftBounceRule`](kurier_core::SoftBounceRule) many in a row, with no
 //!   delivery between, over at least its span, suppress;
 //! - a failure that blames the sender (blocked, spam detected, DMARC): never suppresses, raises a
 //!   sender-reputation alert for the sending domain;
-//! - auto-replies and delivery notices are recorded and change nothing (a delivery ends a soft streak).
+//! - auto-replies, delay warnings and delivery notices are recorded and change nothing (a delivery
+//!   ends a soft streak; a message that drew only an auto-reply or opt-out arrived too, one that drew
+//!   a delay warning may not have).
 //!
 //! Feedback that names no message Kurier sent is recorded but not acted on: a bounce is believed only
 //! for an address that was mailed, so a forged bounce cannot suppress anyone.
@@ -160,7 +164,7 @@ pub enum FeedbackAction {
     Escalated,
     /// The sender was blamed: a reputation alert, no suppression.
     ReputationAlert,
-    /// Recorded, nothing to do (auto-reply, delivery notice).
+    /// Recorded, nothing to do (auto-reply, delivery notice, delay warning, not-spam report).
     Recorded,
     /// Not tied to any message Kurier sent, or naming no address: recorded, not acted on.
     Ignored,
@@ -665,14 +669,16 @@ impl Store {
 
     /// Whether the soft bounces of `m`'s address, counted back from the newest to the last sign of a
     /// delivery, complete the policy's streak. A sign of delivery is a delivery notice, or a message
-    /// to the address handed off before the bounced one that drew no bounce.
+    /// to the address handed off before the bounced one that drew no bounce and no delay warning
+    /// (an auto-reply, an opt-out or a not-spam report about it shows it arrived).
     async fn soft_streak_escalates(&self, tx: &mut Tx, m: &Attributed, policy: &FeedbackPolicy) -> Result<bool> {
         let last_delivery: Option<i64> = sqlx::query(
             "SELECT MAX(t) AS t FROM (\
                SELECT MAX(at) AS t FROM feedback_events WHERE address_hash = $1 AND kind = 'delivered' \
                UNION ALL \
                SELECT MAX(o.created_at) AS t FROM outbox o WHERE o.to_hash = $2 AND o.state = 'sent' \
-                 AND o.created_at < $3 AND NOT EXISTS (SELECT 1 FROM feedback_events f WHERE f.outbox_id = o.id)\
+                 AND o.created_at < $3 AND NOT EXISTS (SELECT 1 FROM feedback_events f WHERE f.outbox_id = o.id \
+                   AND f.kind IN ('hard_bounce', 'soft_bounce', 'sender_blocked', 'delayed'))\
              ) AS signs",
         )
         .bind(&m.to_hash)

@@ -144,6 +144,7 @@ conformance!(
     reports_that_are_no_complaint_leave_the_recipient_alone,
     soft_bounces_escalate_after_three_over_a_week,
     delay_warnings_are_recorded_not_counted,
+    an_opt_out_is_a_sign_of_delivery_a_delay_is_not,
     a_delivery_between_soft_bounces_ends_the_streak,
     blocks_that_blame_the_sender_raise_one_alert_and_suppress_no_one,
     rates_raise_alerts_once_per_level,

@@ -285,6 +285,43 @@ pub async fn delay_warnings_are_recorded_not_counted(db: Db) {
     assert!(events.iter().all(|e| e.kind == FeedbackKind::Delayed));
 }
 
+/// A message that drew an opt-out (or an auto-reply) arrived: it ends a soft-bounce streak as a
+/// message that drew nothing does; one that drew only a delay warning does not.
+pub async fn an_opt_out_is_a_sign_of_delivery_a_delay_is_not(db: Db) {
+    let s = &db.store;
+    let soft = |k: u8, at: i64| {
+        let mut f = fb(FeedbackKind::SoftBounce, "mailboxfull", Some("fritz@example.de"), Some(k), at);
+        f.status = Some("4.2.2".into());
+        f
+    };
+    let other = |kind: FeedbackKind, k: u8, at: i64| fb(kind, "feedback", Some("fritz@example.de"), Some(k), at);
+    send(s, &[(30, "fritz@example.de")], "c", 0).await;
+    process(s, &[soft(30, 60)], 60).await;
+    send(s, &[(31, "fritz@example.de")], "c", 2 * DAY).await;
+    process(s, &[other(FeedbackKind::OptOut, 31, 3 * DAY)], 3 * DAY).await;
+    send(s, &[(32, "fritz@example.de")], "c", 4 * DAY).await;
+    process(s, &[soft(32, 5 * DAY)], 5 * DAY).await;
+    send(s, &[(33, "fritz@example.de")], "c", 8 * DAY).await;
+    let done = process(s, &[soft(33, 8 * DAY + 60)], 8 * DAY + 60).await;
+    assert_eq!(done.outcomes[0].action, FeedbackAction::Counted, "message 31 arrived: the streak is 32, 33");
+    // For the same course with a delay warning instead, the streak runs through.
+    let soft = |k: u8, at: i64| {
+        let mut f = fb(FeedbackKind::SoftBounce, "mailboxfull", Some("greta@example.de"), Some(k), at);
+        f.status = Some("4.2.2".into());
+        f
+    };
+    let delayed = |k: u8, at: i64| fb(FeedbackKind::Delayed, "expired", Some("greta@example.de"), Some(k), at);
+    send(s, &[(40, "greta@example.de")], "c", 0).await;
+    process(s, &[soft(40, 60)], 60).await;
+    send(s, &[(41, "greta@example.de")], "c", 2 * DAY).await;
+    process(s, &[delayed(41, 3 * DAY)], 3 * DAY).await;
+    send(s, &[(42, "greta@example.de")], "c", 4 * DAY).await;
+    process(s, &[soft(42, 5 * DAY)], 5 * DAY).await;
+    send(s, &[(43, "greta@example.de")], "c", 8 * DAY).await;
+    let done = process(s, &[soft(43, 8 * DAY + 60)], 8 * DAY + 60).await;
+    assert_eq!(done.outcomes[0].action, FeedbackAction::Escalated);
+}
+
 pub async fn soft_bounces_escalate_after_three_over_a_week(db: Db) {
     let s = &db.store;
     let soft = |k: u8, at: i64| {

@@ -147,8 +147,11 @@ fn feedback_of(report: &Report, key: Option<MessageKey>, received: DateTime<Utc>
         Kind::Complaint => FeedbackKind::of_report(report.feedback_type.as_deref()),
         Kind::AutoReply => FeedbackKind::AutoReply,
         _ if r.reason == Reason::Delivered => FeedbackKind::Delivered,
-        // A warning that the sending server goes on trying: its final report follows.
-        _ if r.action.as_deref().is_some_and(|a| a.starts_with("delay")) => FeedbackKind::Delayed,
+        // A warning that the sending server goes on trying: its final report follows. (One that
+        // blames the sender, a rate limit or a block, still raises a reputation alert.)
+        _ if r.action.as_deref().is_some_and(|a| a.starts_with("delay")) && !r.reason.blames_sender() => {
+            FeedbackKind::Delayed
+        }
         _ => FeedbackKind::of_failure(r.hard, r.reason.blames_sender()),
     };
     if report.kind == Kind::NotBounce {

@@ -111,6 +111,12 @@ fn failure(
     }
 }
 
+/// The kind of a temporary failure the provider goes on retrying: a delay, unless it blames the
+/// sender (a rate limit or block still raises a reputation alert, as in mail).
+fn delayed(kind: FeedbackKind) -> FeedbackKind {
+    if kind == FeedbackKind::SoftBounce { FeedbackKind::Delayed } else { kind }
+}
+
 fn simple(kind: FeedbackKind, reason: Reason, address: Option<&str>, at: DateTime<Utc>) -> Feedback {
     Feedback {
         kind,
@@ -128,7 +134,7 @@ fn simple(kind: FeedbackKind, reason: Reason, address: Option<&str>, at: DateTim
 }
 
 /// Amazon SES: `notificationType` (SNS notifications) or `eventType` (event publishing) of Bounce,
-/// Complaint or Delivery.
+/// Complaint, Delivery or DeliveryDelay (a delay warning: recorded, not a soft bounce).
 fn ses(json: &Value, received: DateTime<Utc>) -> Result<Vec<Feedback>, ProviderError> {
     let kind = text(json, "notificationType")
         .or_else(|| text(json, "eventType"))
@@ -189,6 +195,21 @@ fn ses(json: &Value, received: DateTime<Utc>) -> Result<Vec<Feedback>, ProviderE
                 out.push(f);
             }
         }
+        "DeliveryDelay" => {
+            let d =
+                json.get("deliveryDelay").ok_or(ProviderError::Field { provider: "ses", field: "deliveryDelay" })?;
+            let at = time(d.get("timestamp"), received);
+            let remote = text(d, "reportingMTA").map(|m| m.trim_start_matches("dsn;").trim().to_string());
+            for r in d.get("delayedRecipients").and_then(Value::as_array).into_iter().flatten() {
+                let diagnostic = text(r, "diagnosticCode");
+                let status = text(r, "status").map(str::to_string).or_else(|| diagnostic.and_then(status_in));
+                let mut f = failure(text(r, "emailAddress"), Reason::Expired, false, diagnostic, status, at);
+                f.kind = delayed(f.kind);
+                f.remote_mta.clone_from(&remote);
+                f.message_id.clone_from(&message_id);
+                out.push(f);
+            }
+        }
         "Delivery" => {
             let d = json.get("delivery").ok_or(ProviderError::Field { provider: "ses", field: "delivery" })?;
             let at = time(d.get("timestamp"), received);
@@ -217,7 +238,13 @@ fn postmark(json: &Value, received: DateTime<Utc>) -> Result<Vec<Feedback>, Prov
             let (fallback, permanent) = match kind {
                 "HardBounce" | "BadEmailAddress" => (Reason::UserUnknown, true),
                 "DnsError" => (Reason::HostUnknown, true),
-                "SoftBounce" | "Transient" => (Reason::Undefined, false),
+                "SoftBounce" => (Reason::Undefined, false),
+                // "Message delayed": Postmark goes on trying, its final event follows.
+                "Transient" => {
+                    let mut f = failure(email, Reason::Expired, false, details, details.and_then(status_in), at);
+                    f.kind = delayed(f.kind);
+                    return Ok(vec![f]);
+                }
                 "Blocked" => (Reason::Blocked, true),
                 "DMARCPolicy" => (Reason::PolicyViolation, true),
                 "SpamNotification" => (Reason::SpamDetected, true),
@@ -302,6 +329,13 @@ fn sendgrid(json: &Value, received: DateTime<Utc>) -> Result<Vec<Feedback>, Prov
                 f.diagnostic = text(e, "response").map(str::to_string);
                 f
             }
+            // A deferral: SendGrid goes on trying, its final event follows.
+            "deferred" => {
+                let response = text(e, "response");
+                let mut f = failure(email, Reason::Expired, false, response, response.and_then(status_in), at);
+                f.kind = delayed(f.kind);
+                f
+            }
             _ => continue,
         };
         f.message_id = text(e, "smtp-id").map(str::to_string);
@@ -346,6 +380,10 @@ fn mailgun(json: &Value, received: DateTime<Utc>) -> Result<Vec<Feedback>, Provi
                 f
             } else {
                 let mut f = failure(email, fallback, permanent, diagnostic, status, at);
+                // A temporary failure is an attempt Mailgun will retry: a delay, its final event follows.
+                if !permanent {
+                    f.kind = delayed(f.kind);
+                }
                 if let Some(code) = status_block.and_then(|s| s.get("code")).and_then(Value::as_u64) {
                     f.reply_code = u16::try_from(code).ok().filter(|c| (200..600).contains(c));
                 }
@@ -419,6 +457,25 @@ mod tests {
         assert!(f.iter().all(|x| x.kind == FeedbackKind::Delivered));
     }
 
+    /// Delay warnings of every provider are delays, recorded without counting a soft bounce; one
+    /// that blames the sender still blames the sender.
+    #[test]
+    fn provider_delays_are_delays() {
+        let ses = r#"{"eventType":"DeliveryDelay","mail":{"messageId":"0100-abc","destination":["ann@example.org"]},
+            "deliveryDelay":{"timestamp":"2026-12-07T10:00:00.000Z","delayType":"MailboxFull","expirationTime":"2026-12-08T10:00:00.000Z",
+            "reportingMTA":"dsn; a1-2.smtp-out.amazonses.com","delayedRecipients":[{"emailAddress":"ann@example.org",
+            "status":"4.2.2","diagnosticCode":"smtp; 452 4.2.2 Mailbox full"}]}}"#;
+        let f = read_json(InboundFormat::Ses, ses);
+        assert_eq!((f.len(), f[0].kind, f[0].status.as_deref()), (1, FeedbackKind::Delayed, Some("4.2.2")));
+        assert_eq!(f[0].address.as_ref().unwrap().as_str(), "ann@example.org");
+        let transient = r#"{"RecordType":"Bounce","Type":"Transient","TypeCode":2,"Email":"ann@example.org",
+            "BouncedAt":"2019-11-05T16:33:54.9070259Z","Details":"smtp;451 4.4.1 Connection timed out"}"#;
+        assert_eq!(read_json(InboundFormat::Postmark, transient)[0].kind, FeedbackKind::Delayed);
+        let throttled = r#"{"event-data":{"event":"failed","severity":"temporary","recipient":"a@example.com",
+            "delivery-status":{"code":421,"description":"4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address. To protect our users from spam, mail sent from your IP address has been temporarily rate limited."}}}"#;
+        assert_eq!(read_json(InboundFormat::Mailgun, throttled)[0].kind, FeedbackKind::SenderBlocked);
+    }
+
     #[test]
     fn ses_blocks_blame_the_sender() {
         let json = r#"{"notificationType":"Bounce","bounce":{"bounceType":"Permanent","bounceSubType":"General",
@@ -479,6 +536,7 @@ mod tests {
                 ("b@example.com", FeedbackKind::SenderBlocked),
                 ("c@example.com", FeedbackKind::Complaint),
                 ("e@example.com", FeedbackKind::Delivered),
+                ("f@example.com", FeedbackKind::Delayed),
                 ("g@example.com", FeedbackKind::HardBounce),
             ]
         );
@@ -502,7 +560,7 @@ mod tests {
         assert_eq!(f[0].message_id.as_deref(), Some("<k@mail.example.org>"));
         let temp = r#"{"event-data":{"event":"failed","severity":"temporary","recipient":"a@example.com",
             "delivery-status":{"code":452,"description":"4.2.2 Mailbox full"}}}"#;
-        assert_eq!(read_json(InboundFormat::Mailgun, temp)[0].kind, FeedbackKind::SoftBounce);
+        assert_eq!(read_json(InboundFormat::Mailgun, temp)[0].kind, FeedbackKind::Delayed);
         let complained = r#"{"event-data":{"event":"complained","recipient":"a@example.com"}}"#;
         assert_eq!(read_json(InboundFormat::Mailgun, complained)[0].kind, FeedbackKind::Complaint);
         let clicked = r#"{"event-data":{"event":"clicked","recipient":"a@example.com"}}"#;
