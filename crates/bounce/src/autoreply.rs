@@ -113,6 +113,12 @@ const CJK_BODY_PHRASES: &[&str] = &[
     "自動応答",
 ];
 
+/// An `Auto-Submitted` value that marks an auto-reply (RFC 3834 `auto-replied`, with or without
+/// parameters).
+pub(crate) fn says_auto_replied(auto_submitted: Option<&str>) -> bool {
+    auto_submitted.is_some_and(|a| a.trim().to_ascii_lowercase().starts_with("auto-replied"))
+}
+
 /// The subject says it is an auto-reply ("Out of Office", "Abwesenheitsnotiz", "Auto-Reply").
 pub(crate) fn subject_says_so(subject: &str) -> bool {
     let subject = normalise(subject);
@@ -147,6 +153,5 @@ pub(crate) fn is_auto_reply(
     if !weak_bounce && CJK_BODY_PHRASES.iter().chain(ACKNOWLEDGEMENT_PHRASES).any(|p| head.contains(p)) {
         return true;
     }
-    let auto = auto_submitted.is_some_and(|a| a.trim().to_ascii_lowercase().starts_with("auto-replied"));
-    (auto || headers_say_autoreply) && !weak_bounce
+    (says_auto_replied(auto_submitted) || headers_say_autoreply) && !weak_bounce
 }

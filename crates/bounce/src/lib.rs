@@ -814,8 +814,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         && dsn.is_empty()
         && parts.report_type.is_none()
         && failed_header.is_none()
-        && (auto_headers
-            || auto_submitted.as_deref().is_some_and(|a| a.to_ascii_lowercase().starts_with("auto-replied")))
+        && (auto_headers || autoreply::says_auto_replied(auto_submitted.as_deref()))
         && autoreply::subject_says_so(&subject)
         && !says_smtp_error(&parts.body)
         && {

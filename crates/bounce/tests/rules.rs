@@ -1913,29 +1913,37 @@ fn delivery_status_fields_pasted_alone_are_a_report() {
     assert_eq!(r.kind, Kind::Complaint);
 }
 
+/// The reason of a Postfix report quoting this remote `reply`.
+fn postfix_reply_reason(reply: &str) -> Reason {
+    only(&postfix(&format!("<ann@example.org>: host mx.example.org[192.0.2.9] said: {reply}"))).reason
+}
+
 /// The specific part of a reply wins over a general word of another reason.
 #[test]
 fn set_35_reasons() {
-    let reason = |reply: &str| {
-        only(&postfix(&format!("<ann@example.org>: host mx.example.org[192.0.2.9] said: {reply}"))).reason
-    };
     assert_eq!(
-        reason(
+        postfix_reply_reason(
             "554-web.de (mxweb012) Nemesis ESMTP Service not available 554-No SMTP service 554 invalid DNS PTR resource record, IP=192.0.2.1"
         ),
         Reason::RequirePtr
     );
     assert_eq!(
-        reason("550 no mailbox by that name is currently available (in reply to RCPT TO command)"),
+        postfix_reply_reason("550 no mailbox by that name is currently available (in reply to RCPT TO command)"),
         Reason::UserUnknown
     );
-    assert_eq!(reason("554 rejecting banned content (in reply to end of DATA command)"), Reason::PolicyViolation);
     assert_eq!(
-        reason("550 No unauthenticated relaying permitted (in reply to RCPT TO command)"),
+        postfix_reply_reason("554 rejecting banned content (in reply to end of DATA command)"),
+        Reason::PolicyViolation
+    );
+    assert_eq!(
+        postfix_reply_reason("550 No unauthenticated relaying permitted (in reply to RCPT TO command)"),
         Reason::SecurityError
     );
-    assert_eq!(reason("550 Your folder is full (in reply to RCPT TO command)"), Reason::MailboxFull);
-    assert_eq!(reason("550 5.4.316 Message expired, connection refused(Socket error code 10061)"), Reason::Expired);
+    assert_eq!(postfix_reply_reason("550 Your folder is full (in reply to RCPT TO command)"), Reason::MailboxFull);
+    assert_eq!(
+        postfix_reply_reason("550 5.4.316 Message expired, connection refused(Socket error code 10061)"),
+        Reason::Expired
+    );
 }
 
 /// SES event records that report nothing about delivery are no bounce; a delay names its
@@ -2047,29 +2055,26 @@ fn the_set_34_to_36_rules_stay_narrow() {
     let question = "From: Ann Customer <ann@customer.example>\nTo: support@news.example.com\nSubject: Undelivered Mail Returned to Sender - what does this mean?\n\n\
 Hi,\n\nmy assistant forwarded me only this part of a notice:\n\"This is the mail system at host mx.customer.example. I'm sorry to have to inform you that your message could not be delivered\"\nWas that about your newsletter? Please advise.\n\nAnn\n";
     assert_eq!(parse(question.as_bytes()).kind, Kind::NotBounce);
-    let reason = |reply: &str| {
-        only(&postfix(&format!("<ann@example.org>: host mx.example.org[192.0.2.9] said: {reply}"))).reason
-    };
     assert_eq!(
-        reason(
+        postfix_reply_reason(
             "554 5.7.1 <ann@example.org>: Relay access denied - unauthenticated relaying not allowed (in reply to RCPT TO command)"
         ),
         Reason::NoRelaying
     );
     assert_eq!(
-        reason(
+        postfix_reply_reason(
             "554 5.7.1 Message rejected: spam score 14.2 (BAYES_99, URIBL_BLACK, failed SPF softfail) (in reply to end of DATA command)"
         ),
         Reason::SpamDetected
     );
     assert_eq!(
-        reason(
+        postfix_reply_reason(
             "554 5.7.1 Service unavailable; client [192.0.2.1] blocked using bl.example.net; hint: fix your DNS PTR resource record (in reply to RCPT TO command)"
         ),
         Reason::Blocked
     );
     assert_eq!(
-        reason(
+        postfix_reply_reason(
             "550 5.7.1 Sender lacks Folder Full Access permission on public folder Sales (in reply to RCPT TO command)"
         ),
         Reason::SecurityError

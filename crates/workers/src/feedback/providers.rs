@@ -117,6 +117,14 @@ fn delayed(kind: FeedbackKind) -> FeedbackKind {
     if kind == FeedbackKind::SoftBounce { FeedbackKind::Delayed } else { kind }
 }
 
+/// A provider's delay warning (its final event follows): a temporary failure that expires unless
+/// its text says otherwise, as a delay.
+fn delay(address: Option<&str>, diagnostic: Option<&str>, status: Option<String>, at: DateTime<Utc>) -> Feedback {
+    let mut f = failure(address, Reason::Expired, false, diagnostic, status, at);
+    f.kind = delayed(f.kind);
+    f
+}
+
 fn simple(kind: FeedbackKind, reason: Reason, address: Option<&str>, at: DateTime<Utc>) -> Feedback {
     Feedback {
         kind,
@@ -203,8 +211,7 @@ fn ses(json: &Value, received: DateTime<Utc>) -> Result<Vec<Feedback>, ProviderE
             for r in d.get("delayedRecipients").and_then(Value::as_array).into_iter().flatten() {
                 let diagnostic = text(r, "diagnosticCode");
                 let status = text(r, "status").map(str::to_string).or_else(|| diagnostic.and_then(status_in));
-                let mut f = failure(text(r, "emailAddress"), Reason::Expired, false, diagnostic, status, at);
-                f.kind = delayed(f.kind);
+                let mut f = delay(text(r, "emailAddress"), diagnostic, status, at);
                 f.remote_mta.clone_from(&remote);
                 f.message_id.clone_from(&message_id);
                 out.push(f);
@@ -240,11 +247,7 @@ fn postmark(json: &Value, received: DateTime<Utc>) -> Result<Vec<Feedback>, Prov
                 "DnsError" => (Reason::HostUnknown, true),
                 "SoftBounce" => (Reason::Undefined, false),
                 // "Message delayed": Postmark goes on trying, its final event follows.
-                "Transient" => {
-                    let mut f = failure(email, Reason::Expired, false, details, details.and_then(status_in), at);
-                    f.kind = delayed(f.kind);
-                    return Ok(vec![f]);
-                }
+                "Transient" => return Ok(vec![delay(email, details, details.and_then(status_in), at)]),
                 "Blocked" => (Reason::Blocked, true),
                 "DMARCPolicy" => (Reason::PolicyViolation, true),
                 "SpamNotification" => (Reason::SpamDetected, true),
@@ -332,9 +335,7 @@ fn sendgrid(json: &Value, received: DateTime<Utc>) -> Result<Vec<Feedback>, Prov
             // A deferral: SendGrid goes on trying, its final event follows.
             "deferred" => {
                 let response = text(e, "response");
-                let mut f = failure(email, Reason::Expired, false, response, response.and_then(status_in), at);
-                f.kind = delayed(f.kind);
-                f
+                delay(email, response, response.and_then(status_in), at)
             }
             _ => continue,
         };
