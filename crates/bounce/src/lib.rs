@@ -394,6 +394,13 @@ const PASTED_BODY: &[&str] = &[
     "退信原因",
     // "出错原因" (the cause of the error), as NetEase (163.com) writes it.
     "出错原因",
+    // "Sorry, your message cannot be delivered as the recipient has exceeded their disk space
+    // limit" (cPanel's Exim).
+    "your message cannot be delivered",
+    // Exchange in Spanish: "Algunos de los destinatarios no recibieron su mensaje." / "No se puede
+    // localizar a los destinatarios siguientes:".
+    "algunos de los destinatarios no recibieron su mensaje",
+    "no se puede localizar a los destinatarios siguientes",
 ];
 
 /// Wordings of reports that people also quote when they ask about them ("our tool keeps logging
@@ -417,6 +424,12 @@ const PASTED_STATEMENT: &[&str] = &[
     // Gmail in Korean: "... 주소를 찾을 수 없거나 해당 주소에서 메일을 받을 수 없어 ..." (the address could
     // not be found or cannot receive mail; its heading "주소를 찾을 수 없음" is plain Korean).
     "찾을 수 없거나 해당 주소에서 메일을 받을 수 없",
+    // Gmail: "The response from the remote server was: / 550 ...", "The recipient server did not
+    // accept our requests to connect."
+    "the response from the remote server was:",
+    "the recipient server did not accept our requests to connect",
+    // Microsoft 365: "mx.example.org rejected the message you sent to the following email address:".
+    "rejected the message you sent to the following e",
 ];
 
 /// A remote server's reply pasted without its code: Postfix's restrictions ("Recipient address
@@ -446,6 +459,9 @@ const PASTED_REPLY: &[&str] = &[
     "message can't be delivered because",
     "message can\u{2019}t be delivered because",
     "google tried to deliver your message, but it was rejected",
+    // Postfix: "<a@b>: Host or domain name not found. Name service error for name=example.org
+    // type=A: Host not found".
+    "name service error for name=",
 ];
 
 /// A paste of a remote server's reply without its code: at most four lines, and a server's
@@ -620,13 +636,7 @@ pub fn parse(raw: &[u8]) -> Report {
 /// relays reports so), with those lines made empty: read as they are, the header block would go on
 /// through the body. `None` for any other message, which is read as it is.
 fn spaces_as_blank_lines(raw: &[u8]) -> Option<Vec<u8>> {
-    let has_empty_line = |raw: &[u8]| {
-        raw.starts_with(b"\n")
-            || raw.starts_with(b"\r\n")
-            || memchr::memmem::find(raw, b"\n\n").is_some()
-            || memchr::memmem::find(raw, b"\n\r\n").is_some()
-    };
-    if has_empty_line(raw) {
+    if raw.starts_with(b"\n") || raw.starts_with(b"\r\n") || mime::has_empty_line_in(raw) {
         return None;
     }
     let mut out = Vec::with_capacity(raw.len());

@@ -148,9 +148,10 @@ impl<'a> Head<'a> {
         self.names_any(REPORT_FIELDS)
     }
 
-    /// The block has a field that messages have and pasted text does not start with.
+    /// The block has a field that messages have and pasted text does not start with, with a value
+    /// (Microsoft 365's details as text have "Subject:" with its value on the next line).
     pub(crate) fn names_message_fields(&self) -> bool {
-        self.names_any(&[
+        self.names_any_with_value(&[
             b"from",
             b"to",
             b"subject",
@@ -166,6 +167,13 @@ impl<'a> Head<'a> {
     /// The block has a field of one of these names (lower case).
     fn names_any(&self, names: &[&[u8]]) -> bool {
         self.fields.iter().any(|(name, _)| names.iter().any(|n| name.eq_ignore_ascii_case(n)))
+    }
+
+    /// The block has a field of one of these names (lower case) whose value is not empty.
+    fn names_any_with_value(&self, names: &[&[u8]]) -> bool {
+        self.fields
+            .iter()
+            .any(|(name, value)| !value.trim_ascii().is_empty() && names.iter().any(|n| name.eq_ignore_ascii_case(n)))
     }
 
     /// The raw value of the first field called `name` (not decoded, folded
@@ -363,8 +371,12 @@ fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
     // lines of words.
     let mut stray: Option<usize> = None;
     let mut stray_words = 0;
+    // Of those, the ones that read as the start of a text, not as a folded line of a field.
+    let mut stray_text = 0;
     // Lines of words that are not fields, after the first field.
     let mut prose = 0;
+    // Whether an empty line follows (asked once, and only of a block with lines of words).
+    let mut has_empty_line: Option<bool> = None;
     let mut i = 0;
     while i < raw.len() {
         let end = memchr::memchr(b'\n', &raw[i..]).map_or(raw.len(), |p| i + p + 1);
@@ -389,11 +401,21 @@ fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
                 open = Some((i + c + 1, end));
                 stray = None;
                 stray_words = 0;
+                stray_text = 0;
             } else if !fields.is_empty() {
                 stray.get_or_insert(i);
                 if line.split(|&b| b == b' ').filter(|w| !w.trim_ascii().is_empty()).count() >= 3 {
                     stray_words += 1;
                     prose += 1;
+                    stray_text += usize::from(!is_unindented_fold(line));
+                    if stray_text == 2 && !*has_empty_line.get_or_insert_with(|| has_empty_line_in(&raw[end..])) {
+                        // In a text without an empty line (a paste that lost them), the text has
+                        // begun: a report's "<a@b>: host ..." further on is its text, not a field.
+                        // (Where an empty line follows, such lines are more often folded lines
+                        // that lost their indent, of a Received field say.)
+                        close(raw, &mut fields, &mut open);
+                        return (fields, stray.unwrap_or(end), true);
+                    }
                 }
             }
         }
@@ -401,6 +423,21 @@ fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
     }
     close(raw, &mut fields, &mut open);
     (fields, stray.unwrap_or(raw.len()), prose >= 2)
+}
+
+/// A line that reads as the continuation of a folded field that lost its indent: a Received
+/// field's "by mx.example.org with ESMTP id ...", "for <a@b>; ...", "(envelope-from ...)", or its
+/// date ("Tue, 13 Sep 2011 19:00:48 -0700").
+fn is_unindented_fold(line: &[u8]) -> bool {
+    const WORDS: &[&[u8]] = &[b"by ", b"for ", b"with ", b"id ", b"from ", b"via ", b"("];
+    const DAYS: &[&[u8]] = &[b"mon, ", b"tue, ", b"wed, ", b"thu, ", b"fri, ", b"sat, ", b"sun, "];
+    let starts = |p: &&[u8]| line.len() >= p.len() && line[..p.len()].eq_ignore_ascii_case(p);
+    line.first().is_some_and(u8::is_ascii_digit) || WORDS.iter().any(starts) || DAYS.iter().any(starts)
+}
+
+/// Whether `raw` holds an empty line (LF or CRLF).
+pub(crate) fn has_empty_line_in(raw: &[u8]) -> bool {
+    memchr::memmem::find(raw, b"\n\n").is_some() || memchr::memmem::find(raw, b"\n\r\n").is_some()
 }
 
 /// One leaf part of a message.

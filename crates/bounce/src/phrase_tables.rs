@@ -213,6 +213,8 @@ tables: [
             "spf record",
             "spf validation",
             "sender policy framework",
+            // Zoho: "550 5.7.23 Sender's SPF Policy Failure".
+            "spf policy",
             // MailChannels: "550 5.7.1 [BFD] Sender prohibited by SPF" (before the policies'
             // "prohibited").
             "prohibited by spf",
@@ -244,6 +246,9 @@ tables: [
             "will be permanently deferred",
             "not accepted from this ip",
             "host is not allowed to connect",
+            // T-Online: "554 IP=192.0.2.9 - A problem occurred. (Ask your postmaster for help or to
+            // contact tosa@rx.t-online.de to clarify.) (BL)": the address is on its blocklist.
+            "to clarify.) (bl)",
         ],
     ),
     (
@@ -373,12 +378,16 @@ tables: [
             "groups.google.com",
             "sender was rejected",
             "provide a valid from",
+            // "550 we do not accept mail from this address" (the sender's).
+            "do not accept mail from this address",
         ],
     ),
     (Reason::SecurityError, &["unauthenticated sender", "delivery not authorized"]),
     (
         Reason::MailboxFull,
         &[
+            // cPanel: "the recipient has exceeded their disk space limit for email".
+            "disk space limit",
             "mailbox full",
             "mailbox exceeded",
             "mailbox is full",
@@ -442,6 +451,8 @@ tables: [
             "account has been suspended",
             "account is suspended",
             "account is inactive",
+            // chello: "550 5.1.1 <a@b> inactive recipient rejected" (the mailbox exists, closed).
+            "inactive recipient",
             "mailbox inactive",
             "is inactive",
             "inactive account",
@@ -466,6 +477,8 @@ tables: [
         Reason::NoRelaying,
         &[
             "relay access denied",
+            // Haraka, for a domain it does not serve: "550 I cannot deliver mail for <a@b>".
+            "i cannot deliver mail for",
             "relaying denied",
             "relay denied",
             "relaying not permitted",
@@ -531,6 +544,9 @@ tables: [
             "찾을 수 없거나 해당 주소에서 메일을 받을 수 없",
             // Microsoft 365 (5.4.1): the domain's directory has no such recipient.
             "recipient address rejected: access denied",
+            // Its text in the report: "the recipient's email address is not listed in the
+            // domain's directory".
+            "not listed in the domain's directory",
             "no such recipient",
             "no such mailbox",
             "no such account",

@@ -332,7 +332,19 @@ pub(crate) fn classify_normalised(text: &str) -> Option<Reason> {
     if names_missing_user_de(text) {
         return Some(Reason::UserUnknown);
     }
-    crate::phrases::first_reason(text)
+    crate::phrases::first_reason(text).or_else(|| names_user_unknown(text).then_some(Reason::UserUnknown))
+}
+
+/// A reply that names the user between its words, as no phrase can: "550 User <abuse> unknown",
+/// "user \"ann\" unknown". The user is an address, or written in angle brackets or quotation marks.
+fn names_user_unknown(text: &str) -> bool {
+    text.match_indices("user ").any(|(at, _)| {
+        let rest = &text[at + "user ".len()..];
+        let Some((user, after)) = rest.split_once(' ') else { return false };
+        (at == 0 || !text.as_bytes()[at - 1].is_ascii_alphanumeric())
+            && (user.starts_with(['<', '"']) || user.contains('@'))
+            && after.strip_prefix("unknown").is_some_and(|a| !a.starts_with(|c: char| c.is_ascii_alphanumeric()))
+    })
 }
 
 /// The (normalised) text says delivery was given up after a number of attempts (IMail: "Delivery

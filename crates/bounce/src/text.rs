@@ -466,11 +466,23 @@ fn is_sendmail_line(line: &str, address: &str) -> bool {
         })
 }
 
-/// The last non-empty line of `before` ends with "sent by": the next address is the sender's.
-fn follows_sent_by(before: &[&str]) -> bool {
+/// The last non-empty line of `before` ends with "sent by" (Exim) or is the label "Sender
+/// Address:" (Microsoft 365's "Original Message Details" as text, the value on the next line): the
+/// next address is the sender's.
+fn follows_sender_label(before: &[&str]) -> bool {
     before.iter().rev().find(|l| !l.trim().is_empty()).is_some_and(|l| {
         let l = l.trim_end().trim_end_matches(':').as_bytes();
-        l.len() >= 7 && l[l.len() - 7..].eq_ignore_ascii_case(b"sent by")
+        [&b"sent by"[..], b"sender address"]
+            .iter()
+            .any(|label| l.len() >= label.len() && l[l.len() - label.len()..].eq_ignore_ascii_case(label))
+    })
+}
+
+/// The line labels its address as the failed recipient ("Failed Recipient: a@b", as SmarterMail
+/// and others write it): what follows the label.
+fn after_recipient_label(line: &str) -> Option<&str> {
+    ["failed recipient:", "recipient address:"].iter().find_map(|label| {
+        line.get(..label.len()).filter(|l| l.eq_ignore_ascii_case(label)).map(|_| line[label.len()..].trim_start())
     })
 }
 
@@ -563,11 +575,13 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
         }
         // Exim: "A message sent by\n\n  <sender@example.com>\n\ncould not be delivered ...". Asked
         // once per line (a line may repeat an address many times).
-        let after_sent_by = std::cell::LazyCell::new(|| follows_sent_by(&lines[..n]));
+        let after_sent_by = std::cell::LazyCell::new(|| follows_sender_label(&lines[..n]));
+        let labelled = after_recipient_label(t);
         for (at, a) in addresses(t) {
             // An address that opens the line ("<a@b>: ...", "a@b", "a@b on ...")
             // is how MTAs list failed recipients; one inside prose is weaker.
             let opens = starts_with_ci(t.trim_start_matches(['<', '"', '\'', ' ', '[', '`', '(', '*']), &a)
+                || labelled.is_some_and(|rest| starts_with_ci(rest.trim_start_matches('<'), &a))
                 // An X.400 address that opens the line and names the Internet one (Exchange 5.5:
                 // "c=US;a= ;p=ORG;o=Site;dda:SMTP=ann@example.com; on Fri, 4 Oct 2002").
                 || starts_with_ci(t, "c=") && at >= 5 && t.as_bytes()[at - 5..at].eq_ignore_ascii_case(b"smtp=");

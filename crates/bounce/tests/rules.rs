@@ -2,7 +2,7 @@
 //! the SMTP command, the status comment, the diagnostic type and the
 //! transcript of a bounce change about the reason.
 
-use kurier_bounce::{Kind, Reason, Recipient, parse};
+use kurier_bounce::{Kind, Reason, Recipient, classify_text, parse};
 
 fn postfix(recipient_line: &str) -> String {
     format!(
@@ -2149,4 +2149,102 @@ No action is required on your part. Delivery attempts will continue for some tim
     assert_eq!((r.address.as_deref(), r.action.as_deref()), (Some("anna@example.de"), Some("delayed")));
     // The same text under a failure's subject is no warning.
     assert_eq!(only(&exim("Mail delivery failed: returning message to sender")).action, None);
+}
+
+/// Set 39: a report pasted without its empty lines (a forum or a paste site that drops them): the
+/// header block ends where two lines of text begin, so a Postfix "<a@b>: host ..." line further on
+/// is the report's text, not one more header field. Folded lines of a Received field that lost
+/// their indent ("by mx.example.net with ESMTP id ...", its date) are no text.
+#[test]
+fn a_report_without_empty_lines_ends_its_header_block_at_its_text() {
+    let postfix = "From: MAILER-DAEMON (Mail Delivery System)\nTo: news@example.com\nSubject: Undelivered Mail Returned to Sender\n\
+This is the mail system at host relay.example.net.\nI'm sorry to have to inform you that your message could not\n\
+be delivered to one or more recipients. It's attached below.\nThe mail system\n\
+<ann@example.org>: host mx.example.org[192.0.2.9] said: 550 5.1.1 <ann@example.org>:\nRecipient address rejected: User unknown (in reply to RCPT TO command)\n";
+    let r = only(postfix);
+    assert_eq!(
+        (r.address.as_deref(), r.reason, r.status.as_deref()),
+        (Some("ann@example.org"), Reason::UserUnknown, Some("5.1.1"))
+    );
+    let gmail = "Delivered-To: news@example.com\nReceived: by 10.0.0.1 with SMTP id abc123;\nTue, 13 Sep 2011 19:00:48 -0700 (PDT)\n\
+Received: from mr.example.com ([10.0.0.2])\nby 10.0.0.2 with SMTP id def456;\nTue, 13 Sep 2011 19:00:47 -0700 (PDT)\n\
+From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nTo: news@example.com\nX-Failed-Recipients: bob@example.org\n\
+Subject: Delivery Status Notification (Failure)\nDelivery to the following recipient failed permanently:\nbob@example.org\n\
+Technical details of permanent failure:\nThe email account that you tried to reach does not exist.\n";
+    let r = only(gmail);
+    assert_eq!((r.address.as_deref(), r.reason), (Some("bob@example.org"), Reason::UserUnknown));
+}
+
+/// Set 39: the line that labels the failed recipient names it ("Failed Recipient: a@b" under an
+/// Outlook-forwarded report's "To:"), and the address under "Sender Address:" (Microsoft 365's
+/// details as text, each value on its own line) is the sender's.
+#[test]
+fn labelled_recipients_and_senders() {
+    let forwarded = "-----Original Message-----\nFrom: System Administrator [mailto:System Administrator]\nTo: info@example.com\n\
+Subject: Delivery Failure\n\nCould not deliver message to the following recipient(s):\n\nFailed Recipient: ann@example.org\n\
+Reason: Remote host said: 550 5.7.1 Unfortunately, messages from [192.0.2.9] weren't sent. Please contact your Internet service provider\n\
+since part of their network is on our block list (AS3150).\n";
+    let r = only(forwarded);
+    assert_eq!((r.address.as_deref(), r.reason), (Some("ann@example.org"), Reason::Blocked));
+    let details = "More Info for Email Admins\nStatus code: 550 5.7.350\nWhen Office 365 tried to send the message to the recipient (outside Office 365), \
+the recipient's email server (or email filtering service) suspected the sender's message is spam.\n\
+Original Message Details\nCreated Date:\n2/12/2017 1:01:57 PM\nSender Address:\nnews@example.com\n\
+Recipient Address:\nbob@example.org\nSubject:\nNews\nError Details\nReported error:\n\
+550 5.7.350 Remote server returned message detected as spam -> 550 The content of this message looked like spam.\n";
+    let r = only(details);
+    assert_eq!((r.address.as_deref(), r.reason), (Some("bob@example.org"), Reason::SpamDetected));
+}
+
+/// Sets 39 and 40: short pastes that are reports by the words only mail systems write, and
+/// replies whose words name the cause.
+#[test]
+fn set_39_40_wordings() {
+    let bounce = |text: &str| {
+        let r = parse(text.as_bytes());
+        assert_eq!(r.kind, Kind::Bounce, "{text}");
+        r.recipients.first().map(|r| (r.address.clone(), r.reason))
+    };
+    let none = |reason| Some((None, reason));
+    assert_eq!(
+        bounce("The response from the remote server was:\n550 High probability of spam\n"),
+        none(Reason::SpamDetected)
+    );
+    assert_eq!(
+        bounce(
+            "Sorry, your message cannot be delivered as the recipient has exceeded their disk space limit for email.\n"
+        ),
+        none(Reason::MailboxFull)
+    );
+    assert_eq!(
+        bounce(
+            "<ann@example.org>: Host or domain name not found. Name\n    service error for name=example.org type=A: Host not\n    found\n"
+        ),
+        Some((Some("ann@example.org".into()), Reason::HostUnknown))
+    );
+    assert_eq!(
+        bounce(
+            "mx.example.org rejected the message you sent to the following email address:\n\nann@example.org (ann@example.org)\nThe message was rejected by the recipient's domain because the recipient's email address is not listed in the domain's directory.\n"
+        ),
+        Some((Some("ann@example.org".into()), Reason::UserUnknown))
+    );
+    assert_eq!(
+        bounce(
+            "Algunos de los destinatarios no recibieron su mensaje.\n      No se puede localizar a los destinatarios siguientes:\n      ann@example.org en 05/07/2017 2:20 p. m.\n            mx: 550 5.1.1 User unknown\n"
+        ),
+        Some((Some("ann@example.org".into()), Reason::UserUnknown))
+    );
+    let reason = |diag: &str| classify_text(diag);
+    assert_eq!(reason("550 User <abuse> unknown"), Some(Reason::UserUnknown));
+    assert_eq!(reason("550 user \"ann\" unknown"), Some(Reason::UserUnknown));
+    assert_eq!(reason("550 user status unknown"), None);
+    assert_eq!(reason("550 5.1.1 <ann@example.org> inactive recipient rejected"), Some(Reason::Suspend));
+    assert_eq!(reason("550 we do not accept mail from this address."), Some(Reason::Rejected));
+    assert_eq!(reason("550 5.7.23 Sender's SPF Policy Failure"), Some(Reason::AuthFailure));
+    assert_eq!(reason("550 I cannot deliver mail for <ann@example.org>"), Some(Reason::NoRelaying));
+    assert_eq!(
+        reason(
+            "554 IP=192.0.2.9 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.) (BL)"
+        ),
+        Some(Reason::Blocked)
+    );
 }
