@@ -394,6 +394,9 @@ const PASTED_BODY: &[&str] = &[
     "退信原因",
     // "出错原因" (the cause of the error), as NetEase (163.com) writes it.
     "出错原因",
+    // A gateway's "This is a delivery failure notification message indicating that an email you
+    // addressed to email address : -- a@b could not be delivered."
+    "delivery failure notification message",
     // "Sorry, your message cannot be delivered as the recipient has exceeded their disk space
     // limit" (cPanel's Exim).
     "your message cannot be delivered",

@@ -46,6 +46,10 @@ tables: [
         Reason::Blocked,
         &[
             "ip address is black listed",
+            // Gmail: "550-5.7.1 The IP you're using to send mail is not authorized to send email
+            // directly to our servers. Please use the SMTP relay at your service provider instead."
+            "the ip you're using to send mail is not authorized",
+            "the ip you\u{2019}re using to send mail is not authorized",
             "ip address is blacklisted",
             "refused by blackhole",
             // Postfix's reject_rbl_client: "Client host [192.0.2.9] blocked using zen.spamhaus.org"
@@ -138,7 +142,21 @@ tables: [
         ],
     ),
     // Zimbra's MTA cannot read its domain data: "451 Could not load DRD for domain (example.com)".
-    (Reason::SystemError, &["duplicated message-id", "several matches found", "could not load drd"]),
+    // Sendmail: "554 a@b... Local configuration error" (the mail looped back); hMailServer: "Could not
+    // connect to 192.0.2.9 on port 25 since this would mean connecting to myself".
+    (
+        Reason::SystemError,
+        &[
+            "duplicated message-id",
+            "several matches found",
+            "could not load drd",
+            "local configuration error",
+            "connecting to myself",
+        ],
+    ),
+    // Microsoft 365: "A custom mail flow rule created by an admin at example.onmicrosoft.com has
+    // blocked your message" (the recipient's organisation, not the sender's address or IP).
+    (Reason::PolicyViolation, &["custom mail flow rule"]),
     (
         Reason::Filtered,
         &[
@@ -176,6 +194,8 @@ tables: [
         Reason::NotAccept,
         &[
             "no mx record",
+            // Exim: "no valid MX hosts found" (the domain's MX records name nothing usable).
+            "no valid mx hosts",
             "no smtp service",
             "null mx",
             "does not accept mail",
@@ -479,6 +499,8 @@ tables: [
             "relay access denied",
             // Haraka, for a domain it does not serve: "550 I cannot deliver mail for <a@b>".
             "i cannot deliver mail for",
+            // Exim set up for local mail only: "Mailing to remote domains not supported".
+            "mailing to remote domains not supported",
             "relaying denied",
             "relay denied",
             "relaying not permitted",

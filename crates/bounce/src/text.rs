@@ -575,6 +575,11 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
         }
         // Exim: "A message sent by\n\n  <sender@example.com>\n\ncould not be delivered ...". Asked
         // once per line (a line may repeat an address many times).
+        // Postfix folds "<a@b> (expanded from\n    <alias@example.org>): host ...": the alias on the
+        // folded line is where the mail was sent, not one more failed recipient.
+        if n > 0 && lines[n - 1].trim_end().to_ascii_lowercase().ends_with("(expanded from") && t.starts_with('<') {
+            continue;
+        }
         let after_sent_by = std::cell::LazyCell::new(|| follows_sender_label(&lines[..n]));
         let labelled = after_recipient_label(t);
         for (at, a) in addresses(t) {

@@ -2248,3 +2248,62 @@ fn set_39_40_wordings() {
         Some(Reason::Blocked)
     );
 }
+
+/// Set 41: Postfix folds a recipient that came through an alias ("<a@b> (expanded from\n
+/// <list@example.org>): host ..."): the alias on the folded line is no recipient of its own, and
+/// the reply after it is the recipient's.
+#[test]
+fn an_alias_on_the_folded_line_is_no_recipient() {
+    let r = parse(
+        postfix(
+            "<ann@example.org> (expanded from\n    <list@lists.example.net>): host\n    mx.example.org[192.0.2.9] said: 550 5.1.1 <ann@example.org>: User unknown\n    (in reply to RCPT TO command)\n\n\
+<bob@example.com> (expanded from\n    <list@lists.example.net>): host\n    mx.example.com[192.0.2.10] said: 552 5.2.2 Mailbox full (in reply to RCPT TO\n    command)",
+        )
+        .as_bytes(),
+    );
+    let got: Vec<_> = r.recipients.iter().map(|r| (r.address.as_deref(), r.reason, r.status.as_deref())).collect();
+    assert_eq!(
+        got,
+        [
+            (Some("ann@example.org"), Reason::UserUnknown, Some("5.1.1")),
+            (Some("bob@example.com"), Reason::MailboxFull, Some("5.2.2"))
+        ]
+    );
+}
+
+/// Set 41: wordings of Sendmail, hMailServer, Exim and Microsoft 365, and a gateway's notice.
+#[test]
+fn set_41_wordings() {
+    let reason = |diag: &str| classify_text(diag);
+    assert_eq!(reason("554 (ann@example.org)... Local configuration error"), Some(Reason::SystemError));
+    assert_eq!(
+        reason("Error: Could not connect to 192.0.2.9 on port 25 since this would mean connecting to myself."),
+        Some(Reason::SystemError)
+    );
+    assert_eq!(
+        reason("A custom mail flow rule created by an admin at example.onmicrosoft.com has blocked your message."),
+        Some(Reason::PolicyViolation)
+    );
+    assert_eq!(reason("no valid MX hosts found"), Some(Reason::NotAccept));
+    let notice = "This is a delivery failure notification message indicating that\nan email you addressed to email address :\n-- ann@example.org\n\n\
+could not be delivered. The problem appears to be :\n-- Recipient email address is possibly incorrect\n\n\
+Additional information follows :\n-- 5.4.1 Recipient address rejected: Access denied.\n";
+    let r = parse(notice.as_bytes());
+    assert_eq!(r.kind, Kind::Bounce);
+    assert_eq!(
+        r.recipients.iter().map(|r| (r.address.as_deref(), r.reason)).collect::<Vec<_>>(),
+        [(Some("ann@example.org"), Reason::UserUnknown)]
+    );
+}
+
+/// Set 42: Gmail's refusal of a home IP (its text cut to the first line in the delivery-status part)
+/// and Exim set up for local mail only.
+#[test]
+fn set_42_wordings() {
+    let reason = |diag: &str| classify_text(diag);
+    assert_eq!(
+        reason("550-5.7.1 [192.0.2.9] The IP you're using to send mail is not authorized to"),
+        Some(Reason::Blocked)
+    );
+    assert_eq!(reason("Mailing to remote domains not supported"), Some(Reason::NoRelaying));
+}
