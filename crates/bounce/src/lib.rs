@@ -363,9 +363,7 @@ const DAEMONS: &[&str] = &["mailer-daemon", "postmaster", "post_master", "mail-d
 /// header block as a report. A complete report says so in its sender or subject.
 const PASTED_BODY: &[&str] = &[
     "couldn't be delivered",
-    "couldn’t be delivered",
     "wasn't delivered to",
-    "wasn’t delivered to",
     "wasn't able to deliver",
     "was undeliverable",
     "delivery is delayed to these recipients",
@@ -431,6 +429,8 @@ const PASTED_STATEMENT: &[&str] = &[
     // accept our requests to connect."
     "the response from the remote server was:",
     "the recipient server did not accept our requests to connect",
+    // Gmail: "DNS Error: 2829201 DNS type 'mx' lookup of example.org responded with code NOERROR".
+    "dns type 'mx' lookup of",
     // Microsoft 365: "mx.example.org rejected the message you sent to the following email address:".
     "rejected the message you sent to the following e",
 ];
@@ -460,11 +460,12 @@ const PASTED_REPLY: &[&str] = &[
     // domain ...".
     "part of their network is on our block list",
     "message can't be delivered because",
-    "message can\u{2019}t be delivered because",
     "google tried to deliver your message, but it was rejected",
     // Postfix: "<a@b>: Host or domain name not found. Name service error for name=example.org
     // type=A: Host not found".
     "name service error for name=",
+    // vpopmail: "<a@b>: / The users mailfolder is over the allowed quota (size)."
+    "mailfolder is over the allowed quota",
 ];
 
 /// A paste of a remote server's reply without its code: at most four lines, and a server's

@@ -77,9 +77,10 @@ pub(crate) struct Head<'a> {
     pub from: Option<String>,
     pub to: Option<String>,
     pub message_id: Option<String>,
-    /// Lines of words that are not fields came after a field ("The following recipient(s) could
-    /// not be reached:", "The recipient name is not recognized"): the block is text with a
-    /// `Subject:` line in it, or a header block that runs into its body without an empty line.
+    /// Lines of words that are not fields came before or among the fields ("The following
+    /// recipient(s) could not be reached:", "The recipient name is not recognized"): the block is
+    /// text with a `Subject:` line in it or a quoted header block further on, or a header block
+    /// that runs into its body without an empty line.
     pub prose: bool,
 }
 
@@ -357,8 +358,8 @@ pub(crate) fn starts_with_field(raw: &[u8]) -> bool {
         && !line[colon + 1..].starts_with(b"//")
 }
 
-/// The fields of the header block at the start of `raw`, the offset of the body, and whether lines
-/// of words that are not fields came after a field. The block ends at an empty line; lines that are
+/// The fields of the header block at the start of `raw`, the offset of the body, and whether two
+/// lines of words that are not fields came before or among the fields. The block ends at an empty line; lines that are
 /// not fields are skipped, as lenient parsers do (a folded line that lost its indent:
 /// `charset="utf-8"`), except where a header block runs into its text without the empty line (pasted
 /// or forwarded: "Subject: Mail delivery failed" followed at once by the report's lines): after
@@ -417,6 +418,11 @@ fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
                         return (fields, stray.unwrap_or(end), true);
                     }
                 }
+            } else if line.split(|&b| b == b' ').filter(|w| !w.trim_ascii().is_empty()).count() >= 3 {
+                // Lines of words before the first field: text that quotes a message's fields
+                // further on ("Sorry, we were unable to deliver your message ... --- Below this line
+                // is a copy of the message. / Received: ...").
+                prose += 1;
             }
         }
         i = end;

@@ -15,7 +15,6 @@ masks: [
     // below for more information." before the reply that says why.
     "has been blocked. see technical details below",
     "the address couldn't be found. check for typos",
-    "the address couldn\u{2019}t be found. check for typos",
 ],
 tables: [
     // Specific wordings that contain a more general phrase of another reason.
@@ -49,7 +48,6 @@ tables: [
             // Gmail: "550-5.7.1 The IP you're using to send mail is not authorized to send email
             // directly to our servers. Please use the SMTP relay at your service provider instead."
             "the ip you're using to send mail is not authorized",
-            "the ip you\u{2019}re using to send mail is not authorized",
             "ip address is blacklisted",
             "refused by blackhole",
             // Postfix's reject_rbl_client: "Client host [192.0.2.9] blocked using zen.spamhaus.org"
@@ -114,7 +112,6 @@ tables: [
             // Gmail: "... because the domain example.org couldn't be found. Check for typos ..."
             // (the address's version of the sentence is a mask).
             "couldn't be found. check for typos",
-            "couldn\u{2019}t be found. check for typos",
         ],
     ),
     (
@@ -174,7 +171,9 @@ tables: [
         ],
     ),
     (Reason::SpamDetected, &["rejected due to spam", "spam classification"]),
-    (Reason::SecurityError, &["turn on smtp authentication"]),
+    // POP before SMTP: "553 5.3.0 <a@b>... Please receive your mail before sending" (the server
+    // relays for a client that has just read its mailbox).
+    (Reason::SecurityError, &["turn on smtp authentication", "receive your mail before sending"]),
     (
         Reason::Speeding,
         &[
@@ -417,6 +416,8 @@ tables: [
             "mail box full",
             "quota exceeded",
             "over quota",
+            // vpopmail: "The users mailfolder is over the allowed quota (size)."
+            "over the allowed quota",
             "overquota",
             "over the allowed quota",
             "exceeded storage allocation",
@@ -557,10 +558,8 @@ tables: [
             "nosuchuser",
             // Exchange Online's own report: "The email address you entered couldn't be found."
             "email address you entered couldn't be found",
-            "email address you entered couldn\u{2019}t be found",
             // (Exchange 2007 and 2010 write "e-mail".)
             "e-mail address you entered couldn't be found",
-            "e-mail address you entered couldn\u{2019}t be found",
             // Gmail in Korean: "... 주소를 찾을 수 없거나 해당 주소에서 메일을 받을 수 없어 ..." (the
             // address could not be found or cannot receive mail).
             "찾을 수 없거나 해당 주소에서 메일을 받을 수 없",
@@ -627,7 +626,6 @@ tables: [
             "user not exist",
             "invalid final delivery userid",
             "wasn't found at",
-            "wasn\u{2019}t found at",
             // German Exchange: "Die E-Mail-Adresse, die Sie eingegeben haben, wurde nicht gefunden."
             "die sie eingegeben haben, wurde nicht gefunden",
             "no such local user",
@@ -815,7 +813,6 @@ tables: [
         Reason::UserUnknown,
         &[
             "the address couldn't be found, or is unable to receive mail",
-            "the address couldn\u{2019}t be found, or is unable to receive mail",
         ],
     ),
 ]

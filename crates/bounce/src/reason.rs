@@ -239,6 +239,9 @@ pub(crate) fn normalise_prefix(text: &str, max: usize) -> String {
             space = true;
             continue;
         }
+        // A typographic apostrophe (a web page's or a word processor's "couldn’t") reads as the
+        // plain one the phrases are written with.
+        let c = if matches!(c, '\u{2018}' | '\u{2019}') { '\'' } else { c };
         if count >= max {
             break;
         }

@@ -2307,3 +2307,40 @@ fn set_42_wordings() {
     );
     assert_eq!(reason("Mailing to remote domains not supported"), Some(Reason::NoRelaying));
 }
+
+/// Set 43: text that begins with lines of words and quotes the original message's fields further
+/// on (Yahoo! JAPAN's "Failure Notice ... --- Below this line is a copy of the message." pasted
+/// without its header block) is a report, not a header block that starts at "Received:".
+#[test]
+fn a_paste_that_quotes_the_original_message_s_fields_is_text() {
+    let yahoo = "Failure Notice\nSorry, we were unable to deliver your message to the following address.\n<ann@example.org>\n\
+Message expired for domain example.org. Remote host said: 454 4.7.1 <ann@example.org>: Relay access denied [RCPT_TO]\n\
+--- Below this line is a copy of the message.\nReceived: from [192.0.2.9] by mx.mail.example.jp with NNFMP; Mon, 1 Jan 2018 00:00:00 +0900\n\
+X-Mailer: YahooMailWebService\nSubject: Hello\n";
+    let r = only(yahoo);
+    assert_eq!(
+        (r.address.as_deref(), r.reason, r.status.as_deref()),
+        (Some("ann@example.org"), Reason::NoRelaying, Some("4.7.1"))
+    );
+}
+
+/// Set 43 and 44: typographic apostrophes read as plain ones; qmail's and Gmail's wordings.
+#[test]
+fn set_43_44_wordings() {
+    let qmail = "Hi. This is the qmail-send program at mail.example.net.\nI\u{2019}m afraid I wasn\u{2019}t able to deliver your message to the following addresses.\n\
+This is a permanent error; I\u{2019}ve given up. Sorry it didn\u{2019}t work out.\n<ann@example.org>:\nSorry, I couldn\u{2019}t find any host named example.org. (#5.1.2)\n";
+    let r = only(qmail);
+    assert_eq!((r.address.as_deref(), r.reason, r.hard), (Some("ann@example.org"), Reason::HostUnknown, true));
+    let full = only("<ann@example.org>:\nThe users mailfolder is over the allowed quota (size).\n");
+    assert_eq!((full.address.as_deref(), full.reason), (Some("ann@example.org"), Reason::MailboxFull));
+    let dns = parse(b"DNS Error: 2829201 DNS type 'mx' lookup of example.org responded with code NXDOMAIN\n");
+    assert_eq!(dns.kind, Kind::Bounce);
+    assert_eq!(
+        classify_text("553 5.3.0 <ann@example.org>... Please receive your mail before sending"),
+        Some(Reason::SecurityError)
+    );
+    assert_eq!(
+        classify_text("The address couldn\u{2019}t be found, or is unable to receive mail."),
+        Some(Reason::UserUnknown)
+    );
+}
