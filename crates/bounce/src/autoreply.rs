@@ -46,8 +46,11 @@ const SUBJECT_PHRASES: &[&str] = &[
 const BODY_PHRASES: &[&str] = &[
     "i am out of the office",
     "i'm out of the office",
-    "i am currently out of",
-    "i'm currently out of",
+    // (Of the office: "I'm currently out of budget for new tools" is no auto-reply.)
+    "i am currently out of the office",
+    "i'm currently out of the office",
+    "i am currently out of office",
+    "i'm currently out of office",
     "i am on vacation",
     "i am away",
     "i will be back",

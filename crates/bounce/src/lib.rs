@@ -392,16 +392,6 @@ const PASTED_BODY: &[&str] = &[
     "退信原因",
     // "出错原因" (the cause of the error), as NetEase (163.com) writes it.
     "出错原因",
-    // A gateway's "This is a delivery failure notification message indicating that an email you
-    // addressed to email address : -- a@b could not be delivered."
-    "delivery failure notification message",
-    // "Sorry, your message cannot be delivered as the recipient has exceeded their disk space
-    // limit" (cPanel's Exim).
-    "your message cannot be delivered",
-    // Exchange in Spanish: "Algunos de los destinatarios no recibieron su mensaje." / "No se puede
-    // localizar a los destinatarios siguientes:".
-    "algunos de los destinatarios no recibieron su mensaje",
-    "no se puede localizar a los destinatarios siguientes",
 ];
 
 /// Wordings of reports that people also quote when they ask about them ("our tool keeps logging
@@ -429,11 +419,19 @@ const PASTED_STATEMENT: &[&str] = &[
     // accept our requests to connect."
     "the response from the remote server was:",
     "the recipient server did not accept our requests to connect",
-    // Gmail: "DNS Error: 2829201 DNS type 'mx' lookup of example.org responded with code NOERROR".
-    "dns type 'mx' lookup of",
+    // A gateway's "This is a delivery failure notification message indicating that an email you
+    // addressed to email address : -- a@b could not be delivered."
+    "this is a delivery failure notification message",
+    // Exchange in Spanish: "Algunos de los destinatarios no recibieron su mensaje." / "No se puede
+    // localizar a los destinatarios siguientes:" (the second, which lists them).
+    "no se puede localizar a los destinatarios siguientes",
     // Microsoft 365: "mx.example.org rejected the message you sent to the following email address:".
     "rejected the message you sent to the following e",
 ];
+
+/// Words that ask, in a question written without its question mark.
+const ASKING: &[&str] =
+    &["any idea", "anyone know", "can someone", "can anyone", "please help", "how can i", "how do i"];
 
 /// A remote server's reply pasted without its code: Postfix's restrictions ("Recipient address
 /// rejected: User unknown in local recipient table", "Helo command rejected: Host not found"), and
@@ -466,6 +464,9 @@ const PASTED_REPLY: &[&str] = &[
     "name service error for name=",
     // vpopmail: "<a@b>: / The users mailfolder is over the allowed quota (size)."
     "mailfolder is over the allowed quota",
+    // "Sorry, your message cannot be delivered as the recipient has exceeded their disk space
+    // limit" (cPanel's Exim).
+    "cannot be delivered as the recipient has exceeded",
 ];
 
 /// A paste of a remote server's reply without its code: at most four lines, and a server's
@@ -477,11 +478,13 @@ fn is_pasted_reply(body: &str, normalised: &str) -> bool {
 
 /// The text asks no question and has one of `wordings` not in quotation marks (a person quoting it).
 fn is_unquoted_statement(body: &str, normalised: &str, wordings: &[&str]) -> bool {
-    // (A question mark that ends a sentence, not one in a link: "help_spam_16.htm?ip=192.0.2.9".)
+    // (A question mark that ends a sentence, not one in a link: "help_spam_16.htm?ip=192.0.2.9";
+    // or the words of one whose mark was left out: "Any idea what else to check".)
     let asks = body.contains('\u{ff1f}')
         || body
             .match_indices('?')
-            .any(|(at, _)| body[at + 1..].starts_with(char::is_whitespace) || at + 1 == body.len());
+            .any(|(at, _)| body[at + 1..].starts_with(char::is_whitespace) || at + 1 == body.len())
+        || ASKING.iter().any(|a| normalised.contains(a));
     !asks
         && wordings.iter().any(|p| {
             normalised.match_indices(p).any(|(at, _)| !normalised[..at].ends_with(['"', '\u{201c}', '\'', '\u{2018}']))
@@ -814,7 +817,12 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         let head = reason::normalise_prefix(&parts.body, 2000);
         BOUNCE_BODY.iter().chain(if pasted { PASTED_BODY } else { &[] }).any(|p| head.contains(p))
             || pasted
-                && (is_pasted_reply(&parts.body, &head) || is_unquoted_statement(&parts.body, &head, PASTED_STATEMENT))
+                && (is_pasted_reply(&parts.body, &head)
+                    || is_unquoted_statement(&parts.body, &head, PASTED_STATEMENT)
+                    // Gmail's details pasted alone: "DNS Error: 2829201 DNS type 'mx' lookup of
+                    // example.org responded with code NOERROR" (the text begins so; a ticket that
+                    // mentions it does not).
+                    || head.starts_with("dns error: ") && head.contains(" lookup of "))
     };
     let bounce_like = strong_bounce || by_subject || by_reply || by_phrase;
 

@@ -152,17 +152,7 @@ impl<'a> Head<'a> {
     /// The block has a field that messages have and pasted text does not start with, with a value
     /// (Microsoft 365's details as text have "Subject:" with its value on the next line).
     pub(crate) fn names_message_fields(&self) -> bool {
-        self.names_any_with_value(&[
-            b"from",
-            b"to",
-            b"subject",
-            b"date",
-            b"received",
-            b"return-path",
-            b"message-id",
-            b"mime-version",
-            b"content-type",
-        ])
+        self.names_any_with_value(MESSAGE_FIELDS) || self.names_any_with_value(&[b"content-type"])
     }
 
     /// The block has a field of one of these names (lower case).
@@ -378,6 +368,10 @@ fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
     let mut prose = 0;
     // Whether an empty line follows (asked once, and only of a block with lines of words).
     let mut has_empty_line: Option<bool> = None;
+    // Where the first field begins, and how many sentences come before it.
+    let mut first_field: Option<usize> = None;
+    let mut lead_words = 0;
+    let mut quotes_below = false;
     let mut i = 0;
     while i < raw.len() {
         let end = memchr::memchr(b'\n', &raw[i..]).map_or(raw.len(), |p| i + p + 1);
@@ -385,7 +379,7 @@ fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
         if line == b"\n" || line == b"\r\n" {
             close(raw, &mut fields, &mut open);
             let body = if stray_words >= 2 { stray.unwrap_or(end) } else { end };
-            return (fields, body, prose >= 2);
+            return (fields, body, prose >= 2 || quotes_below);
         }
         if matches!(line[0], b' ' | b'\t') {
             // A folded line continues the field before it.
@@ -398,6 +392,14 @@ fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
             let name = colon.map(|c| line[..c].trim_ascii_end()).unwrap_or_default();
             let valid = !name.is_empty() && name.iter().all(|b| b.is_ascii_graphic() && *b != b':');
             if let (true, Some(c)) = (valid, colon) {
+                if first_field.is_none() {
+                    first_field = Some(i);
+                    // Sentences, then a line that says the original message follows, then its
+                    // fields: a report pasted without its own header block ("Sorry, we were unable
+                    // to deliver your message ... / --- Below this line is a copy of the message.
+                    // / Received: ..."), text with a quoted header block, not a header block.
+                    quotes_below = lead_words >= 2 && crate::text::quotes_original(&String::from_utf8_lossy(&raw[..i]));
+                }
                 fields.push((name, &[]));
                 open = Some((i + c + 1, end));
                 stray = None;
@@ -408,43 +410,92 @@ fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
                 if line.split(|&b| b == b' ').filter(|w| !w.trim_ascii().is_empty()).count() >= 3 {
                     stray_words += 1;
                     prose += 1;
-                    stray_text += usize::from(!is_unindented_fold(line));
-                    if stray_text == 2 && !*has_empty_line.get_or_insert_with(|| has_empty_line_in(&raw[end..])) {
-                        // In a text without an empty line (a paste that lost them), the text has
-                        // begun: a report's "<a@b>: host ..." further on is its text, not a field.
-                        // (Where an empty line follows, such lines are more often folded lines
-                        // that lost their indent, of a Received field say.)
+                    stray_text += usize::from(is_sentence(line));
+                    if stray_text == 2
+                        && !*has_empty_line.get_or_insert_with(|| has_empty_line_in(&raw[end..]))
+                        && !message_field_follows(&raw[end..])
+                    {
+                        // In a text without an empty line (a paste that lost them), two sentences
+                        // after the fields begin the text when no field of a message follows
+                        // them: a report's "<a@b>: host ..." further on is its text, not a field.
+                        // (Where an empty line follows, lines of words among the fields are more
+                        // often folded lines that lost their indent, as they may be here too: a
+                        // To: list of names, a long Subject.)
                         close(raw, &mut fields, &mut open);
                         return (fields, stray.unwrap_or(end), true);
                     }
                 }
-            } else if line.split(|&b| b == b' ').filter(|w| !w.trim_ascii().is_empty()).count() >= 3 {
-                // Lines of words before the first field: text that quotes a message's fields
-                // further on ("Sorry, we were unable to deliver your message ... --- Below this line
-                // is a copy of the message. / Received: ...").
-                prose += 1;
+            } else if first_field.is_none() {
+                lead_words += usize::from(is_sentence(line));
             }
         }
         i = end;
     }
     close(raw, &mut fields, &mut open);
-    (fields, stray.unwrap_or(raw.len()), prose >= 2)
+    (fields, stray.unwrap_or(raw.len()), prose >= 2 || quotes_below)
 }
 
-/// A line that reads as the continuation of a folded field that lost its indent: a Received
-/// field's "by mx.example.org with ESMTP id ...", "for <a@b>; ...", "(envelope-from ...)", or its
-/// date ("Tue, 13 Sep 2011 19:00:48 -0700").
-fn is_unindented_fold(line: &[u8]) -> bool {
+/// A line of text that reads as a sentence of a report ("This is the mail system at host
+/// mx.example.net.", "I'm sorry to have to inform you that your message could not"): three words or
+/// more, most of them words of letters, no address, no `name=value` (a folded Authentication-Results
+/// or DKIM-Signature line that lost its indent), and not the start of a folded Received line ("by
+/// mx.example.org with ESMTP id ...", "for <a@b>; ...", "(envelope-from ...)", its date).
+fn is_sentence(line: &[u8]) -> bool {
     const WORDS: &[&[u8]] = &[b"by ", b"for ", b"with ", b"id ", b"from ", b"via ", b"("];
     const DAYS: &[&[u8]] = &[b"mon, ", b"tue, ", b"wed, ", b"thu, ", b"fri, ", b"sat, ", b"sun, "];
     let starts = |p: &&[u8]| line.len() >= p.len() && line[..p.len()].eq_ignore_ascii_case(p);
-    line.first().is_some_and(u8::is_ascii_digit) || WORDS.iter().any(starts) || DAYS.iter().any(starts)
+    if line.first().is_some_and(u8::is_ascii_digit)
+        || WORDS.iter().any(starts)
+        || DAYS.iter().any(starts)
+        || line.iter().any(|&b| matches!(b, b'=' | b'@' | b'<'))
+    {
+        return false;
+    }
+    let (mut words, mut lettered) = (0usize, 0usize);
+    for w in line.split(|b| b.is_ascii_whitespace()).filter(|w| !w.is_empty()) {
+        words += 1;
+        let letters = w.iter().filter(|b| b.is_ascii_alphabetic() || **b >= 0x80).count();
+        lettered += usize::from(
+            letters > 0 && w.iter().all(|&b| b.is_ascii_alphabetic() || b >= 0x80 || b"'.,;:!()-".contains(&b)),
+        );
+    }
+    words >= 3 && 3 * lettered >= 2 * words
+}
+
+/// A field of a message (From, To, Subject, Received, ...) among the next lines that look like
+/// fields, before a line that says the original message follows ("--- Below this line is a copy of
+/// the message.", Mutt's "[-- Type: message/rfc822 --]"): the block goes on there.
+fn message_field_follows(rest: &[u8]) -> bool {
+    const MORE: &[&[u8]] = &[b"cc", b"reply-to", b"dkim-signature", b"authentication-results"];
+    const ORIGINAL_FOLLOWS: &[&str] =
+        &["copy of the message", "original message", "message/rfc822", "rfc822-headers", "original headers"];
+    rest.split(|&b| b == b'\n')
+        .take(40)
+        .take_while(|line| {
+            let line = std::str::from_utf8(line).unwrap_or("");
+            !ORIGINAL_FOLLOWS.iter().any(|m| crate::text::contains_ci(line, m))
+        })
+        .filter_map(|line| {
+            let colon = memchr::memchr(b':', line)?;
+            let name = line[..colon].trim_ascii_end();
+            (!line.starts_with(b" ")
+                && !line.starts_with(b"\t")
+                && !name.is_empty()
+                && name.iter().all(|b| b.is_ascii_graphic()))
+            .then_some(name)
+        })
+        .take(8)
+        .any(|name| MESSAGE_FIELDS.iter().chain(MORE).any(|m| name.eq_ignore_ascii_case(m)))
 }
 
 /// Whether `raw` holds an empty line (LF or CRLF).
 pub(crate) fn has_empty_line_in(raw: &[u8]) -> bool {
     memchr::memmem::find(raw, b"\n\n").is_some() || memchr::memmem::find(raw, b"\n\r\n").is_some()
 }
+
+/// Fields that a message's header block has and text does not (a part's header has only Content-*).
+const MESSAGE_FIELDS: &[&[u8]] =
+    &[b"from", b"to", b"subject", b"date", b"received", b"return-path", b"message-id", b"mime-version"];
 
 /// One leaf part of a message.
 pub(crate) struct Part<'a> {

@@ -232,8 +232,8 @@ tables: [
             "spf record",
             "spf validation",
             "sender policy framework",
-            // Zoho: "550 5.7.23 Sender's SPF Policy Failure".
-            "spf policy",
+            // Zoho: "550 5.7.23 Sender's SPF Policy Failure" (not "see our SPF policy").
+            "spf policy failure",
             // MailChannels: "550 5.7.1 [BFD] Sender prohibited by SPF" (before the policies'
             // "prohibited").
             "prohibited by spf",
@@ -397,16 +397,18 @@ tables: [
             "groups.google.com",
             "sender was rejected",
             "provide a valid from",
-            // "550 we do not accept mail from this address" (the sender's).
-            "do not accept mail from this address",
+            // "550 we do not accept mail from this address." (the sender's; not "this address
+            // range", an IP block).
+            "do not accept mail from this address.",
         ],
     ),
     (Reason::SecurityError, &["unauthenticated sender", "delivery not authorized"]),
     (
         Reason::MailboxFull,
         &[
-            // cPanel: "the recipient has exceeded their disk space limit for email".
-            "disk space limit",
+            // cPanel: "the recipient has exceeded their disk space limit for email" (the recipient's,
+            // not the server's "has reached its disk space limit").
+            "exceeded their disk space limit",
             "mailbox full",
             "mailbox exceeded",
             "mailbox is full",
@@ -498,8 +500,6 @@ tables: [
         Reason::NoRelaying,
         &[
             "relay access denied",
-            // Haraka, for a domain it does not serve: "550 I cannot deliver mail for <a@b>".
-            "i cannot deliver mail for",
             // Exim set up for local mail only: "Mailing to remote domains not supported".
             "mailing to remote domains not supported",
             "relaying denied",
@@ -803,6 +803,9 @@ tables: [
             "no mail exchanger",
         ],
     ),
+    // Haraka, for a domain it does not serve: "550 I cannot deliver mail for <a@b>" (after the
+    // recipient's own reasons: "... for <a@b>: no such user here" is an unknown user).
+    (Reason::NoRelaying, &["i cannot deliver mail for"]),
     // A program's exit status, when nothing else says why ("550 5.1.1 unknown user (exit status
     // 67)" is an unknown user): chasquid's "exit status 1" for a pipe that failed.
     (Reason::MailerError, &["exit status"]),

@@ -339,9 +339,17 @@ pub(crate) fn classify_normalised(text: &str) -> Option<Reason> {
 }
 
 /// A reply that names the user between its words, as no phrase can: "550 User <abuse> unknown",
-/// "user \"ann\" unknown". The user is an address, or written in angle brackets or quotation marks.
+/// "user \"ann\" unknown". The user is an address, or written in angle brackets or quotation marks;
+/// not the sender ("553 Sender user <a@b> unknown"), and not in a reply that says it is temporary
+/// ("451 4.3.0 User \"ann\" unknown, directory server temporarily unavailable").
 fn names_user_unknown(text: &str) -> bool {
+    if text.starts_with('4') || text.contains("temporar") {
+        return false;
+    }
     text.match_indices("user ").any(|(at, _)| {
+        if text[..at].ends_with("sender ") {
+            return false;
+        }
         let rest = &text[at + "user ".len()..];
         let Some((user, after)) = rest.split_once(' ') else { return false };
         (at == 0 || !text.as_bytes()[at - 1].is_ascii_alphanumeric())

@@ -356,6 +356,12 @@ static ORIGINAL_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
         .expect("the markers build an automaton")
 });
 
+/// The text says, after its start, that the original message follows ("--- Below this line is a
+/// copy of the message.").
+pub(crate) fn quotes_original(text: &str) -> bool {
+    cut_original(text).len() < text.len()
+}
+
 /// The part of a plain-text bounce before the quoted original message.
 pub(crate) fn cut_original(text: &str) -> &str {
     let lower = text.to_ascii_lowercase();
@@ -471,10 +477,9 @@ fn is_sendmail_line(line: &str, address: &str) -> bool {
 /// next address is the sender's.
 fn follows_sender_label(before: &[&str]) -> bool {
     before.iter().rev().find(|l| !l.trim().is_empty()).is_some_and(|l| {
-        let l = l.trim_end().trim_end_matches(':').as_bytes();
-        [&b"sent by"[..], b"sender address"]
-            .iter()
-            .any(|label| l.len() >= label.len() && l[l.len() - label.len()..].eq_ignore_ascii_case(label))
+        let l = l.trim().trim_end_matches(':').trim_end();
+        l.eq_ignore_ascii_case("sender address")
+            || l.len() >= 7 && l.as_bytes()[l.len() - 7..].eq_ignore_ascii_case(b"sent by")
     })
 }
 

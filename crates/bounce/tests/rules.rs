@@ -2344,3 +2344,69 @@ This is a permanent error; I\u{2019}ve given up. Sorry it didn\u{2019}t work out
         Some(Reason::UserUnknown)
     );
 }
+
+/// The limits of this session's paste rules, from a review with probe messages: folded lines that
+/// lost their indent (Authentication-Results, a long To: list) do not end a header block without
+/// empty lines; a note of two sentences above a forwarded report keeps the report what it is.
+#[test]
+fn the_set_39_to_44_rules_stay_narrow() {
+    let gmail = "Delivered-To: news@example.com\nReceived: by 10.0.0.1 with SMTP id abc123;\nMon, 7 Dec 2026 06:53:17 -0800 (PST)\n\
+ARC-Authentication-Results: i=1; mx.google.com;\ndkim=pass header.i=@googlemail.com header.s=20230601 header.b=Xy12AbCd;\n\
+spf=pass (google.com: best guess record for domain of postmaster@mail.example.com designates 192.0.2.9 as permitted sender) smtp.helo=mail.example.com;\n\
+From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nTo: news@example.com\nSubject: Delivery Status Notification (Failure)\n\
+Address not found\nYour message wasn't delivered to carol@example.org because the address couldn't be found, or is unable to receive mail.\n";
+    let r = only(gmail);
+    assert_eq!((r.address.as_deref(), r.reason), (Some("carol@example.org"), Reason::UserUnknown));
+    let outlook = "From: Mail Delivery System\n[mailto:Mailer-Daemon@mx.example.org]\nSent: Friday, November 12, 2021 8:37 AM\n\
+To: Newsletter Team; Marketing Department Shared Mailbox; John Smith;\nJane Doe; Support Desk Team; Sales Team Europe; Accounts Payable Team;\n\
+Office Manager Berlin; Office Manager Hamburg; Reception Desk\nSubject: Mail delivery failed: returning message to sender\n\
+A message that you sent has not been accepted.\nThe following address(es) failed:\nann@example.org\nmailbox is full\n";
+    let r = only(outlook);
+    assert_eq!((r.address.as_deref(), r.reason), (Some("ann@example.org"), Reason::MailboxFull));
+    let ticket = "Abuse desk export: ticket 55120 opened automatically from feedback loop.\nOriginal report as received from the mailbox provider follows.\n\
+From: staff@mail.example.net\nTo: fbl@example.com\nSubject: complaint about message from 192.0.2.7\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=feedback-report; boundary=\"ARF\"\n\n--ARF\nContent-Type: text/plain\n\n\
+This is an email abuse report for an email message received from IP 192.0.2.7.\n\n--ARF\nContent-Type: message/feedback-report\n\n\
+Feedback-Type: abuse\nUser-Agent: FBL\nVersion: 1\nOriginal-Rcpt-To: carol@example.org\n\n--ARF--\n";
+    assert_eq!(parse(ticket.as_bytes()).kind, Kind::Complaint);
+    // "Sender Address" as a column of a table names no sender under it.
+    let table = "From: Mail Gateway <postmaster@gw.example.net>\nTo: news@example.com\nSubject: Delivery failure report\n\n\
+The following messages could not be delivered.\n\nRecipient                 Status                      Sender Address\n\
+ivan@example.org          550 5.1.1 User unknown      news@example.com\n";
+    assert_eq!(only(table).address.as_deref(), Some("ivan@example.org"));
+}
+
+/// People's texts with this session's wordings stay no reports, and the new phrases do not
+/// override better reasons.
+#[test]
+fn the_set_39_to_44_wordings_stay_narrow() {
+    for text in [
+        "Dear customer,\ndue to the strike, your message cannot be delivered by our letter service this week.\nFor questions write to service@post.example.\n",
+        "Newsletter December\nIn this issue: why your message cannot be delivered when the mailbox is full.\nUnsubscribe: unsub@example.com\n",
+        "Hola equipo,\nUn cliente nos dice que su Outlook muestra: Algunos de los destinatarios no recibieron su mensaje.\nEl destinatario es dana@example.org\n",
+        "Since Monday all mails to carol@example.org come back. Gmail says the recipient server did not accept our requests to connect. Any idea what else to check\n",
+        "Ticket 4711: customer says Gmail showed DNS Error: DNS type 'mx' lookup of example.org responded with code NXDOMAIN for ceo@example.org\n",
+    ] {
+        assert_eq!(parse(text.as_bytes()).kind, Kind::NotBounce, "{text}");
+    }
+    let reply = "From: Zoe Martin <zoe@example.org>\nTo: news@example.com\nSubject: Re: Your December newsletter\n\n\
+Hi, I\u{2019}m currently out of budget for new tools this year, but please keep me posted.\n";
+    assert_eq!(parse(reply.as_bytes()).kind, Kind::NotBounce);
+    let reason = |diag: &str| classify_text(diag);
+    assert_eq!(reason("553 Sender user <news@example.com> unknown"), None);
+    assert_eq!(reason("451 4.3.0 User \"bea\" unknown, directory server temporarily unavailable"), None);
+    // (The server's disk, not the recipient's quota: its status 4.3.1 says system full.)
+    assert_ne!(
+        reason("452 4.3.1 Insufficient system resources: the mail server has reached its disk space limit"),
+        Some(Reason::MailboxFull)
+    );
+    assert_eq!(reason("550 I cannot deliver mail for <uma@example.org>: no such user here"), Some(Reason::UserUnknown));
+    assert_eq!(
+        reason("554 We do not accept mail from this address range, 192.0.2.7 is a dynamic IP"),
+        Some(Reason::Blocked)
+    );
+    assert_eq!(
+        reason("550 Message rejected as spam. See our SPF policy and bulk mail guidelines"),
+        Some(Reason::SpamDetected)
+    );
+}
