@@ -637,8 +637,14 @@ fn walk<'a>(head: Option<&Head<'_>>, body: &'a [u8], in_digest: bool, depth: usi
     {
         let digest = subtype == "digest";
         for child in children {
-            let parsed =
-                if child.starts_with(b"\n") || child.starts_with(b"\r\n") { None } else { Head::parse(child, &[]) };
+            // A part without fields begins with its empty line; one whose first line is text lost
+            // that line (a paste that dropped every empty line: "--b\nHi. This is the qmail-send
+            // program ..."): all of it is its body, "<a@b>:" lines included.
+            let parsed = if child.starts_with(b"\n") || child.starts_with(b"\r\n") || !starts_with_field(child) {
+                None
+            } else {
+                Head::parse(child, &[])
+            };
             match parsed {
                 Some((h, at)) => walk(Some(&h), &child[at..], digest, depth + 1, out),
                 None => {

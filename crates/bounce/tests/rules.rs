@@ -2410,3 +2410,21 @@ Hi, I\u{2019}m currently out of budget for new tools this year, but please keep 
         Some(Reason::SpamDetected)
     );
 }
+
+/// Set 39: a multipart report pasted without any empty line: a part whose first line is text (not
+/// a field) has lost the empty line that begins a part without fields, so all of it is its body,
+/// the "<a@b>:" lines of qmail's recipients included.
+#[test]
+fn a_part_that_begins_with_text_has_no_header_block() {
+    let qmail = "Return-Path: <>\nDate: 14 Dec 2017 10:09:46 -0000\nFrom: MAILER-DAEMON@mail.example.net\nTo: news@example.com\n\
+MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"B1\"\nSubject: failure notice\n--B1\n\
+Hi. This is the qmail-send program at mail.example.net.\nI'm afraid I wasn't able to deliver your message to the following addresses.\n\
+This is a permanent error; I've given up. Sorry it didn't work out.\n<ann@example.org>:\n192.0.2.9 does not like recipient.\n\
+Remote host said: 550 ann@example.org...User account is overquota\nGiving up on 192.0.2.9.\n<bob@example.com>:\n\
+192.0.2.10 does not like recipient.\nRemote host said: 553 5.3.0 <bob@example.com>... addressee unknown\nGiving up on 192.0.2.10.\n\
+--- Enclosed are the original headers of the message.\n--B1\nContent-Type: message/rfc822\nReturn-Path: <news@example.com>\n\
+To: ann@example.org\nSubject: News\n--B1--\n";
+    let r = parse(qmail.as_bytes());
+    let got: Vec<_> = r.recipients.iter().map(|r| (r.address.as_deref(), r.reason)).collect();
+    assert_eq!(got, [(Some("ann@example.org"), Reason::MailboxFull), (Some("bob@example.com"), Reason::UserUnknown)]);
+}
