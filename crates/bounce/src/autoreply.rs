@@ -46,11 +46,12 @@ const SUBJECT_PHRASES: &[&str] = &[
 const BODY_PHRASES: &[&str] = &[
     "i am out of the office",
     "i'm out of the office",
-    // (Of the office: "I'm currently out of budget for new tools" is no auto-reply.)
-    "i am currently out of the office",
-    "i'm currently out of the office",
-    "i am currently out of office",
-    "i'm currently out of office",
+    // (Of the office, the country or town: "I'm currently out of budget for new tools" is no
+    // auto-reply.)
+    "currently out of the office",
+    "currently out of office",
+    "currently out of the country",
+    "currently out of town",
     "i am on vacation",
     "i am away",
     "i will be back",

@@ -398,7 +398,10 @@ fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
                     // fields: a report pasted without its own header block ("Sorry, we were unable
                     // to deliver your message ... / --- Below this line is a copy of the message.
                     // / Received: ..."), text with a quoted header block, not a header block.
-                    quotes_below = lead_words >= 2 && crate::text::quotes_original(&String::from_utf8_lossy(&raw[..i]));
+                    quotes_below = lead_words >= 2 && {
+                        let lead = String::from_utf8_lossy(&raw[..i]);
+                        BOUNCE_QUOTES.iter().any(|m| crate::text::contains_ci(&lead, m))
+                    };
                 }
                 fields.push((name, &[]));
                 open = Some((i + c + 1, end));
@@ -472,8 +475,13 @@ fn message_field_follows(rest: &[u8]) -> bool {
     rest.split(|&b| b == b'\n')
         .take(40)
         .take_while(|line| {
-            let line = std::str::from_utf8(line).unwrap_or("");
-            !ORIGINAL_FOLLOWS.iter().any(|m| crate::text::contains_ci(line, m))
+            // Up to the original message, a recipient's line ("<a@b>: host ...") or the
+            // delivery-status fields: what comes after them is the report's and the original's.
+            let text = std::str::from_utf8(line).unwrap_or("");
+            let stop = ORIGINAL_FOLLOWS.iter().any(|m| crate::text::contains_ci(text, m))
+                || line.starts_with(b"<") && line.contains(&b'@')
+                || begins_with_report_field(text);
+            !stop
         })
         .filter_map(|line| {
             let colon = memchr::memchr(b':', line)?;
@@ -492,6 +500,17 @@ fn message_field_follows(rest: &[u8]) -> bool {
 pub(crate) fn has_empty_line_in(raw: &[u8]) -> bool {
     memchr::memmem::find(raw, b"\n\n").is_some() || memchr::memmem::find(raw, b"\n\r\n").is_some()
 }
+
+/// How a mail system's report says that the original message follows (not a person's forward:
+/// "----- Original Message -----" sits above the headers of any forwarded mail).
+const BOUNCE_QUOTES: &[&str] = &[
+    "below this line is a copy of the message",
+    "this is a copy of the message",
+    "enclosed are the original headers",
+    "enclosed is a copy of the message",
+    "unsent message below",
+    "unsent message follows",
+];
 
 /// Fields that a message's header block has and text does not (a part's header has only Content-*).
 const MESSAGE_FIELDS: &[&[u8]] =
@@ -640,7 +659,11 @@ fn walk<'a>(head: Option<&Head<'_>>, body: &'a [u8], in_digest: bool, depth: usi
             // A part without fields begins with its empty line; one whose first line is text lost
             // that line (a paste that dropped every empty line: "--b\nHi. This is the qmail-send
             // program ..."): all of it is its body, "<a@b>:" lines included.
-            let parsed = if child.starts_with(b"\n") || child.starts_with(b"\r\n") || !starts_with_field(child) {
+            let first_line = &child[..memchr::memchr(b'\n', child).unwrap_or(child.len())];
+            let parsed = if child.starts_with(b"\n")
+                || child.starts_with(b"\r\n")
+                || !starts_with_field(child) && is_sentence(first_line)
+            {
                 None
             } else {
                 Head::parse(child, &[])

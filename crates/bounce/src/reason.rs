@@ -343,7 +343,10 @@ pub(crate) fn classify_normalised(text: &str) -> Option<Reason> {
 /// not the sender ("553 Sender user <a@b> unknown"), and not in a reply that says it is temporary
 /// ("451 4.3.0 User \"ann\" unknown, directory server temporarily unavailable").
 fn names_user_unknown(text: &str) -> bool {
-    if text.starts_with('4') || text.contains("temporar") {
+    if crate::text::find_reply_code(text).is_some_and(|c| c < 500)
+        || crate::text::find_status(text).is_some_and(|s| s.starts_with('4'))
+        || text.contains("temporarily")
+    {
         return false;
     }
     text.match_indices("user ").any(|(at, _)| {

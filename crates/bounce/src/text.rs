@@ -356,12 +356,6 @@ static ORIGINAL_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
         .expect("the markers build an automaton")
 });
 
-/// The text says, after its start, that the original message follows ("--- Below this line is a
-/// copy of the message.").
-pub(crate) fn quotes_original(text: &str) -> bool {
-    cut_original(text).len() < text.len()
-}
-
 /// The part of a plain-text bounce before the quoted original message.
 pub(crate) fn cut_original(text: &str) -> &str {
     let lower = text.to_ascii_lowercase();
@@ -472,14 +466,17 @@ fn is_sendmail_line(line: &str, address: &str) -> bool {
         })
 }
 
-/// The last non-empty line of `before` ends with "sent by" (Exim) or is the label "Sender
-/// Address:" (Microsoft 365's "Original Message Details" as text, the value on the next line): the
-/// next address is the sender's.
+/// The last non-empty line of `before` ends with "sent by" (Exim) or is a label of the sender's
+/// address ("Sender Address:" in Microsoft 365's "Original Message Details" as text, "Envelope
+/// sender address:"; the value on the next line): the next address is the sender's. (Not a
+/// sentence that ends so, nor a table's column header.)
 fn follows_sender_label(before: &[&str]) -> bool {
     before.iter().rev().find(|l| !l.trim().is_empty()).is_some_and(|l| {
-        let l = l.trim().trim_end_matches(':').trim_end();
-        l.eq_ignore_ascii_case("sender address")
-            || l.len() >= 7 && l.as_bytes()[l.len() - 7..].eq_ignore_ascii_case(b"sent by")
+        let t = l.trim();
+        let label = t.trim_end_matches(':').trim_end();
+        let ends =
+            |w: &[u8]| label.len() >= w.len() && label.as_bytes()[label.len() - w.len()..].eq_ignore_ascii_case(w);
+        t.ends_with(':') && label.split_whitespace().count() <= 3 && ends(b"sender address") || ends(b"sent by")
     })
 }
 

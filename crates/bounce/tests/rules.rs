@@ -2428,3 +2428,23 @@ To: ann@example.org\nSubject: News\n--B1--\n";
     let got: Vec<_> = r.recipients.iter().map(|r| (r.address.as_deref(), r.reason)).collect();
     assert_eq!(got, [(Some("ann@example.org"), Reason::MailboxFull), (Some("bob@example.com"), Reason::UserUnknown)]);
 }
+
+/// From a second review: a person's forward ("----- Original Message -----" above the headers) is
+/// no paste of a report; a temporary reply names no unknown user; the asking words count as whole
+/// words of the text itself; a label line names the sender.
+#[test]
+fn the_second_review_s_cases() {
+    let forward = "Please see the reply below, the customer is away.\nCan we pause the campaign for him.\n----- Original Message -----\n\
+From: Dave <dave@example.org>\nTo: news@example.com\nSubject: Out of Office: Winter sale\nAuto-Submitted: auto-replied\n\n\
+I am out of the office until Monday.\n";
+    assert_eq!(parse(forward.as_bytes()).kind, Kind::AutoReply);
+    assert_eq!(classify_text("host mx.example.org[192.0.2.9] said: 450 4.1.1 User <udo@example.org> unknown"), None);
+    let away = "From: Dave <dave@example.org>\nTo: news@example.com\nSubject: Away\n\nHello, I'm currently out of the country and will reply next week.\n";
+    assert_eq!(parse(away.as_bytes()).kind, Kind::AutoReply);
+    let gateway = "This is a delivery failure notification message indicating that\nan email you addressed to email address :\n-- olaf@example.org\n\n\
+could not be delivered. The problem appears to be :\n-- 550 5.1.1 User unknown\n\nOur company ideas for 2027 are attached.\n";
+    assert_eq!(only(gateway).address.as_deref(), Some("olaf@example.org"));
+    let labelled = "From: MAILER-DAEMON@mx.example.net\nTo: news@example.com\nSubject: Undeliverable\n\n\
+Delivery to the following recipient failed:\n\nvera@example.org\n550 5.1.1 User unknown\n\nEnvelope sender address:\nnews@example.com\n";
+    assert_eq!(only(labelled).address.as_deref(), Some("vera@example.org"));
+}
