@@ -478,23 +478,29 @@ fn is_pasted_reply(body: &str, normalised: &str) -> bool {
 
 /// The text asks no question and has one of `wordings` not in quotation marks (a person quoting it).
 fn is_unquoted_statement(body: &str, normalised: &str, wordings: &[&str]) -> bool {
-    // (A question mark that ends a sentence, not one in a link: "help_spam_16.htm?ip=192.0.2.9";
-    // or the words of one whose mark was left out: "Any idea what else to check".)
-    // (Asked in the text itself, not in the original message it quotes.)
-    let own = text::cut_original(body);
-    let asks = own.contains('\u{ff1f}')
-        || own.match_indices('?').any(|(at, _)| own[at + 1..].starts_with(char::is_whitespace) || at + 1 == own.len())
-        || ASKING.iter().any(|a| {
-            let own = &normalised[..normalised.floor_char_boundary(own.len())];
-            own.match_indices(a).any(|(at, _)| {
-                let after = own[at + a.len()..].strip_prefix('s').unwrap_or(&own[at + a.len()..]);
-                !own[..at].ends_with(|c: char| c.is_alphanumeric()) && !after.starts_with(|c: char| c.is_alphanumeric())
+    let stated = wordings.iter().any(|p| {
+        normalised.match_indices(p).any(|(at, _)| !normalised[..at].ends_with(['"', '\u{201c}', '\'', '\u{2018}']))
+    });
+    // Asked in the text itself, not in the original message it quotes: a question mark that ends
+    // a sentence (not one in a link: "help_spam_16.htm?ip=192.0.2.9"), or the words of a question
+    // whose mark was left out ("Any idea what else to check").
+    let asks = || {
+        let own = text::cut_original(body);
+        let own_normalised = &normalised[..normalised.floor_char_boundary(own.len())];
+        own.contains('\u{ff1f}')
+            || own
+                .match_indices('?')
+                .any(|(at, _)| own[at + 1..].starts_with(char::is_whitespace) || at + 1 == own.len())
+            || ASKING.iter().any(|a| {
+                own_normalised.match_indices(a).any(|(at, _)| {
+                    let rest = &own_normalised[at + a.len()..];
+                    let after = rest.strip_prefix('s').unwrap_or(rest);
+                    !own_normalised[..at].ends_with(|c: char| c.is_alphanumeric())
+                        && !after.starts_with(|c: char| c.is_alphanumeric())
+                })
             })
-        });
-    !asks
-        && wordings.iter().any(|p| {
-            normalised.match_indices(p).any(|(at, _)| !normalised[..at].ends_with(['"', '\u{201c}', '\'', '\u{2018}']))
-        })
+    };
+    stated && !asks()
 }
 
 /// Pasted text with the marks a web page or a forum put into it removed; `None` when it has none.

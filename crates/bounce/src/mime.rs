@@ -368,8 +368,8 @@ fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
     let mut prose = 0;
     // Whether an empty line follows (asked once, and only of a block with lines of words).
     let mut has_empty_line: Option<bool> = None;
-    // Where the first field begins, and how many sentences come before it.
-    let mut first_field: Option<usize> = None;
+    // Sentences before the first field, and whether a report's line that the original follows
+    // comes after them.
     let mut lead_words = 0;
     let mut quotes_below = false;
     let mut i = 0;
@@ -392,15 +392,14 @@ fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
             let name = colon.map(|c| line[..c].trim_ascii_end()).unwrap_or_default();
             let valid = !name.is_empty() && name.iter().all(|b| b.is_ascii_graphic() && *b != b':');
             if let (true, Some(c)) = (valid, colon) {
-                if first_field.is_none() {
-                    first_field = Some(i);
+                if fields.is_empty() {
                     // Sentences, then a line that says the original message follows, then its
                     // fields: a report pasted without its own header block ("Sorry, we were unable
                     // to deliver your message ... / --- Below this line is a copy of the message.
                     // / Received: ..."), text with a quoted header block, not a header block.
                     quotes_below = lead_words >= 2 && {
                         let lead = String::from_utf8_lossy(&raw[..i]);
-                        BOUNCE_QUOTES.iter().any(|m| crate::text::contains_ci(&lead, m))
+                        crate::text::REPORT_QUOTES.iter().any(|m| crate::text::contains_ci(&lead, m))
                     };
                 }
                 fields.push((name, &[]));
@@ -428,7 +427,7 @@ fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
                         return (fields, stray.unwrap_or(end), true);
                     }
                 }
-            } else if first_field.is_none() {
+            } else {
                 lead_words += usize::from(is_sentence(line));
             }
         }
@@ -500,17 +499,6 @@ fn message_field_follows(rest: &[u8]) -> bool {
 pub(crate) fn has_empty_line_in(raw: &[u8]) -> bool {
     memchr::memmem::find(raw, b"\n\n").is_some() || memchr::memmem::find(raw, b"\n\r\n").is_some()
 }
-
-/// How a mail system's report says that the original message follows (not a person's forward:
-/// "----- Original Message -----" sits above the headers of any forwarded mail).
-const BOUNCE_QUOTES: &[&str] = &[
-    "below this line is a copy of the message",
-    "this is a copy of the message",
-    "enclosed are the original headers",
-    "enclosed is a copy of the message",
-    "unsent message below",
-    "unsent message follows",
-];
 
 /// Fields that a message's header block has and text does not (a part's header has only Content-*).
 const MESSAGE_FIELDS: &[&[u8]] =

@@ -343,13 +343,7 @@ pub(crate) fn classify_normalised(text: &str) -> Option<Reason> {
 /// not the sender ("553 Sender user <a@b> unknown"), and not in a reply that says it is temporary
 /// ("451 4.3.0 User \"ann\" unknown, directory server temporarily unavailable").
 fn names_user_unknown(text: &str) -> bool {
-    if crate::text::find_reply_code(text).is_some_and(|c| c < 500)
-        || crate::text::find_status(text).is_some_and(|s| s.starts_with('4'))
-        || text.contains("temporarily")
-    {
-        return false;
-    }
-    text.match_indices("user ").any(|(at, _)| {
+    let named = text.match_indices("user ").any(|(at, _)| {
         if text[..at].ends_with("sender ") {
             return false;
         }
@@ -358,7 +352,11 @@ fn names_user_unknown(text: &str) -> bool {
         (at == 0 || !text.as_bytes()[at - 1].is_ascii_alphanumeric())
             && (user.starts_with(['<', '"']) || user.contains('@'))
             && after.strip_prefix("unknown").is_some_and(|a| !a.starts_with(|c: char| c.is_ascii_alphanumeric()))
-    })
+    });
+    named
+        && !text.contains("temporarily")
+        && crate::text::find_reply_code(text).is_none_or(|c| c >= 500)
+        && !crate::text::find_status(text).is_some_and(|s| s.starts_with('4'))
 }
 
 /// The (normalised) text says delivery was given up after a number of attempts (IMail: "Delivery

@@ -318,6 +318,11 @@ fn starts_with_ci(text: &str, prefix: &str) -> bool {
     text.as_bytes().get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
+/// `text` ends with `suffix`, whatever the ASCII case of either.
+fn ends_with_ci(text: &str, suffix: &str) -> bool {
+    text.len() >= suffix.len() && text.as_bytes()[text.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+}
+
 /// `needle` (lower case ASCII) occurs in `haystack`, whatever its case.
 pub(crate) fn contains_ci(haystack: &str, needle: &str) -> bool {
     let (h, n) = (haystack.as_bytes(), needle.as_bytes());
@@ -326,16 +331,21 @@ pub(crate) fn contains_ci(haystack: &str, needle: &str) -> bool {
         .any(|at| h.get(at..at + n.len()).is_some_and(|w| w.eq_ignore_ascii_case(n)))
 }
 
-/// Markers after which a plain-text bounce quotes the original message.
-const ORIGINAL_MARKERS: &[&str] = &[
-    "----- original message -----",
+/// How a mail system's own report says that the original message follows (not a person's
+/// forward, whose "----- Original Message -----" is in `ORIGINAL_MARKERS` only).
+pub(crate) const REPORT_QUOTES: &[&str] = &[
     "------ this is a copy of the message",
     "--- below this line is a copy of the message",
     "--- enclosed is a copy of the message",
     "--- enclosed are the original headers of the message",
-    "original message follows",
     "----- unsent message below -----",
     "----- unsent message follows -----",
+];
+
+/// Markers after which a plain-text bounce quotes the original message (besides `REPORT_QUOTES`).
+const ORIGINAL_MARKERS: &[&str] = &[
+    "----- original message -----",
+    "original message follows",
     "original mail as follows",
     "--- the header of the original message is following. ---",
     "------ original message header",
@@ -352,7 +362,7 @@ static ORIGINAL_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::builder()
         .kind(Some(AhoCorasickKind::NoncontiguousNFA))
         .match_kind(MatchKind::LeftmostFirst)
-        .build(ORIGINAL_MARKERS)
+        .build(REPORT_QUOTES.iter().chain(ORIGINAL_MARKERS))
         .expect("the markers build an automaton")
 });
 
@@ -474,9 +484,8 @@ fn follows_sender_label(before: &[&str]) -> bool {
     before.iter().rev().find(|l| !l.trim().is_empty()).is_some_and(|l| {
         let t = l.trim();
         let label = t.trim_end_matches(':').trim_end();
-        let ends =
-            |w: &[u8]| label.len() >= w.len() && label.as_bytes()[label.len() - w.len()..].eq_ignore_ascii_case(w);
-        t.ends_with(':') && label.split_whitespace().count() <= 3 && ends(b"sender address") || ends(b"sent by")
+        t.ends_with(':') && label.split_whitespace().count() <= 3 && ends_with_ci(label, "sender address")
+            || ends_with_ci(label, "sent by")
     })
 }
 
@@ -575,13 +584,13 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
         {
             continue;
         }
-        // Exim: "A message sent by\n\n  <sender@example.com>\n\ncould not be delivered ...". Asked
-        // once per line (a line may repeat an address many times).
         // Postfix folds "<a@b> (expanded from\n    <alias@example.org>): host ...": the alias on the
         // folded line is where the mail was sent, not one more failed recipient.
-        if n > 0 && lines[n - 1].trim_end().to_ascii_lowercase().ends_with("(expanded from") && t.starts_with('<') {
+        if n > 0 && t.starts_with('<') && ends_with_ci(lines[n - 1].trim_end(), "(expanded from") {
             continue;
         }
+        // Exim: "A message sent by\n\n  <sender@example.com>\n\ncould not be delivered ...". Asked
+        // once per line (a line may repeat an address many times).
         let after_sent_by = std::cell::LazyCell::new(|| follows_sender_label(&lines[..n]));
         let labelled = after_recipient_label(t);
         for (at, a) in addresses(t) {
