@@ -16,6 +16,9 @@ pub(crate) struct DsnRecipient {
     pub diagnostic: Option<String>,
     /// The type of the `Diagnostic-Code` (`smtp`, `x-unix`, `x-postfix`), lower case.
     pub diagnostic_type: Option<String>,
+    /// The block has a Final- or Original-Recipient field, perhaps with its address left out
+    /// ("Final-Recipient: rfc822;" in a report whose address was removed before it was shared).
+    pub names_recipient: bool,
 }
 
 /// A field name, lower-cased, kept inline (names are short).
@@ -154,6 +157,7 @@ pub(crate) fn parse(text: &str) -> Vec<DsnRecipient> {
                 }
                 let r = cur
                     .get_or_insert_with(|| DsnRecipient { remote_mta: remote_default.clone(), ..Default::default() });
+                r.names_recipient = true;
                 if fin {
                     r.final_recipient = clean_address(&value);
                 } else {
@@ -189,6 +193,12 @@ pub(crate) fn parse(text: &str) -> Vec<DsnRecipient> {
     if let Some(r) = cur.take() {
         out.push(r);
     }
-    out.retain(|r| r.final_recipient.is_some() || r.original_recipient.is_some());
+    // A block without an address still says why its recipient failed when its recipient field
+    // is there and it gives a status or a diagnostic.
+    out.retain(|r| {
+        r.final_recipient.is_some()
+            || r.original_recipient.is_some()
+            || r.names_recipient && (r.status.is_some() || r.diagnostic.is_some())
+    });
     out
 }

@@ -345,6 +345,10 @@ const BOUNCE_BODY: &[&str] = &[
     // message, but ...".
     "technical details of permanent failure",
     "technical details of temporary failure",
+    // Dovecot's LDA and LMTP: "Your message was automatically rejected by Dovecot Mail Delivery
+    // Agent." (older), "Your message to <a@b> was automatically rejected:" (newer).
+    "rejected by dovecot mail delivery agent",
+    "was automatically rejected:",
 ];
 
 /// How a mail system's report names its writer: qmail, Postfix, Exim, Gmail.
@@ -427,6 +431,12 @@ const PASTED_STATEMENT: &[&str] = &[
     "no se puede localizar a los destinatarios siguientes",
     // Microsoft 365: "mx.example.org rejected the message you sent to the following email address:".
     "rejected the message you sent to the following e",
+    // RFC 3463's name of 5.1.1, as Seznam's report gives it: "5.1.1 szn; User hasn't got the
+    // service mapped / Permanent Failure - Bad destination mailbox address".
+    "bad destination mailbox address",
+    // qmail's line above the returned message, also in its translations ("Bardzo nam przykro ...
+    // / --- Below this line is a copy of the message.").
+    "--- below this line is a copy of the message",
 ];
 
 /// Words that ask, in a question written without its question mark.
@@ -765,7 +775,11 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     }
 
     // Complaints (ARF, and Hotmail's older non-ARF reports).
-    let hotmail_complaint = text::contains_ci(&parts.original_headers, "x-hmxmroriginalrecipient:");
+    // (Its older form is the reported message itself, with Hotmail's field added to its header:
+    // "x-sender: staff@hotmail.com / X-HmXmrOriginalRecipient: a@b / Received: ...".)
+    let hotmail_own = msg.raw("X-HmXmrOriginalRecipient").and_then(dsn::clean_address);
+    let hotmail_complaint =
+        hotmail_own.is_some() || text::contains_ci(&parts.original_headers, "x-hmxmroriginalrecipient:");
     // AOL's feedback loop before ARF ("X-Loop: scomp", "Email Feedback Report for IP ...").
     let aol_complaint = header("X-Loop").is_some_and(|v| v.eq_ignore_ascii_case("scomp"));
     // The feedback-report part alone, its fields read as a header block.
@@ -793,7 +807,12 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
                 || field("from")
                     .is_some_and(|f| parts.original_to.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(&f)));
             let envelope = || if to_self { field("x-original-to").or_else(|| field("delivered-to")) } else { None };
-            addresses.push(field("x-hmxmroriginalrecipient").or_else(envelope).or(parts.original_to.clone()));
+            addresses.push(
+                field("x-hmxmroriginalrecipient")
+                    .or_else(|| hotmail_own.clone())
+                    .or_else(envelope)
+                    .or(parts.original_to.clone()),
+            );
         }
         return Report {
             kind: Kind::Complaint,

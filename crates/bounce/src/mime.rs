@@ -349,7 +349,9 @@ pub(crate) fn starts_with_field(raw: &[u8]) -> bool {
 }
 
 /// The fields of the header block at the start of `raw`, the offset of the body, and whether two
-/// lines of words that are not fields came before or among the fields. The block ends at an empty line; lines that are
+/// lines of words that are not fields came among the fields, or a sentence before them and one
+/// among them (Exchange's delay report as Outlook shows it: "Delivery is delayed to these recipients
+/// or groups: / a@b / Subject: Test / This message hasn't been delivered yet. ..."). The block ends at an empty line; lines that are
 /// not fields are skipped, as lenient parsers do (a folded line that lost its indent:
 /// `charset="utf-8"`), except where a header block runs into its text without the empty line (pasted
 /// or forwarded: "Subject: Mail delivery failed" followed at once by the report's lines): after
@@ -364,8 +366,10 @@ fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
     let mut stray_words = 0;
     // Of those, the ones that read as the start of a text, not as a folded line of a field.
     let mut stray_text = 0;
-    // Lines of words that are not fields, after the first field.
+    // Lines of words that are not fields, after the first field, and those of them that are
+    // sentences.
     let mut prose = 0;
+    let mut prose_text = 0;
     // Whether an empty line follows (asked once, and only of a block with lines of words).
     let mut has_empty_line: Option<bool> = None;
     // Sentences before the first field, and whether a report's line that the original follows
@@ -379,7 +383,7 @@ fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
         if line == b"\n" || line == b"\r\n" {
             close(raw, &mut fields, &mut open);
             let body = if stray_words >= 2 { stray.unwrap_or(end) } else { end };
-            return (fields, body, prose >= 2 || quotes_below);
+            return (fields, body, prose >= 2 || lead_words >= 1 && prose_text >= 1 || quotes_below);
         }
         if matches!(line[0], b' ' | b'\t') {
             // A folded line continues the field before it.
@@ -412,7 +416,9 @@ fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
                 if line.split(|&b| b == b' ').filter(|w| !w.trim_ascii().is_empty()).count() >= 3 {
                     stray_words += 1;
                     prose += 1;
-                    stray_text += usize::from(is_sentence(line));
+                    let sentence = usize::from(is_sentence(line));
+                    stray_text += sentence;
+                    prose_text += sentence;
                     if stray_text == 2
                         && !*has_empty_line.get_or_insert_with(|| has_empty_line_in(&raw[end..]))
                         && !message_field_follows(&raw[end..])
@@ -434,7 +440,7 @@ fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
         i = end;
     }
     close(raw, &mut fields, &mut open);
-    (fields, stray.unwrap_or(raw.len()), prose >= 2 || quotes_below)
+    (fields, stray.unwrap_or(raw.len()), prose >= 2 || lead_words >= 1 && prose_text >= 1 || quotes_below)
 }
 
 /// A line of text that reads as a sentence of a report ("This is the mail system at host

@@ -45,6 +45,8 @@ tables: [
         Reason::Blocked,
         &[
             "ip address is black listed",
+            // GMX: "554-IP address is block listed."
+            "ip address is block listed",
             // Gmail: "550-5.7.1 The IP you're using to send mail is not authorized to send email
             // directly to our servers. Please use the SMTP relay at your service provider instead."
             "the ip you're using to send mail is not authorized",
@@ -71,6 +73,9 @@ tables: [
             "listed by xbl",
             "listed by pbl",
             "listed by cbl",
+            // MagicSpam: "Your server hostname [mx.example.net] for IP [192.0.2.9] matches a pattern
+            // which was abusive in the past."
+            "was abusive in the past",
         ],
     ),
     // ZMailer (vger.kernel.org): "unresolvable address: <a@b>; nosuchuser; a@b"; Gmail's replies
@@ -202,7 +207,9 @@ tables: [
             "not accepting network messages",
         ],
     ),
-    (Reason::Suspend, &["account is blocked", "account has been blocked"]),
+    // Free: "550 5.2.1 This mailbox has been blocked due to inactivity" (closed by its provider,
+    // not a block of the sender).
+    (Reason::Suspend, &["account is blocked", "account has been blocked", "blocked due to inactivity"]),
     (Reason::SystemFull, &["insufficient disk space", "insufficient system storage"]),
     (Reason::SystemError, &["service currently unavailable", "transaction failed"]),
     (
@@ -249,6 +256,9 @@ tables: [
             // Microsoft 365 (5.7.515): "Access denied, sending domain example.org doesn't meet
             // the required authentication level".
             "required authentication level",
+            // Outlook.com's DMARC reject: "messages from (192.0.2.9) on behalf of (example.com)
+            // could not be delivered due to domain owner policy restrictions".
+            "due to domain owner policy restrictions",
         ],
     ),
     (Reason::VirusDetected, &["virus", "malware", "infected", "dangerous attachment"]),
@@ -423,6 +433,8 @@ tables: [
             "overquota",
             "over the allowed quota",
             "exceeded storage allocation",
+            // b1gMail: "(reason: The user exceeded his storage limit. ...)".
+            "exceeded his storage limit",
             "exceeded its quota",
             "exceeding their quota",
             "exceeding its quota",
@@ -547,6 +559,8 @@ tables: [
             "all relevant mx records point to non-existent hosts",
             "nxdomain",
             "couldn't find any host",
+            // MDaemon: "Name server reports domain name unknown".
+            "domain name unknown",
         ],
     ),
     (
@@ -587,6 +601,8 @@ tables: [
             "unknown mailbox",
             "user not found",
             "recipient not found",
+            // (And as an MTA at datainfosys.net spells it: "550 Receipient Not Found".)
+            "receipient not found",
             "address not found",
             "mailbox not found",
             "account not found",
@@ -608,6 +624,11 @@ tables: [
             "unknown or illegal alias",
             "is not a known user",
             "addressee unknown",
+            // Older Postfix: "The following recipients are unknown:" above the list.
+            "recipients are unknown",
+            // RFC 3463's name of X.1.1, which some reports print ("Permanent Failure - Bad
+            // destination mailbox address").
+            "bad destination mailbox address",
             "undeliverable address",
             "bad recipient",
             "no valid recipients",
@@ -789,6 +810,8 @@ tables: [
             // /var/mail/tmp/...: Permission denied"), where no more specific cause is named.
             "cannot update mailbox",
             "maildir delivery failed",
+            // The mailbox store cannot be written: "maildrop: Maildir/: Read-only file system".
+            "read-only file system",
         ],
     ),
     (

@@ -353,6 +353,10 @@ const ORIGINAL_MARKERS: &[&str] = &[
     "content-type: text/rfc822-headers",
     "\nreceived: from",
     "\nreturn-path:",
+    // The original's signature, where its other fields come without a marker above them
+    // ("Original Message Here ........... / X-...: ... / DKIM-Signature: v=1; ..."): a report's
+    // own text has none, and the signature's tags would read as an authentication failure.
+    "\ndkim-signature:",
 ];
 
 // An NFA over a lower-cased copy of the text: it builds in a fraction of
@@ -465,15 +469,9 @@ fn names_the_sender(before: &str) -> bool {
     })
 }
 
-/// Sendmail's per-recipient line: `550 <a@b>... reason`.
+/// Sendmail's per-recipient line for `address`: `550 <a@b>... reason`, `550 5.1.1 a@b... reason`.
 fn is_sendmail_line(line: &str, address: &str) -> bool {
-    let b = line.as_bytes();
-    b.len() > 5
-        && b[..3].iter().all(u8::is_ascii_digit)
-        && line[3..].trim_start().strip_prefix('<').is_some_and(|rest| {
-            rest.get(..address.len()).is_some_and(|a| a.eq_ignore_ascii_case(address))
-                && rest[address.len()..].starts_with(">...")
-        })
+    sendmail_address(line).is_some_and(|a| a.eq_ignore_ascii_case(address))
 }
 
 /// The last non-empty line of `before` ends with "sent by" (Exim) or is a label of the sender's
@@ -501,20 +499,24 @@ fn after_recipient_label(line: &str) -> Option<&str> {
 /// "550 a@b... User unknown", the reply code, perhaps a status, the address and three dots. It is
 /// how sendmail reports the answer to RCPT TO (an answer to DATA comes with its transcript).
 pub(crate) fn is_sendmail_recipient_line(line: &str) -> bool {
+    sendmail_address(line).is_some()
+}
+
+/// The address of a sendmail recipient line (see [`is_sendmail_recipient_line`]).
+fn sendmail_address(line: &str) -> Option<&str> {
     let line = line.trim_start();
     let b = line.as_bytes();
     if b.len() < 5 || !b[..3].iter().all(u8::is_ascii_digit) || b[3] != b' ' {
-        return false;
+        return None;
     }
     let mut words = line[4..].split(' ').filter(|w| !w.is_empty());
-    let Some(mut word) = words.next() else { return false };
+    let mut word = words.next()?;
     if is_status_word(word) {
-        let Some(next) = words.next() else { return false };
-        word = next;
+        word = words.next()?;
     }
     word.strip_suffix("...")
         .map(|a| a.trim_start_matches('<').trim_end_matches('>'))
-        .is_some_and(|a| a.contains('@') && !a.contains(['<', '>', '(', ')']))
+        .filter(|a| a.contains('@') && !a.contains(['<', '>', '(', ')']))
 }
 
 /// The line holds nothing but the address (`a@b`, `<a@b>`, `a@b:`), or lists it as Postfix lists

@@ -2448,3 +2448,106 @@ could not be delivered. The problem appears to be :\n-- 550 5.1.1 User unknown\n
 Delivery to the following recipient failed:\n\nvera@example.org\n550 5.1.1 User unknown\n\nEnvelope sender address:\nnews@example.com\n";
     assert_eq!(only(labelled).address.as_deref(), Some("vera@example.org"));
 }
+
+/// Set 48: sendmail's recipient line without angle brackets ("550 a@b... No such user") lists its
+/// recipient as well, with the reply it got (Clearswift MAILsweeper gives the reply first and lists
+/// the recipients again below it: the reply is the diagnostic, not the footer after the list).
+#[test]
+fn a_sendmail_line_without_brackets_lists_its_recipient() {
+    let sweeper = "From: postmaster@mail.example.org\nTo: news@example.com\nSubject: Undeliverable Mail: \"News\"\n\n\
+Your message:\n   From:    news@example.com\n   Subject: News\n\nCould not be delivered because of\n\n\
+550 ann.smith@example.org... No such user\n\nThe following recipients were affected: \n    ann.smith@example.org\n\n\n\n\
+Additional Information\n======================\nOriginal Sender:    <news@example.com>\nReporting-MTA:      <MAILSWEEP2>\n";
+    let r = only(sweeper);
+    assert_eq!(
+        (r.address.as_deref(), r.reason, r.hard, r.reply_code),
+        (Some("ann.smith@example.org"), Reason::UserUnknown, true, Some(550))
+    );
+}
+
+/// Set 46: a delivery-status block whose address was left out ("Final-Recipient: rfc822;" in a
+/// report shared with the address removed) still gives its status and its reply.
+#[test]
+fn a_delivery_status_block_without_its_address_keeps_its_status() {
+    let fields = "Final-Recipient: rfc822;\nAction: failed\nStatus: 5.4.1 (no answer from host)\n\
+Remote-MTA: dns;example-org.mail.protection.outlook.com (192.0.2.9)\n\
+Diagnostic-Code: smtp;550 5.4.1 []: Recipient address rejected: Access denied\n";
+    let r = only(fields);
+    assert_eq!((r.address, r.status.as_deref(), r.reply_code), (None, Some("5.4.1"), Some(550)));
+    assert_eq!(r.remote_mta.as_deref(), Some("example-org.mail.protection.outlook.com (192.0.2.9)"));
+    // A block without a recipient field is no recipient of its own (the message's own fields).
+    let r = parse(dsn("Final-Recipient: rfc822; ann@example.org\nAction: failed\nStatus: 5.1.1\n").as_bytes());
+    assert_eq!(r.recipients.len(), 1);
+}
+
+/// Set 46: Exchange's delay report as Outlook shows it, a sentence above the recipients and one
+/// below its "Subject:" line, is text, not a message's header block.
+#[test]
+fn an_outlook_report_with_a_sentence_on_each_side_of_its_subject_is_text() {
+    let delay = "Delivery is delayed to these recipients or groups:\nann@example.org\nSubject: Testing\n\
+This message hasn't been delivered yet. Delivery will continue to be attempted.\n\n\
+Diagnostic information for administrators:\nGenerating server: mx.example.edu\n\nann@example.org\n\
+Remote Server returned '554 5.4.0 <example.org #4.4.1>'\n";
+    let r = only(delay);
+    assert_eq!((r.address.as_deref(), r.status.as_deref()), (Some("ann@example.org"), Some("5.4.0")));
+    // One stray line among the fields of a message that begins with a sentence keeps its header
+    // block: the sentence must be followed by a sentence among the fields.
+    let outlook = "Microsoft Mail Internet Headers Version 2.0\nFrom: MAILER-DAEMON@mx.example.net\nTo: news@example.com\n\
+Subject: Undelivered Mail Returned to Sender\nX-List: 1 2 3 4\n\n<bob@example.org>: host mx.example.org[192.0.2.9] said: 550 5.1.1 User unknown\n";
+    assert_eq!(only(outlook).address.as_deref(), Some("bob@example.org"));
+}
+
+/// Sets 46-49: wordings of reports not seen before.
+#[test]
+fn set_46_to_49_wordings() {
+    for (text, reason) in [
+        ("554-No SMTP service 554-IP address is block listed. 554 For explanation visit", Reason::Blocked),
+        (
+            "550 5.7.0 Your server hostname [mx.example.net] for IP [192.0.2.9] matches a pattern which was abusive in the past.",
+            Reason::Blocked,
+        ),
+        (
+            "550 5.7.0 Unfortunately, messages from (192.0.2.9) on behalf of (example.com) could not be delivered due to domain owner policy restrictions.",
+            Reason::AuthFailure,
+        ),
+        ("*  Name server reports domain name unknown", Reason::HostUnknown),
+        ("[550 Receipient Not Found]", Reason::UserUnknown),
+        ("The following recipients are unknown:", Reason::UserUnknown),
+        ("Permanent Failure - Bad destination mailbox address", Reason::UserUnknown),
+        (
+            "(reason: The user exceeded his storage limit. Please try to send the message again later.)",
+            Reason::MailboxFull,
+        ),
+        ("maildrop: Maildir/: Read-only file system", Reason::SystemError),
+        ("550 5.2.1 This mailbox has been blocked due to inactivity", Reason::Suspend),
+    ] {
+        assert_eq!(classify_text(text), Some(reason), "{text}");
+    }
+    let dovecot = "Content-Type: text/plain; charset=utf-8\n\nYour message was automatically rejected by Dovecot Mail Delivery Agent.\n\n\
+The following reason was given:\nQuota exceeded for ann@example.org\n";
+    let r = only(dovecot);
+    assert_eq!((r.address.as_deref(), r.reason), (Some("ann@example.org"), Reason::MailboxFull));
+    let seznam = "You message for <bob@example.org> from 2012/11/19 could not be delivered.\nIt's attached below.\n\n\
+Reason:\n---------------\n\n5.1.1 szn; User hasn't got the service mapped\n\nPermanent Failure - Bad destination mailbox address\n";
+    let r = only(seznam);
+    assert_eq!((r.address.as_deref(), r.reason, r.hard), (Some("bob@example.org"), Reason::UserUnknown, true));
+    let qmail = "Bardzo nam przykro jednakze nie udalo sie wyslac maila pod wskazane adresy.\nPrzyczyna wskazana jest ponizej:\n\n\
+<carol@example.org>:\nmaildrop: maildir over quota.\n\n--- Below this line is a copy of the message.\n\nReturn-Path: <news@example.com>\n";
+    let r = only(qmail);
+    assert_eq!((r.address.as_deref(), r.reason), (Some("carol@example.org"), Reason::MailboxFull));
+    // The original's fields after a marker the report's own words do not name: its signature is
+    // no authentication failure.
+    let xgen = "From: postmaster@example.org\nTo: <news@example.com>\nSubject: failure delivery[550 Receipient Not Found]\n\n\
+Message Undelivered due to following problem\n\n[550 Receipient Not Found]\n\nIn Response of [RCPT TO: <dave@example.org>]\n\n\n\n\
+Original Message Here ...........\nX_Scan_Status: User/silent\n\
+DKIM-Signature: v=1; a=rsa-sha1; c=relaxed; d=example.com; h=date:from; s=s1; bh=abc=; b=def=\n\
+Received: (qmail 17154 invoked by uid 503); 13 Jun 2013 03:33:13 -0000\n";
+    let r = only(xgen);
+    assert_eq!((r.address.as_deref(), r.reason, r.hard), (Some("dave@example.org"), Reason::UserUnknown, true));
+    // Hotmail's older complaint: the reported message itself with Hotmail's field in its header.
+    let jmrp = "x-sender: staff@hotmail.com\nx-receiver: abuse@example.com\nX-HmXmrOriginalRecipient: erin@example.org\n\
+From: News <news@example.com>\nTo: erin@example.org\nSubject: A holiday with a difference\nMessage-ID: <m1@example.com>\n\nHello\n";
+    let r = parse(jmrp.as_bytes());
+    assert_eq!(r.kind, Kind::Complaint);
+    assert_eq!(r.recipients[0].address.as_deref(), Some("erin@example.org"));
+}
