@@ -99,7 +99,7 @@ const ACKNOWLEDGEMENT_PHRASES: &[&str] = &[
 /// Out-of-office sentences that people also write in ordinary mail ("Thanks! I'll be back with
 /// feedback"): they count only for text pasted without its header block, where no subject or
 /// header can say what it is.
-const PASTED_BODY_PHRASES: &[&str] = &["i'll be back", "wieder im büro", "nach meiner rückkehr"];
+const PASTED_BODY_PHRASES: &[&str] = &["i'll be back", "wieder im büro", "nach meiner rückkehr", "nicht im hause"];
 
 /// Chinese and Japanese mail services name their automatic replies so ("QQ Mail's automatic
 /// reply"); acknowledgements say the mail arrived. Delivery reports in these languages can say

@@ -349,6 +349,9 @@ const BOUNCE_BODY: &[&str] = &[
     // Agent." (older), "Your message to <a@b> was automatically rejected:" (newer).
     "rejected by dovecot mail delivery agent",
     "was automatically rejected:",
+    // MXLogic's delay warning: "A temporary error occurred while delivering to the following
+    // address(es):".
+    "error occurred while delivering to the following address",
 ];
 
 /// How a mail system's report names its writer: qmail, Postfix, Exim, Gmail.

@@ -164,6 +164,8 @@ tables: [
         &[
             "recipient preferences",
             "user refuses to receive",
+            // 21cn.com: "550 the recipient refuses to accept this letter".
+            "recipient refuses to accept",
             "only accepting mail from specific",
             "due to the recipient's policy",
             "message filtered",
@@ -756,8 +758,14 @@ tables: [
             "lost connection",
         ],
     ),
-    (Reason::SystemFull, &["system full", "insufficient system storage", "out of disk space", "mail system full"]),
-    (Reason::ContentError, &["content error", "improper use of 8-bit", "8bitmime"]),
+    // (MXLogic: "452 Validating Sender: 4.3.1 Insufficient system resources".)
+    (
+        Reason::SystemFull,
+        &["system full", "insufficient system storage", "insufficient system resources", "out of disk space", "mail system full"],
+    ),
+    // Servers that refuse a line ending in LF alone (against SMTP smuggling): Free's "550 mail
+    // dropped, bare LF found".
+    (Reason::ContentError, &["content error", "improper use of 8-bit", "8bitmime", "bare lf found", "bare linefeed"]),
     (
         Reason::SecurityError,
         &[
@@ -810,6 +818,8 @@ tables: [
             // /var/mail/tmp/...: Permission denied"), where no more specific cause is named.
             "cannot update mailbox",
             "maildir delivery failed",
+            // Postfix's local(8): "can't create user output file" (the mailbox cannot be written).
+            "can't create user output file",
             // The mailbox store cannot be written: "maildrop: Maildir/: Read-only file system".
             "read-only file system",
         ],

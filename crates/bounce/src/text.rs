@@ -603,10 +603,14 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
                 // An X.400 address that opens the line and names the Internet one (Exchange 5.5:
                 // "c=US;a= ;p=ORG;o=Site;dda:SMTP=ann@example.com; on Fri, 4 Oct 2002").
                 || starts_with_ci(t, "c=") && at >= 5 && t.as_bytes()[at - 5..at].eq_ignore_ascii_case(b"smtp=");
-            // A server's own mailboxes are not recipients, except root's when the report lists it
-            // (mail to root forwarded out, and refused).
+            // A server's own mailboxes are not recipients, except root's and a no-reply address when
+            // the report lists them (mail to root forwarded out, and refused; a reply to a
+            // notification from noreply@example.com, refused there).
             let system = is_system_address(&a)
-                && !(opens && a.split('@').next().is_some_and(|l| l.eq_ignore_ascii_case("root")));
+                && !(opens
+                    && a.split('@')
+                        .next()
+                        .is_some_and(|l| ["root", "noreply", "no-reply"].iter().any(|n| l.eq_ignore_ascii_case(n))));
             if system || exclude.iter().any(|x| x.eq_ignore_ascii_case(&a)) {
                 continue;
             }

@@ -2551,3 +2551,40 @@ From: News <news@example.com>\nTo: erin@example.org\nSubject: A holiday with a d
     assert_eq!(r.kind, Kind::Complaint);
     assert_eq!(r.recipients[0].address.as_deref(), Some("erin@example.org"));
 }
+
+/// Sets 50 to 52: wordings of reports and auto-replies not seen before; a no-reply address that the
+/// report lists is the failed recipient (a reply to a notification, refused there); a status comment
+/// whose words are joined by underscores.
+#[test]
+fn set_50_to_52_wordings() {
+    for (text, reason) in [
+        (
+            "SMTP error from remote server for TEXT command, host: mx1.example.org reason: 550 mail dropped, bare LF found",
+            Reason::ContentError,
+        ),
+        ("<ann@example.org>: 452 Validating Sender: 4.3.1 Insufficient system resources", Reason::SystemFull),
+        ("host 127.0.0.1[127.0.0.1] said: 550 the recipient refuses to accept this letter", Reason::Filtered),
+        ("<carl@example.org>: can't create user output file", Reason::SystemError),
+    ] {
+        assert_eq!(classify_text(text), Some(reason), "{text}");
+    }
+    let warning = "      ===============================================\n              THIS IS A WARNING MESSAGE ONLY\n\
+      ===============================================\n\nA temporary error occurred while delivering to the following address(es):\n\n\
+  <bob@example.org>: 452 Validating Sender: 4.3.1 Insufficient system resources\n";
+    let r = only(warning);
+    assert_eq!(
+        (r.address.as_deref(), r.reason, r.status.as_deref()),
+        (Some("bob@example.org"), Reason::SystemFull, Some("4.3.1"))
+    );
+    let away = "Liebe Kollegen,\n\nich bin vom 12.10.2020 bis zum 01.11.2020 nicht im Hause und habe daher leider keinen Zugriff auf meine E-Mails.\n";
+    assert_eq!(parse(away.as_bytes()).kind, Kind::AutoReply);
+    let exchange = "mx.example.org rejected your message to the following email addresses:\n\
+Notifications (noreply@example.org)<mailto:noreply@example.org>\n\nDiagnostic information for administrators:\n\n\
+Generating server: DS2PR21MB5159.namprd21.prod.outlook.com\n\nnoreply@example.org\nmx.example.org\n\
+Remote server returned '550 5.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered.'\n";
+    assert_eq!(only(exchange).address.as_deref(), Some("noreply@example.org"));
+    let full =
+        only(&dsn("Final-Recipient: rfc822; <dora@example.org>\nAction: failed\nStatus: 5.0.0 522_mailbox_full;\n\
+Diagnostic-Code: smtp; Permanent Failure: Other undefined Status\n"));
+    assert_eq!(full.reason, Reason::MailboxFull);
+}
