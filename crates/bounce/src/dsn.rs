@@ -195,11 +195,14 @@ pub(crate) fn parse(text: &str) -> Vec<DsnRecipient> {
         out.push(r);
     }
     // A block without an address still says why its recipient failed when its recipient field
-    // is there and it gives a status or a diagnostic.
+    // is there, it gives a status or a diagnostic, and no block names an address (a report whose
+    // addresses were all removed before it was shared; beside named ones, it is a local or broken
+    // route, "Final-Recipient: LOCAL; frank", whose recipient is listed in another block).
+    let named = out.iter().any(|r| r.final_recipient.is_some() || r.original_recipient.is_some());
     out.retain(|r| {
         r.final_recipient.is_some()
             || r.original_recipient.is_some()
-            || r.names_recipient && (r.status.is_some() || r.diagnostic.is_some())
+            || !named && r.names_recipient && (r.status.is_some() || r.diagnostic.is_some())
     });
     out
 }

@@ -348,7 +348,7 @@ const BOUNCE_BODY: &[&str] = &[
     // Dovecot's LDA and LMTP: "Your message was automatically rejected by Dovecot Mail Delivery
     // Agent." (older), "Your message to <a@b> was automatically rejected:" (newer).
     "rejected by dovecot mail delivery agent",
-    "was automatically rejected:",
+    "> was automatically rejected:",
     // MXLogic's delay warning: "A temporary error occurred while delivering to the following
     // address(es):".
     "error occurred while delivering to the following address",
@@ -434,12 +434,9 @@ const PASTED_STATEMENT: &[&str] = &[
     "no se puede localizar a los destinatarios siguientes",
     // Microsoft 365: "mx.example.org rejected the message you sent to the following email address:".
     "rejected the message you sent to the following e",
-    // RFC 3463's name of 5.1.1, as Seznam's report gives it: "5.1.1 szn; User hasn't got the
-    // service mapped / Permanent Failure - Bad destination mailbox address".
-    "bad destination mailbox address",
-    // qmail's line above the returned message, also in its translations ("Bardzo nam przykro ...
-    // / --- Below this line is a copy of the message.").
-    "--- below this line is a copy of the message",
+    // Microsoft 365's newer report: "Your message wasn't delivered because the recipient's email
+    // provider rejected it. / mx.google.com gave this error: ...".
+    "the recipient's email provider rejected it",
 ];
 
 /// Words that ask, in a question written without its question mark.
@@ -481,6 +478,34 @@ const PASTED_REPLY: &[&str] = &[
     // limit" (cPanel's Exim).
     "cannot be delivered as the recipient has exceeded",
 ];
+
+/// Pasted text that gives a status at the start of a line and names it in RFC 3463's words, as
+/// Seznam's report does ("5.1.1 szn; User hasn't got the service mapped / Permanent Failure - Bad
+/// destination mailbox address"); not a page that lists the codes ("X.1.1 Bad destination mailbox
+/// address") nor a note that mentions one in a sentence.
+fn names_a_status(body: &str, normalised: &str) -> bool {
+    is_unquoted_statement(body, normalised, &["bad destination mailbox address"])
+        && body.lines().any(|l| {
+            let mut words = l.split_whitespace();
+            words.next().is_some_and(|w| text::is_status_word(w) && !w.starts_with('2')) && words.next().is_some()
+        })
+}
+
+/// Pasted text with qmail's line above the returned message and a recipient's "<a@b>:" line before
+/// it: qmail's report in another language ("Bardzo nam przykro ... / <a@b>: / maildrop: maildir over
+/// quota. / --- Below this line is a copy of the message."), in a text that asks no question; not
+/// ezmlm's notice of a moderator's rejection, which lists nobody.
+fn lists_before_the_copy(body: &str, normalised: &str) -> bool {
+    const COPY: &str = "--- below this line is a copy of the message";
+    let lower = body.to_ascii_lowercase();
+    is_unquoted_statement(body, normalised, &[COPY])
+        && lower.find(COPY).is_some_and(|at| {
+            lower[..at].lines().any(|l| {
+                let l = l.trim_start();
+                l.starts_with('<') && l.contains('@') && l.contains(">:")
+            })
+        })
+}
 
 /// A paste of a remote server's reply without its code: at most four lines, and a server's
 /// wording (`PASTED_REPLY`) as a statement (`is_unquoted_statement`).
@@ -780,7 +805,12 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     // Complaints (ARF, and Hotmail's older non-ARF reports).
     // (Its older form is the reported message itself, with Hotmail's field added to its header:
     // "x-sender: staff@hotmail.com / X-HmXmrOriginalRecipient: a@b / Received: ...".)
-    let hotmail_own = msg.raw("X-HmXmrOriginalRecipient").and_then(dsn::clean_address);
+    let hotmail_own = msg
+        .raw("X-HmXmrOriginalRecipient")
+        .filter(|_| {
+            ["x-sender", "from"].iter().any(|f| msg.raw(f).is_some_and(|v| text::contains_ci(v, "staff@hotmail.com")))
+        })
+        .and_then(dsn::clean_address);
     let hotmail_complaint =
         hotmail_own.is_some() || text::contains_ci(&parts.original_headers, "x-hmxmroriginalrecipient:");
     // AOL's feedback loop before ARF ("X-Loop: scomp", "Email Feedback Report for IP ...").
@@ -856,7 +886,9 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
                     // Gmail's details pasted alone: "DNS Error: 2829201 DNS type 'mx' lookup of
                     // example.org responded with code NOERROR" (the text begins so; a ticket that
                     // mentions it does not).
-                    || head.starts_with("dns error: ") && head.contains(" lookup of "))
+                    || head.starts_with("dns error: ") && head.contains(" lookup of ")
+                    || names_a_status(&parts.body, &head)
+                    || lists_before_the_copy(&parts.body, &head))
     };
     let bounce_like = strong_bounce || by_subject || by_reply || by_phrase;
 

@@ -350,8 +350,9 @@ pub(crate) fn starts_with_field(raw: &[u8]) -> bool {
 
 /// The fields of the header block at the start of `raw`, the offset of the body, and whether two
 /// lines of words that are not fields came among the fields, or a sentence before them and one
-/// among them (Exchange's delay report as Outlook shows it: "Delivery is delayed to these recipients
-/// or groups: / a@b / Subject: Test / This message hasn't been delivered yet. ..."). The block ends at an empty line; lines that are
+/// among them when they are only a Subject (Exchange's delay report as Outlook shows it: "Delivery
+/// is delayed to these recipients or groups: / a@b / Subject: Test / This message hasn't been
+/// delivered yet. ..."). The block ends at an empty line; lines that are
 /// not fields are skipped, as lenient parsers do (a folded line that lost its indent:
 /// `charset="utf-8"`), except where a header block runs into its text without the empty line (pasted
 /// or forwarded: "Subject: Mail delivery failed" followed at once by the report's lines): after
@@ -383,7 +384,8 @@ fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
         if line == b"\n" || line == b"\r\n" {
             close(raw, &mut fields, &mut open);
             let body = if stray_words >= 2 { stray.unwrap_or(end) } else { end };
-            return (fields, body, prose >= 2 || lead_words >= 1 && prose_text >= 1 || quotes_below);
+            let prose = prose >= 2 || lead_words >= 1 && prose_text >= 1 && only_subject(&fields) || quotes_below;
+            return (fields, body, prose);
         }
         if matches!(line[0], b' ' | b'\t') {
             // A folded line continues the field before it.
@@ -440,7 +442,14 @@ fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
         i = end;
     }
     close(raw, &mut fields, &mut open);
-    (fields, stray.unwrap_or(raw.len()), prose >= 2 || lead_words >= 1 && prose_text >= 1 || quotes_below)
+    let prose = prose >= 2 || lead_words >= 1 && prose_text >= 1 && only_subject(&fields) || quotes_below;
+    (fields, stray.unwrap_or(raw.len()), prose)
+}
+
+/// The block's only fields are `Subject:` lines: what Outlook shows of a report between its
+/// sentences (a message's header block, or headers forwarded below a note, have more).
+fn only_subject(fields: &Fields<'_>) -> bool {
+    !fields.is_empty() && fields.iter().all(|(name, _)| name.eq_ignore_ascii_case(b"subject"))
 }
 
 /// A line of text that reads as a sentence of a report ("This is the mail system at host

@@ -15,6 +15,9 @@ masks: [
     // below for more information." before the reply that says why.
     "has been blocked. see technical details below",
     "the address couldn't be found. check for typos",
+    // A quoted original's signature field, where no marker cut the original off ("Original
+    // Message Here ........... / DKIM-Signature: v=1; ..."): its name is no DKIM failure.
+    "dkim-signature:",
 ],
 tables: [
     // Specific wordings that contain a more general phrase of another reason.
@@ -100,6 +103,10 @@ tables: [
     (Reason::NotCompliantRfc, &["duplicate header"]),
     // Sendmail's header limits: "552 5.6.0 Headers too large (32768 max)".
     (Reason::ContentError, &["headers too large"]),
+    // Gmail: "DNS Error: DNS type 'mx' lookup of example.org responded with code SERVFAIL" (the
+    // domain's name servers failed to answer; before Gmail's "couldn't be found. Check for typos"
+    // above it, which it writes whatever the lookup's answer).
+    (Reason::NetworkError, &["responded with code servfail"]),
     (
         Reason::HostUnknown,
         &[
@@ -252,6 +259,8 @@ tables: [
             "not designated as permitted sender",
             "sender id",
             "unauthenticated email",
+            // Gmail (2024): "Your email has been blocked because the sender is unauthenticated."
+            "sender is unauthenticated",
             "authentication information",
             "fails to pass authentication",
             "5.7.26",
@@ -626,8 +635,9 @@ tables: [
             "unknown or illegal alias",
             "is not a known user",
             "addressee unknown",
-            // Older Postfix: "The following recipients are unknown:" above the list.
-            "recipients are unknown",
+            // Older Postfix: "The following recipients are unknown:" above the list (not "the status
+            // of the recipients are unknown" in a delay report).
+            "following recipients are unknown",
             // RFC 3463's name of X.1.1, which some reports print ("Permanent Failure - Bad
             // destination mailbox address").
             "bad destination mailbox address",

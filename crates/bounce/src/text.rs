@@ -224,6 +224,8 @@ const COMMANDS: &[(&str, Command)] = &[
     ("[rcpt_to]", Command::RcptTo),
     ("after rcpt to", Command::RcptTo),
     (">>> rcpt to", Command::RcptTo),
+    // An MTA at datainfosys.net: "[550 Receipient Not Found] / In Response of [RCPT TO: <a@b>]".
+    ("in response of [rcpt to", Command::RcptTo),
     // Postfix, Microsoft 365 and others give this answer to RCPT TO only.
     ("recipient address rejected", Command::RcptTo),
     ("did not like our rcpt to", Command::RcptTo),
@@ -353,10 +355,6 @@ const ORIGINAL_MARKERS: &[&str] = &[
     "content-type: text/rfc822-headers",
     "\nreceived: from",
     "\nreturn-path:",
-    // The original's signature, where its other fields come without a marker above them
-    // ("Original Message Here ........... / X-...: ... / DKIM-Signature: v=1; ..."): a report's
-    // own text has none, and the signature's tags would read as an authentication failure.
-    "\ndkim-signature:",
 ];
 
 // An NFA over a lower-cased copy of the text: it builds in a fraction of
@@ -469,9 +467,24 @@ fn names_the_sender(before: &str) -> bool {
     })
 }
 
-/// Sendmail's per-recipient line for `address`: `550 <a@b>... reason`, `550 5.1.1 a@b... reason`.
+/// Sendmail's per-recipient line for `address`: `550 <a@b>... reason`, `550 a@b... reason` (a
+/// refusal: 4xx or 5xx; not about the sender: "250 a@b... Sender ok", "553 <a@b>... Domain of
+/// sender address does not exist"). A line with a status after the code is a remote server's reply
+/// quoted, which may name an alias ("550 5.1.1 <alias@b>... User unknown"), not one of these.
 fn is_sendmail_line(line: &str, address: &str) -> bool {
-    sendmail_address(line).is_some_and(|a| a.eq_ignore_ascii_case(address))
+    let b = line.as_bytes();
+    if b.len() < 5 || !matches!(b[0], b'4' | b'5') || !b[1..3].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let rest = line[3..].trim_start();
+    let (bracketed, rest) = rest.strip_prefix('<').map_or((false, rest), |r| (true, r));
+    let Some(after) =
+        rest.get(..address.len()).filter(|a| a.eq_ignore_ascii_case(address)).map(|_| &rest[address.len()..])
+    else {
+        return false;
+    };
+    let after = if bracketed { after.strip_prefix('>') } else { Some(after) };
+    after.is_some_and(|a| a.starts_with("...") && !contains_ci(a, "sender"))
 }
 
 /// The last non-empty line of `before` ends with "sent by" (Exim) or is a label of the sender's
@@ -499,24 +512,20 @@ fn after_recipient_label(line: &str) -> Option<&str> {
 /// "550 a@b... User unknown", the reply code, perhaps a status, the address and three dots. It is
 /// how sendmail reports the answer to RCPT TO (an answer to DATA comes with its transcript).
 pub(crate) fn is_sendmail_recipient_line(line: &str) -> bool {
-    sendmail_address(line).is_some()
-}
-
-/// The address of a sendmail recipient line (see [`is_sendmail_recipient_line`]).
-fn sendmail_address(line: &str) -> Option<&str> {
     let line = line.trim_start();
     let b = line.as_bytes();
     if b.len() < 5 || !b[..3].iter().all(u8::is_ascii_digit) || b[3] != b' ' {
-        return None;
+        return false;
     }
     let mut words = line[4..].split(' ').filter(|w| !w.is_empty());
-    let mut word = words.next()?;
+    let Some(mut word) = words.next() else { return false };
     if is_status_word(word) {
-        word = words.next()?;
+        let Some(next) = words.next() else { return false };
+        word = next;
     }
     word.strip_suffix("...")
         .map(|a| a.trim_start_matches('<').trim_end_matches('>'))
-        .filter(|a| a.contains('@') && !a.contains(['<', '>', '(', ')']))
+        .is_some_and(|a| a.contains('@') && !a.contains(['<', '>', '(', ')']))
 }
 
 /// The line holds nothing but the address (`a@b`, `<a@b>`, `a@b:`), or lists it as Postfix lists

@@ -2588,3 +2588,67 @@ Remote server returned '550 5.2.1 The user you are trying to contact is receivin
 Diagnostic-Code: smtp; Permanent Failure: Other undefined Status\n"));
     assert_eq!(full.reason, Reason::MailboxFull);
 }
+
+/// The limits of the set 46-52 rules, from a review with probe messages: an address-less
+/// delivery-status block beside named ones takes no other recipient's address; a message whose
+/// first line is a sentence keeps its header block; sendmail lines count only as refusals of a
+/// recipient; the new wordings stay with what they name.
+#[test]
+fn the_set_46_to_52_rules_stay_narrow() {
+    let blocks = dsn("Final-Recipient: rfc822; ann@example.org\nAction: failed\nStatus: 5.1.1\n\
+Diagnostic-Code: smtp; 550 5.1.1 User unknown\n\nFinal-Recipient: rfc822;\nAction: failed\nStatus: 5.7.1\n\
+Diagnostic-Code: smtp; 554 5.7.1 Message rejected as spam\n\nFinal-Recipient: rfc822; carl@example.org\nAction: delayed\n\
+Status: 4.2.2\nDiagnostic-Code: smtp; 452 4.2.2 Mailbox full\n");
+    let got: Vec<_> = parse(blocks.as_bytes()).recipients.into_iter().map(|r| (r.address, r.status)).collect();
+    assert_eq!(
+        got,
+        [
+            (Some("ann@example.org".into()), Some("5.1.1".into())),
+            (Some("carl@example.org".into()), Some("4.2.2".into()))
+        ]
+    );
+    let outlook = "Microsoft Mail Internet Headers Version 2.0\nFrom: MAILER-DAEMON@mx.example.net (Mail Delivery System)\n\
+To: news@example.com\nSubject: Undelivered Mail Returned to Sender: Minutes of the board meeting held in\n\
+Berlin on the third of December\nMIME-Version: 1.0\n\nThis is the mail system at host mx.example.net.\n\n\
+<jana@example.org>: host mx.example.org[192.0.2.9] said: 552 5.2.2 Mailbox full\n    (in reply to RCPT TO command)\n";
+    assert_eq!(only(outlook).address.as_deref(), Some("jana@example.org"));
+    let telnet = "Hi support,\n\nI tested delivery by hand with telnet, this is the session:\n\n\
+220 mail.example.org ESMTP Sendmail 8.15.2\nMAIL FROM:<alice@example.com>\n250 2.1.0 <alice@example.com>... Sender ok\n\
+RCPT TO:<bob@example.org>\n550 5.1.1 <bob@example.org>... User unknown\nQUIT\n";
+    let r = parse(telnet.as_bytes());
+    // (The sender named in "MAIL FROM:" and "Sender ok" is no hard failure; that it is listed at all
+    // is older and left as it is.)
+    assert!(
+        r.recipients.iter().all(|r| r.address.as_deref() != Some("alice@example.com") || !r.hard),
+        "{:?}",
+        r.recipients
+    );
+    let jmrp_like = "X-HmXmrOriginalRecipient: <news.team@outlook.com>\nFrom: MAILER-DAEMON@mx.example.net\nTo: news.team@outlook.com\n\
+Subject: Undelivered Mail Returned to Sender\n\n<sven@example.org>: host mx.example.org[192.0.2.9] said: 550 5.1.1 User unknown\n";
+    assert_eq!(parse(jmrp_like.as_bytes()).kind, Kind::Bounce);
+    let application = "From: Careers <careers@jobs.example.com>\nTo: zoe@example.net\nSubject: Your application\n\n\
+Dear Zoe,\nyour application was automatically rejected: the position requires a work permit.\n";
+    assert_eq!(parse(application.as_bytes()).kind, Kind::NotBounce);
+    let wiki = "Enhanced Mail System Status Codes (from our wiki)\n\n   X.1.1   Bad destination mailbox address\n\n\
+      The mailbox specified in the address does not exist.\n\nQuestions about this page go to help@example.com.\n";
+    assert_eq!(parse(wiki.as_bytes()).kind, Kind::NotBounce);
+    let ezmlm = "Hi! This is the ezmlm program. I'm managing the\nusers@lists.example.org mailing list.\n\n\
+Your message was rejected by the list moderator.\n\n--- Below this line is a copy of the message.\n\nReturn-Path: <fritz@example.net>\n";
+    assert_eq!(parse(ezmlm.as_bytes()).kind, Kind::NotBounce);
+    assert_eq!(classify_text("The final delivery status of the recipients are unknown at this time"), None);
+}
+
+/// Set 53 (recent reports of the large providers): Gmail's SERVFAIL is the domain's name servers
+/// failing, no unknown host (and no hard bounce); Gmail's 2024 "sender is unauthenticated";
+/// Microsoft 365's newer report pasted alone.
+#[test]
+fn set_53_wordings() {
+    let servfail = "** Address not found **\n\nYour message wasn't delivered to ann@example.org because the domain example.org couldn't be found. \
+Check for typos or unnecessary spaces and try again.\n\nThe response was:\n\n\
+DNS Error: DNS type 'mx' lookup of example.org responded with code SERVFAIL\n";
+    let r = only(servfail);
+    assert_eq!((r.address.as_deref(), r.reason, r.hard), (Some("ann@example.org"), Reason::NetworkError, false));
+    let m365 = "Your message wasn't delivered because the recipient's email provider rejected it.\n\nmx.google.com gave this error:\n\
+Your email has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM.\n";
+    assert_eq!(only(m365).reason, Reason::AuthFailure);
+}
