@@ -371,6 +371,9 @@ const DAEMONS: &[&str] = &["mailer-daemon", "postmaster", "post_master", "mail-d
 const PASTED_BODY: &[&str] = &[
     "couldn't be delivered",
     "wasn't delivered to",
+    // Gmail in Spanish: "Tu mensaje no se ha entregado a a@b porque ...", "Tu mensaje no se entregó a".
+    "tu mensaje no se ha entregado a",
+    "tu mensaje no se entregó a",
     "wasn't able to deliver",
     "was undeliverable",
     "delivery is delayed to these recipients",
@@ -876,11 +879,15 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         || failed_header.is_some()
         || from_daemon;
     let by_subject = BOUNCE_SUBJECTS.iter().any(|s| lower_subject.contains(s));
-    let by_reply = pasted && says_smtp_error(&parts.body);
+    // A report's text part copied alone, with its Content-Type but without the message's header
+    // block ("Content-Type: text/plain; charset=UTF-8 / ... / ** Address not found **"), is read
+    // as pasted text is (but decoded as its fields say).
+    let loose = pasted || depth == 0 && msg.only_mime_fields();
+    let by_reply = loose && says_smtp_error(&parts.body);
     let by_phrase = !(strong_bounce || by_subject || by_reply) && {
         let head = reason::normalise_prefix(&parts.body, 2000);
-        BOUNCE_BODY.iter().chain(if pasted { PASTED_BODY } else { &[] }).any(|p| head.contains(p))
-            || pasted
+        BOUNCE_BODY.iter().chain(if loose { PASTED_BODY } else { &[] }).any(|p| head.contains(p))
+            || loose
                 && (is_pasted_reply(&parts.body, &head)
                     || is_unquoted_statement(&parts.body, &head, PASTED_STATEMENT)
                     // Gmail's details pasted alone: "DNS Error: 2829201 DNS type 'mx' lookup of

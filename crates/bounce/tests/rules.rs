@@ -2652,3 +2652,19 @@ DNS Error: DNS type 'mx' lookup of example.org responded with code SERVFAIL\n";
 Your email has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM.\n";
     assert_eq!(only(m365).reason, Reason::AuthFailure);
 }
+
+/// Set 54: Gmail's report in Spanish pasted, and a report's text part copied alone with only its
+/// MIME fields (read as a paste, decoded as its fields say).
+#[test]
+fn set_54_gmail_in_spanish_and_a_part_alone() {
+    let es = "No se ha encontrado la dirección\n\nTu mensaje no se ha entregado a ana@example.edu porque no se ha encontrado el dominio example.edu.\n\n\
+La respuesta fue:\n\nDNS Error: DNS type 'mx' lookup of example.edu responded with code NXDOMAIN Domain name not found: example.edu\n";
+    let r = only(es);
+    assert_eq!((r.address.as_deref(), r.reason, r.hard), (Some("ana@example.edu"), Reason::HostUnknown, true));
+    let part = "Content-Type: text/plain; charset=\"UTF-8\"\nContent-Transfer-Encoding: quoted-printable\n\n\
+** Address not found **\n\nYour message wasn't delivered to casa@example.com because the address couldn't be found, or is unabl=\n\
+e to receive mail.\n\nThe response was:\n\nThe email account that you tried to reach does not exist. Please try double=\n\
+-checking the recipient's email address for typos.\n";
+    let r = only(part);
+    assert_eq!((r.address.as_deref(), r.reason), (Some("casa@example.com"), Reason::UserUnknown));
+}
