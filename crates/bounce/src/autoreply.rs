@@ -99,7 +99,7 @@ const ACKNOWLEDGEMENT_PHRASES: &[&str] = &[
 /// Out-of-office sentences that people also write in ordinary mail ("Thanks! I'll be back with
 /// feedback"): they count only for text pasted without its header block, where no subject or
 /// header can say what it is.
-const PASTED_BODY_PHRASES: &[&str] = &["i'll be back", "wieder im büro", "nach meiner rückkehr", "nicht im hause"];
+const PASTED_BODY_PHRASES: &[&str] = &["i'll be back", "wieder im büro", "nach meiner rückkehr"];
 
 /// Chinese and Japanese mail services name their automatic replies so ("QQ Mail's automatic
 /// reply"); acknowledgements say the mail arrived. Delivery reports in these languages can say
@@ -151,7 +151,10 @@ pub(crate) fn is_auto_reply(
         return true;
     }
     let head = normalise_prefix(body, 600);
-    if BODY_PHRASES.iter().chain(if pasted { PASTED_BODY_PHRASES } else { &[] }).any(|p| head.contains(p)) {
+    // (The pasted-text phrases only where the text is no report: a pasted bounce may quote an
+    // original that says "nach meiner Rückkehr".)
+    let pasted_phrases: &[&str] = if pasted && !weak_bounce { PASTED_BODY_PHRASES } else { &[] };
+    if BODY_PHRASES.iter().chain(pasted_phrases).any(|p| head.contains(p)) {
         return true;
     }
     if !weak_bounce && CJK_BODY_PHRASES.iter().chain(ACKNOWLEDGEMENT_PHRASES).any(|p| head.contains(p)) {

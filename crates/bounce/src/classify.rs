@@ -228,7 +228,12 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
         .or_else(|| provider::reason(extra))
         .or_else(|| (!comment.is_empty()).then(|| classify_normalised(&reason::normalise(comment))).flatten())
         .or_else(|| classify_normalised(&diag_n))
-        .or_else(|| classify_normalised(&extra_n));
+        .or_else(|| classify_normalised(&extra_n))
+        // A comment whose words are joined by underscores ("Status: 5.0.0 522_mailbox_full;"), when
+        // nothing else names a cause.
+        .or_else(|| {
+            comment.contains('_').then(|| classify_normalised(&reason::normalise(&comment.replace('_', " ")))).flatten()
+        });
     let weak = status.as_deref().is_some_and(reason::weak_status);
     let by_body = LazyCell::new(|| e.body.reason());
     let mut reason = strong

@@ -132,8 +132,7 @@ fn strip_type(value: &str) -> String {
 fn status_comment(value: &str, status: &str) -> Option<String> {
     let at = value.find(status)? + status.len();
     let rest = value[at..].trim().trim_start_matches('(').trim_end_matches(')').trim();
-    // (Words joined by underscores read as words: "Status: 5.0.0 522_mailbox_full;".)
-    (rest.bytes().filter(u8::is_ascii_alphabetic).count() >= 3).then(|| rest.replace('_', " "))
+    (rest.bytes().filter(u8::is_ascii_alphabetic).count() >= 3).then(|| rest.to_string())
 }
 
 /// Parse the per-recipient blocks of a delivery-status text.

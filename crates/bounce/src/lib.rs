@@ -349,9 +349,6 @@ const BOUNCE_BODY: &[&str] = &[
     // Agent." (older), "Your message to <a@b> was automatically rejected:" (newer).
     "rejected by dovecot mail delivery agent",
     "> was automatically rejected:",
-    // MXLogic's delay warning: "A temporary error occurred while delivering to the following
-    // address(es):".
-    "error occurred while delivering to the following address",
 ];
 
 /// How a mail system's report names its writer: qmail, Postfix, Exim, Gmail.
@@ -440,11 +437,14 @@ const PASTED_STATEMENT: &[&str] = &[
     // Microsoft 365's newer report: "Your message wasn't delivered because the recipient's email
     // provider rejected it. / mx.google.com gave this error: ...".
     "the recipient's email provider rejected it",
+    // MXLogic's delay warning: "A temporary error occurred while delivering to the following
+    // address(es):".
+    "error occurred while delivering to the following address",
 ];
 
 /// Words that ask, in a question written without its question mark.
 const ASKING: &[&str] =
-    &["any idea", "anyone know", "can someone", "can anyone", "please help", "how can i", "how do i"];
+    &["any idea", "anyone know", "can someone", "can anyone", "please help", "please advise", "how can i", "how do i"];
 
 /// A remote server's reply pasted without its code: Postfix's restrictions ("Recipient address
 /// rejected: User unknown in local recipient table", "Helo command rejected: Host not found"), and
@@ -481,18 +481,6 @@ const PASTED_REPLY: &[&str] = &[
     // limit" (cPanel's Exim).
     "cannot be delivered as the recipient has exceeded",
 ];
-
-/// Pasted text that gives a status at the start of a line and names it in RFC 3463's words, as
-/// Seznam's report does ("5.1.1 szn; User hasn't got the service mapped / Permanent Failure - Bad
-/// destination mailbox address"); not a page that lists the codes ("X.1.1 Bad destination mailbox
-/// address") nor a note that mentions one in a sentence.
-fn names_a_status(body: &str, normalised: &str) -> bool {
-    is_unquoted_statement(body, normalised, &["bad destination mailbox address"])
-        && body.lines().any(|l| {
-            let mut words = l.split_whitespace();
-            words.next().is_some_and(|w| text::is_status_word(w) && !w.starts_with('2')) && words.next().is_some()
-        })
-}
 
 /// Pasted text with qmail's line above the returned message and a recipient's "<a@b>:" line before
 /// it: qmail's report in another language ("Bardzo nam przykro ... / <a@b>: / maildrop: maildir over
@@ -808,14 +796,17 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     // Complaints (ARF, and Hotmail's older non-ARF reports).
     // (Its older form is the reported message itself, with Hotmail's field added to its header:
     // "x-sender: staff@hotmail.com / X-HmXmrOriginalRecipient: a@b / Received: ...".)
+    // (Hotmail writes the field into mail it delivers too: only its report's own "x-sender" field
+    // makes the report. A delivery report that returns a message with the field is no complaint.)
     let hotmail_own = msg
         .raw("X-HmXmrOriginalRecipient")
-        .filter(|_| {
-            ["x-sender", "from"].iter().any(|f| msg.raw(f).is_some_and(|v| text::contains_ci(v, "staff@hotmail.com")))
-        })
+        .filter(|_| msg.raw("x-sender").is_some_and(|v| text::contains_ci(v, "staff@hotmail.com")))
         .and_then(dsn::clean_address);
-    let hotmail_complaint =
-        hotmail_own.is_some() || text::contains_ci(&parts.original_headers, "x-hmxmroriginalrecipient:");
+    let hotmail_complaint = hotmail_own.is_some()
+        || text::contains_ci(&parts.original_headers, "x-hmxmroriginalrecipient:")
+            && parts.dsn.is_empty()
+            && parts.report_type.as_deref() != Some("delivery-status")
+            && !DAEMONS.iter().any(|d| from.contains(d));
     // AOL's feedback loop before ARF ("X-Loop: scomp", "Email Feedback Report for IP ...").
     let aol_complaint = header("X-Loop").is_some_and(|v| v.eq_ignore_ascii_case("scomp"));
     // The feedback-report part alone, its fields read as a header block.
@@ -894,7 +885,6 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
                     // example.org responded with code NOERROR" (the text begins so; a ticket that
                     // mentions it does not).
                     || head.starts_with("dns error: ") && head.contains(" lookup of ")
-                    || names_a_status(&parts.body, &head)
                     || lists_before_the_copy(&parts.body, &head))
     };
     let bounce_like = strong_bounce || by_subject || by_reply || by_phrase;

@@ -16,8 +16,10 @@ masks: [
     "has been blocked. see technical details below",
     "the address couldn't be found. check for typos",
     // A quoted original's signature field, where no marker cut the original off ("Original
-    // Message Here ........... / DKIM-Signature: v=1; ..."): its name is no DKIM failure.
-    "dkim-signature:",
+    // Message Here ........... / DKIM-Signature: v=1; ..."): its name is no DKIM failure (a
+    // refusal that names the field, "DKIM-Signature: body hash did not verify", is).
+    "dkim-signature: v=1",
+    "dkim-signature:v=1",
 ],
 tables: [
     // Specific wordings that contain a more general phrase of another reason.
@@ -171,8 +173,6 @@ tables: [
         &[
             "recipient preferences",
             "user refuses to receive",
-            // 21cn.com: "550 the recipient refuses to accept this letter".
-            "recipient refuses to accept",
             "only accepting mail from specific",
             "due to the recipient's policy",
             "message filtered",
@@ -218,7 +218,7 @@ tables: [
     ),
     // Free: "550 5.2.1 This mailbox has been blocked due to inactivity" (closed by its provider,
     // not a block of the sender).
-    (Reason::Suspend, &["account is blocked", "account has been blocked", "blocked due to inactivity"]),
+    (Reason::Suspend, &["account is blocked", "account has been blocked", "mailbox has been blocked due to inactivity"]),
     (Reason::SystemFull, &["insufficient disk space", "insufficient system storage"]),
     (Reason::SystemError, &["service currently unavailable", "transaction failed"]),
     (
@@ -259,8 +259,9 @@ tables: [
             "not designated as permitted sender",
             "sender id",
             "unauthenticated email",
-            // Gmail (2024): "Your email has been blocked because the sender is unauthenticated."
-            "sender is unauthenticated",
+            // Gmail (2024): "Your email has been blocked because the sender is unauthenticated." (not
+            // a relay's "Relaying denied, sender is unauthenticated").
+            "because the sender is unauthenticated",
             "authentication information",
             "fails to pass authentication",
             "5.7.26",
@@ -636,8 +637,8 @@ tables: [
             "is not a known user",
             "addressee unknown",
             // Older Postfix: "The following recipients are unknown:" above the list (not "the status
-            // of the recipients are unknown" in a delay report).
-            "following recipients are unknown",
+            // of the following recipients are unknown at this time" in a relay's notice).
+            "following recipients are unknown:",
             // RFC 3463's name of X.1.1, which some reports print ("Permanent Failure - Bad
             // destination mailbox address").
             "bad destination mailbox address",
@@ -800,7 +801,12 @@ tables: [
             "bad sequence",
         ],
     ),
-    (Reason::Filtered, &["filtered", "refused by", "message rejected", "not accepting", "rejected by", "filter"]),
+    // (21cn.com: "550 the recipient refuses to accept this letter", after the causes a refusal may
+    // name.)
+    (
+        Reason::Filtered,
+        &["filtered", "refused by", "message rejected", "not accepting", "rejected by", "filter", "recipient refuses to accept"],
+    ),
     (
         Reason::Rejected,
         &[

@@ -348,6 +348,8 @@ pub(crate) const REPORT_QUOTES: &[&str] = &[
 const ORIGINAL_MARKERS: &[&str] = &[
     "----- original message -----",
     "original message follows",
+    // An MTA at datainfosys.net: "Original Message Here ..........." above the returned message.
+    "original message here",
     "original mail as follows",
     "--- the header of the original message is following. ---",
     "------ original message header",
@@ -472,19 +474,28 @@ fn names_the_sender(before: &str) -> bool {
 /// sender address does not exist"). A line with a status after the code is a remote server's reply
 /// quoted, which may name an alias ("550 5.1.1 <alias@b>... User unknown"), not one of these.
 fn is_sendmail_line(line: &str, address: &str) -> bool {
+    // (Without brackets only where the line begins: indented, "550 a@b... No such user" is a
+    // remote server's reply wrapped or quoted under its recipient, naming an alias.)
+    let indented = line.starts_with([' ', '\t']);
+    let line = line.trim();
     let b = line.as_bytes();
     if b.len() < 5 || !matches!(b[0], b'4' | b'5') || !b[1..3].iter().all(u8::is_ascii_digit) {
         return false;
     }
     let rest = line[3..].trim_start();
     let (bracketed, rest) = rest.strip_prefix('<').map_or((false, rest), |r| (true, r));
+    if indented && !bracketed {
+        return false;
+    }
     let Some(after) =
         rest.get(..address.len()).filter(|a| a.eq_ignore_ascii_case(address)).map(|_| &rest[address.len()..])
     else {
         return false;
     };
     let after = if bracketed { after.strip_prefix('>') } else { Some(after) };
-    after.is_some_and(|a| a.starts_with("...") && !contains_ci(a, "sender"))
+    after.and_then(|a| a.strip_prefix("...")).is_some_and(|reason| {
+        !starts_with_ci(reason.trim_start(), "sender") && !contains_ci(reason, "domain of sender address")
+    })
 }
 
 /// The last non-empty line of `before` ends with "sent by" (Exim) or is a label of the sender's
@@ -612,21 +623,17 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
                 // An X.400 address that opens the line and names the Internet one (Exchange 5.5:
                 // "c=US;a= ;p=ORG;o=Site;dda:SMTP=ann@example.com; on Fri, 4 Oct 2002").
                 || starts_with_ci(t, "c=") && at >= 5 && t.as_bytes()[at - 5..at].eq_ignore_ascii_case(b"smtp=");
-            // A server's own mailboxes are not recipients, except root's and a no-reply address when
-            // the report lists them (mail to root forwarded out, and refused; a reply to a
-            // notification from noreply@example.com, refused there).
+            // A server's own mailboxes are not recipients, except root's when the report lists it
+            // (mail to root forwarded out, and refused).
             let system = is_system_address(&a)
-                && !(opens
-                    && a.split('@')
-                        .next()
-                        .is_some_and(|l| ["root", "noreply", "no-reply"].iter().any(|n| l.eq_ignore_ascii_case(n))));
+                && !(opens && a.split('@').next().is_some_and(|l| l.eq_ignore_ascii_case("root")));
             if system || exclude.iter().any(|x| x.eq_ignore_ascii_case(&a)) {
                 continue;
             }
             if sender.is_some_and(|s| s.eq_ignore_ascii_case(&a)) && !is_alone(t, &a) {
                 continue;
             }
-            let sendmail = is_sendmail_line(t, &a);
+            let sendmail = is_sendmail_line(line, &a);
             let listed = opens || sendmail;
             // "... please reply to <a@b>": where to write, not a recipient. (Only the words just
             // before the address are looked at: a line may hold thousands of addresses.)
