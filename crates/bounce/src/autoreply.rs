@@ -151,10 +151,7 @@ pub(crate) fn is_auto_reply(
         return true;
     }
     let head = normalise_prefix(body, 600);
-    // (The pasted-text phrases only where the text is no report: a pasted bounce may quote an
-    // original that says "nach meiner Rückkehr".)
-    let pasted_phrases: &[&str] = if pasted && !weak_bounce { PASTED_BODY_PHRASES } else { &[] };
-    if BODY_PHRASES.iter().chain(pasted_phrases).any(|p| head.contains(p)) {
+    if BODY_PHRASES.iter().chain(if pasted { PASTED_BODY_PHRASES } else { &[] }).any(|p| head.contains(p)) {
         return true;
     }
     if !weak_bounce && CJK_BODY_PHRASES.iter().chain(ACKNOWLEDGEMENT_PHRASES).any(|p| head.contains(p)) {

@@ -345,10 +345,8 @@ const BOUNCE_BODY: &[&str] = &[
     // message, but ...".
     "technical details of permanent failure",
     "technical details of temporary failure",
-    // Dovecot's LDA and LMTP: "Your message was automatically rejected by Dovecot Mail Delivery
-    // Agent." (older), "Your message to <a@b> was automatically rejected:" (newer).
+    // Dovecot's LDA: "Your message was automatically rejected by Dovecot Mail Delivery Agent."
     "rejected by dovecot mail delivery agent",
-    "> was automatically rejected:",
 ];
 
 /// How a mail system's report names its writer: qmail, Postfix, Exim, Gmail.
@@ -368,9 +366,6 @@ const DAEMONS: &[&str] = &["mailer-daemon", "postmaster", "post_master", "mail-d
 const PASTED_BODY: &[&str] = &[
     "couldn't be delivered",
     "wasn't delivered to",
-    // Gmail in Spanish: "Tu mensaje no se ha entregado a a@b porque ...", "Tu mensaje no se entregó a".
-    "tu mensaje no se ha entregado a",
-    "tu mensaje no se entregó a",
     "wasn't able to deliver",
     "was undeliverable",
     "delivery is delayed to these recipients",
@@ -437,6 +432,9 @@ const PASTED_STATEMENT: &[&str] = &[
     // Microsoft 365's newer report: "Your message wasn't delivered because the recipient's email
     // provider rejected it. / mx.google.com gave this error: ...".
     "the recipient's email provider rejected it",
+    // Gmail in Spanish: "Tu mensaje no se ha entregado a a@b porque ...", "Tu mensaje no se entregó a".
+    "tu mensaje no se ha entregado a",
+    "tu mensaje no se entregó a",
     // MXLogic's delay warning: "A temporary error occurred while delivering to the following
     // address(es):".
     "error occurred while delivering to the following address",
@@ -508,7 +506,9 @@ fn is_pasted_reply(body: &str, normalised: &str) -> bool {
 /// The text asks no question and has one of `wordings` not in quotation marks (a person quoting it).
 fn is_unquoted_statement(body: &str, normalised: &str, wordings: &[&str]) -> bool {
     let stated = wordings.iter().any(|p| {
-        normalised.match_indices(p).any(|(at, _)| !normalised[..at].ends_with(['"', '\u{201c}', '\'', '\u{2018}']))
+        normalised
+            .match_indices(p)
+            .any(|(at, _)| !normalised[..at].ends_with(['"', '\u{201c}', '\u{201e}', '\u{ab}', '\'', '\u{2018}']))
     });
     // Asked in the text itself, not in the original message it quotes: a question mark that ends
     // a sentence (not one in a link: "help_spam_16.htm?ip=192.0.2.9"), or the words of a question
@@ -870,15 +870,11 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         || failed_header.is_some()
         || from_daemon;
     let by_subject = BOUNCE_SUBJECTS.iter().any(|s| lower_subject.contains(s));
-    // A report's text part copied alone, with its Content-Type but without the message's header
-    // block ("Content-Type: text/plain; charset=UTF-8 / ... / ** Address not found **"), is read
-    // as pasted text is (but decoded as its fields say).
-    let loose = pasted || depth == 0 && msg.only_mime_fields();
-    let by_reply = loose && says_smtp_error(&parts.body);
+    let by_reply = pasted && says_smtp_error(&parts.body);
     let by_phrase = !(strong_bounce || by_subject || by_reply) && {
         let head = reason::normalise_prefix(&parts.body, 2000);
-        BOUNCE_BODY.iter().chain(if loose { PASTED_BODY } else { &[] }).any(|p| head.contains(p))
-            || loose
+        BOUNCE_BODY.iter().chain(if pasted { PASTED_BODY } else { &[] }).any(|p| head.contains(p))
+            || pasted
                 && (is_pasted_reply(&parts.body, &head)
                     || is_unquoted_statement(&parts.body, &head, PASTED_STATEMENT)
                     // Gmail's details pasted alone: "DNS Error: 2829201 DNS type 'mx' lookup of

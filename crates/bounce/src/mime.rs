@@ -155,17 +155,6 @@ impl<'a> Head<'a> {
         self.names_any_with_value(MESSAGE_FIELDS) || self.names_any_with_value(&[b"content-type"])
     }
 
-    /// The block has only the fields of a MIME part (Content-Type, Content-Transfer-Encoding,
-    /// MIME-Version, ...): a part of a report copied or saved alone, not a whole message (which has
-    /// a From and a Date at least).
-    pub(crate) fn only_mime_fields(&self) -> bool {
-        !self.fields.is_empty()
-            && self.fields.iter().all(|(name, _)| {
-                name.eq_ignore_ascii_case(b"mime-version")
-                    || name.len() > 8 && name[..8].eq_ignore_ascii_case(b"content-")
-            })
-    }
-
     /// The block has a field of one of these names (lower case).
     fn names_any(&self, names: &[&[u8]]) -> bool {
         self.fields.iter().any(|(name, _)| names.iter().any(|n| name.eq_ignore_ascii_case(n)))

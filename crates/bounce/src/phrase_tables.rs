@@ -18,8 +18,13 @@ masks: [
     // A quoted original's signature field, where no marker cut the original off ("Original
     // Message Here ........... / DKIM-Signature: v=1; ..."): its name is no DKIM failure (a
     // refusal that names the field, "DKIM-Signature: body hash did not verify", is).
-    "dkim-signature: v=1",
-    "dkim-signature:v=1",
+    // (The tag that comes first varies: v= as RFC 6376 writes it, a= as Mailchimp does.)
+    "dkim-signature: v=",
+    "dkim-signature:v=",
+    "dkim-signature: a=",
+    "dkim-signature:a=",
+    "dkim-signature: d=",
+    "dkim-signature:d=",
 ],
 tables: [
     // Specific wordings that contain a more general phrase of another reason.

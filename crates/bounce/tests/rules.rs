@@ -2641,20 +2641,34 @@ Your email has been blocked because the sender is unauthenticated. Gmail require
     assert_eq!(only(m365).reason, Reason::AuthFailure);
 }
 
-/// Set 54: Gmail's report in Spanish pasted, and a report's text part copied alone with only its
-/// MIME fields (read as a paste, decoded as its fields say).
+/// Set 54: Gmail's report in Spanish pasted (a statement: not when quoted in a question).
 #[test]
-fn set_54_gmail_in_spanish_and_a_part_alone() {
+fn set_54_gmail_in_spanish() {
     let es = "No se ha encontrado la dirección\n\nTu mensaje no se ha entregado a ana@example.edu porque no se ha encontrado el dominio example.edu.\n\n\
 La respuesta fue:\n\nDNS Error: DNS type 'mx' lookup of example.edu responded with code NXDOMAIN Domain name not found: example.edu\n";
     let r = only(es);
     assert_eq!((r.address.as_deref(), r.reason, r.hard), (Some("ana@example.edu"), Reason::HostUnknown, true));
-    let part = "Content-Type: text/plain; charset=\"UTF-8\"\nContent-Transfer-Encoding: quoted-printable\n\n\
-** Address not found **\n\nYour message wasn't delivered to casa@example.com because the address couldn't be found, or is unabl=\n\
-e to receive mail.\n\nThe response was:\n\nThe email account that you tried to reach does not exist. Please try double=\n\
--checking the recipient's email address for typos.\n";
-    let r = only(part);
-    assert_eq!((r.address.as_deref(), r.reason), (Some("casa@example.com"), Reason::UserUnknown));
+    let asked = "Hola:\n\nGmail nos dice «Tu mensaje no se ha entregado a compras@example.org porque no se ha encontrado el dominio».\n\
+¿Alguien sabe qué pasa?\n";
+    assert_eq!(parse(asked.as_bytes()).kind, Kind::NotBounce);
+}
+
+/// From a third review (40 probes): a part copied alone with only its MIME fields stays a part of
+/// a message (no paste rules for it); an out-of-office note that mentions undelivered shipments is
+/// an auto-reply; a quoted original's signature is no DKIM failure whatever tag comes first.
+#[test]
+fn the_third_review_of_sets_46_to_54() {
+    let newsletter = "Content-Type: text/plain; charset=utf-8\n\nWhy was my email undeliverable?\n\
+Sometimes a message wasn't delivered to a reader because the mailbox was full. Read on.\n";
+    assert_eq!(parse(newsletter.as_bytes()).kind, Kind::NotBounce);
+    let away = "Thank you for your message.\n\nI'll be back in the office on Monday, 11 January.\n\n\
+For shipments that couldn't be delivered or need a new delivery date, please\ncontact our dispatch team at dispatch@logistics.example.\n";
+    assert_eq!(parse(away.as_bytes()).kind, Kind::AutoReply);
+    let gateway = "From: MAILER-DAEMON@gw.example.net\nTo: news@example.com\nSubject: Undeliverable mail\n\n\
+Your message to olga@example.org could not be delivered.\nOriginal headers:\n\
+DKIM-Signature: a=rsa-sha256; v=1; c=relaxed/relaxed; d=example.com; s=k1; h=from:to; bh=abc=; b=def=\n\
+Reason: 552 5.2.2 mailbox full\n";
+    assert_eq!(only(gateway).reason, Reason::MailboxFull);
 }
 
 /// From a second review (60 probes): a sender's no-reply address at the start of a line is no
