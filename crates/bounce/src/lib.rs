@@ -1098,7 +1098,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     let head_end = body_at;
     if recipients.iter().any(|r| r.reason == Reason::UserUnknown && !exact(r))
         && (FILTER_GATEWAYS.is_match(&raw[..head_end].to_ascii_lowercase())
-            || FILTER_GATEWAYS.is_match(&parts.body.to_ascii_lowercase()))
+            || FILTER_GATEWAYS.is_match(&body.to_ascii_lowercase()))
     {
         for r in &mut recipients {
             if r.reason == Reason::UserUnknown && !exact(r) {

@@ -18,6 +18,11 @@ masks: [
     // A quoted original's signature field, where no marker cut the original off ("Original
     // Message Here ........... / DKIM-Signature: v=1; ..."): its name is no DKIM failure (a
     // refusal that names the field, "DKIM-Signature: body hash did not verify", is).
+    // An authentication check that passed (a quoted original's "Authentication-Results: ...;
+    // dkim=pass (signature verified) header.i=@example.com"): no failure.
+    "dkim=pass",
+    "spf=pass",
+    "dmarc=pass",
     // (The tag that comes first varies: v= as RFC 6376 writes it, a= as Mailchimp does.)
     "dkim-signature: v=",
     "dkim-signature:v=",

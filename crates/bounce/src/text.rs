@@ -348,6 +348,13 @@ pub(crate) const REPORT_QUOTES: &[&str] = &[
 const ORIGINAL_MARKERS: &[&str] = &[
     "----- original message -----",
     "original message follows",
+    // Exchange's report above the original's header: "Original message headers:", in French
+    // "En-têtes de message d'origine :", in German "Ursprüngliche Nachrichtenkopfzeilen:", in
+    // Spanish "Encabezados del mensaje original:".
+    "original message headers:",
+    "en-têtes de message d'origine",
+    "ursprüngliche nachrichtenkopfzeilen",
+    "encabezados del mensaje original",
     // An MTA at datainfosys.net: "Original Message Here ..........." above the returned message.
     "original message here",
     "original mail as follows",

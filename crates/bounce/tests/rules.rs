@@ -2715,3 +2715,22 @@ Your message wasn't delivered because the recipient's email provider rejected it
     );
     assert_eq!(only(&alias).address.as_deref(), Some("bob@example.org"));
 }
+
+/// Set 55: Exchange's report in French pasted with the original's header after "En-têtes de
+/// message d'origine": that header (an IronPort's McAfee verdict, "dkim=pass") is the original's,
+/// neither a content filter's answer nor an authentication failure.
+#[test]
+fn set_55_the_original_header_after_exchange_s_localised_marker() {
+    let fr = "Échec de la remise pour ces destinataires ou groupes :\nkarl@example.fr\n\
+Nous avons rencontré un problème lors de la remise de votre message à cette adresse de courrier.\n\n\
+Informations de diagnostic pour les administrateurs :\nServeur de génération : esa1.example.iphmx.com\nkarl@example.fr\n\
+Remote Server returned '554 5.0.0 <[192.0.2.9] #5.0.0 smtp; 5.1.0 - Unknown address error 550-'#5.1.0 Address rejected.' (delivery attempts: 0)>'\n\
+En-têtes de message d'origine :\nAuthentication-Results: ob1.example.iphmx.com; dkim=pass (signature verified) header.i=@example.com\n\
+X-IronPort-AV: E=McAfee;i=\"6700,10204,11348\"; a=\"27946393\"\n";
+    let r = only(fr);
+    assert_eq!((r.address.as_deref(), r.reason, r.hard), (Some("karl@example.fr"), Reason::UserUnknown, true));
+    assert_eq!(
+        classify_text("Authentication-Results: mx.example.org; dkim=pass header.i=@example.com; spf=pass"),
+        None
+    );
+}
