@@ -261,7 +261,7 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
     }
     let command = text::command_in(&diag_n)
         .or_else(|| text::command_in(&extra_n))
-        .or_else(|| text::is_sendmail_recipient_line(diag).then_some(Command::RcptTo));
+        .or_else(|| text::quotes_sendmail_recipient_line(diag).then_some(Command::RcptTo));
     let unknown_by_status = status.as_deref().is_some_and(|s| s.starts_with("5.1.") || s.starts_with("4.1."));
     // The remote server's reply is quoted: it refused the message, at a point the bounce does not name.
     // (Not a local delivery agent's code: InterMail's "Diagnostic-Code: X-LOCAL; 500

@@ -546,6 +546,32 @@ pub(crate) fn is_sendmail_recipient_line(line: &str) -> bool {
         .is_some_and(|a| a.contains('@') && !a.contains(['<', '>', '(', ')']))
 }
 
+/// The last of `lines` is indented and folds a Postfix recipient's line ("<a@b>: host ... said:"),
+/// directly or after other indented lines.
+fn continues_a_postfix_recipient(lines: &[&str]) -> bool {
+    let Some((last, before)) = lines.split_last() else { return false };
+    if !last.starts_with([' ', '\t']) {
+        return false;
+    }
+    before
+        .iter()
+        .rev()
+        .find(|l| !l.starts_with([' ', '\t']) || l.trim().is_empty())
+        .is_some_and(|l| l.starts_with('<') && l.contains(">:") && l.contains('@'))
+}
+
+/// Sendmail's recipient line at the start of `text` or after a space in it (a diagnostic that
+/// begins with the recipient as the report lists it and goes on to the transcript's "550 a@b...
+/// User unknown").
+pub(crate) fn quotes_sendmail_recipient_line(text: &str) -> bool {
+    is_sendmail_recipient_line(text)
+        || memchr::memmem::find(text.as_bytes(), b"...").is_some()
+            && text.match_indices(' ').any(|(at, _)| {
+                text.as_bytes().get(at + 1).is_some_and(|b| matches!(b, b'4' | b'5'))
+                    && is_sendmail_recipient_line(&text[at + 1..])
+            })
+}
+
 /// The line holds nothing but the address (`a@b`, `<a@b>`, `a@b:`), or lists it as Postfix lists
 /// a failed recipient (`<a@b>: host ... said: ...`, `<a@b> (expanded from <root>): ...`).
 fn is_alone(line: &str, address: &str) -> bool {
@@ -622,6 +648,9 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
         // once per line (a line may repeat an address many times).
         let after_sent_by = std::cell::LazyCell::new(|| follows_sender_label(&lines[..n]));
         let labelled = after_recipient_label(t);
+        // A folded line of Postfix's "<a@b>: host ... said: 550\n    <alias@b>... User unknown":
+        // the remote server's reply, whose address is no recipient of its own.
+        let folded_reply = std::cell::LazyCell::new(|| continues_a_postfix_recipient(&lines[..=n]));
         for (at, a) in addresses(t) {
             // An address that opens the line ("<a@b>: ...", "a@b", "a@b on ...")
             // is how MTAs list failed recipients; one inside prose is weaker.
@@ -641,7 +670,7 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
                 continue;
             }
             let sendmail = is_sendmail_line(line, &a);
-            let listed = opens || sendmail;
+            let listed = (opens || sendmail) && !*folded_reply;
             // "... please reply to <a@b>": where to write, not a recipient. (Only the words just
             // before the address are looked at: a line may hold thousands of addresses.)
             let before = t[..at].trim_end_matches(['<', '"', '\'', ' ', '\t']).as_bytes();

@@ -2734,3 +2734,21 @@ X-IronPort-AV: E=McAfee;i=\"6700,10204,11348\"; a=\"27946393\"\n";
         None
     );
 }
+
+/// From the third review: Postfix folds a remote server's reply under its recipient, and an old
+/// sendmail there names an alias ("    <alias@b>... User unknown"): no second recipient; sendmail's
+/// transcript line ("550 a@b... User unknown") after the listed recipient names RCPT TO.
+#[test]
+fn a_folded_postfix_reply_and_a_transcript_line() {
+    let folded = postfix(
+        "<bob@example.org>: host mx.example.org[192.0.2.9] said: 550\n    <robert.smith@hq.example.org>... User unknown (in reply to RCPT TO\n    command)",
+    );
+    let r = only(&folded);
+    assert_eq!((r.address.as_deref(), r.reason), (Some("bob@example.org"), Reason::UserUnknown));
+    let sendmail = "From: Mail Delivery Subsystem <MAILER-DAEMON@mail.example.net>\nTo: news@example.com\n\
+Subject: Returned mail: see transcript for details\n\n\
+   ----- The following addresses had permanent fatal errors -----\ndora@example.org\n\n\
+   ----- Transcript of session follows -----\n550 dora@example.org... User unknown\n";
+    let r = only(sendmail);
+    assert_eq!((r.address.as_deref(), r.reason, r.hard), (Some("dora@example.org"), Reason::UserUnknown, true));
+}
