@@ -235,7 +235,11 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
             comment.contains('_').then(|| classify_normalised(&reason::normalise(&comment.replace('_', " ")))).flatten()
         });
     let weak = status.as_deref().is_some_and(reason::weak_status);
-    let by_body = LazyCell::new(|| e.body.reason());
+    // The rest of the report speaks for a recipient whose own words name no cause, but not with
+    // a hard failure when the recipient's own reply is temporary ("451 <a@b>... Temporary lookup
+    // failure" beside another recipient's "550 b@c... User unknown").
+    let own_temporary = text::find_reply_code(diag).is_some_and(|c| (400..500).contains(&c));
+    let by_body = LazyCell::new(|| e.body.reason().filter(|r| !(own_temporary && r.is_hard(true))));
     let mut reason = strong
         .or(by_text)
         .or_else(|| if weak { *by_body } else { None })

@@ -2752,3 +2752,15 @@ Subject: Returned mail: see transcript for details\n\n\
     let r = only(sendmail);
     assert_eq!((r.address.as_deref(), r.reason, r.hard), (Some("dora@example.org"), Reason::UserUnknown, true));
 }
+
+/// A recipient whose own reply is temporary and names no cause takes no hard failure from another
+/// recipient's words in the same report.
+#[test]
+fn a_temporary_reply_takes_no_hard_reason_from_another_recipient() {
+    let mixed = "From: Mail Delivery Subsystem <MAILER-DAEMON@mail.example.net>\nTo: news@example.com\n\
+Subject: Returned mail: see transcript for details\n\n   ----- Transcript of session follows -----\n\
+550 <gus@example.net>... User unknown\n451 <hal@example.net>... Temporary lookup failure\n";
+    let r = parse(mixed.as_bytes());
+    let got: Vec<_> = r.recipients.iter().map(|r| (r.address.as_deref(), r.hard)).collect();
+    assert_eq!(got, [(Some("gus@example.net"), true), (Some("hal@example.net"), false)]);
+}
