@@ -299,9 +299,13 @@ pub(crate) fn addresses(text: &str) -> Vec<(usize, String)> {
             let mut local = text[s..i].trim_start_matches(['.', '\'', '`', '*']);
             // An X.400 address's domain-defined attribute names the Internet address
             // (Exchange 5.5: "c=US;a= ;p=ORG;o=Site;dda:SMTP=ann@example.com;").
-            for dda in ["smtp=", "rfc-822=", "rfc822="] {
-                if starts_with_ci(local, dda) {
-                    local = &local[dda.len()..];
+            // So does a key before its value: policyd-spf's "envelope-from=a@b; receiver=a@b",
+            // an authentication result's "smtp.mailfrom=a@b", an LDAP name's "CN=a@b".
+            for key in
+                ["smtp=", "rfc-822=", "rfc822=", "envelope-from=", "receiver=", "smtp.mailfrom=", "smtp.rcptto=", "cn="]
+            {
+                if starts_with_ci(local, key) {
+                    local = &local[key.len()..];
                 }
             }
             let domain = text[i + 1..e].trim_end_matches(['.', '-']);
@@ -864,5 +868,10 @@ mod tests {
     fn addresses_found() {
         let a = addresses("<kijitora@example.jp>: host mx said: 550");
         assert_eq!(a[0].1, "kijitora@example.jp");
+        let keyed = addresses(
+            "helo=mx.example.org; envelope-from=ann@example.org; receiver=bob@example.net; CN=ops@example.com",
+        );
+        let keyed: Vec<_> = keyed.iter().map(|(_, a)| a.as_str()).collect();
+        assert_eq!(keyed, ["ann@example.org", "bob@example.net", "ops@example.com"]);
     }
 }
