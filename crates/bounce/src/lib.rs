@@ -794,10 +794,10 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     }
 
     // Complaints (ARF, and Hotmail's older non-ARF reports).
-    // (Its older form is the reported message itself, with Hotmail's field added to its header:
-    // "x-sender: staff@hotmail.com / X-HmXmrOriginalRecipient: a@b / Received: ...".)
-    // (Hotmail writes the field into mail it delivers too: only its report's own "x-sender" field
-    // makes the report. A delivery report that returns a message with the field is no complaint.)
+    // Hotmail's older form is the reported message itself with Hotmail's field added to its header
+    // ("x-sender: staff@hotmail.com / X-HmXmrOriginalRecipient: a@b / Received: ..."). Hotmail writes
+    // the field into mail it delivers too: only the report's own "x-sender" makes the report, and a
+    // delivery report that returns a message with the field is no complaint.
     let hotmail_own = msg
         .raw("X-HmXmrOriginalRecipient")
         .filter(|_| msg.raw("x-sender").is_some_and(|v| text::contains_ci(v, "staff@hotmail.com")))
