@@ -309,8 +309,9 @@ pub(crate) fn addresses(text: &str) -> Vec<(usize, String)> {
                 }
             }
             let domain = text[i + 1..e].trim_end_matches(['.', '-']);
-            // (Not a tag of a DKIM signature or an authentication result: "header.i=@example.org".)
-            if !local.is_empty() && !local.ends_with('=') && domain.contains('.') {
+            // (Not a tag of a DKIM signature or an authentication result: "header.i=@example.org";
+            // not a link's path: "https://news.example/u/88/ann@example.net".)
+            if !local.is_empty() && !local.ends_with('=') && !local.contains("//") && domain.contains('.') {
                 out.push((i - local.len(), format!("{local}@{domain}")));
             }
             i = e.max(i + 1);
@@ -873,5 +874,6 @@ mod tests {
         );
         let keyed: Vec<_> = keyed.iter().map(|(_, a)| a.as_str()).collect();
         assert_eq!(keyed, ["ann@example.org", "bob@example.net", "ops@example.com"]);
+        assert!(addresses("unsubscribe: https://news.example/u/88/ann@example.net").is_empty());
     }
 }
