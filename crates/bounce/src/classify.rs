@@ -182,7 +182,10 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
     let diag = diagnostic.as_deref().unwrap_or("");
     let extra = e.extra;
     let comment = e.status_comment.as_deref().unwrap_or("");
-    let reply_code = text::find_reply_code(diag).or_else(|| text::find_reply_code(extra));
+    // (The diagnostic's own code is asked again below: a temporary one keeps the report's hard
+    // reasons away.)
+    let own_code = text::find_reply_code(diag);
+    let reply_code = own_code.or_else(|| text::find_reply_code(extra));
     // A generic DSN status (X.0.0, or X.4.7 "expired") gives way to a more
     // specific one quoted in the diagnostic.
     let status = match e.status.filter(|s| !s.is_empty()) {
@@ -238,7 +241,7 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
     // The rest of the report speaks for a recipient whose own words name no cause, but not with
     // a hard failure when the recipient's own reply is temporary ("451 <a@b>... Temporary lookup
     // failure" beside another recipient's "550 b@c... User unknown").
-    let own_temporary = text::find_reply_code(diag).is_some_and(|c| (400..500).contains(&c));
+    let own_temporary = own_code.is_some_and(|c| (400..500).contains(&c));
     let by_body = LazyCell::new(|| e.body.reason().filter(|r| !(own_temporary && r.is_hard(true))));
     let mut reason = strong
         .or(by_text)

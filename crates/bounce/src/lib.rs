@@ -486,14 +486,12 @@ const PASTED_REPLY: &[&str] = &[
 /// ezmlm's notice of a moderator's rejection, which lists nobody.
 fn lists_before_the_copy(body: &str, normalised: &str) -> bool {
     const COPY: &str = "--- below this line is a copy of the message";
-    let lower = body.to_ascii_lowercase();
-    is_unquoted_statement(body, normalised, &[COPY])
-        && lower.find(COPY).is_some_and(|at| {
-            lower[..at].lines().any(|l| {
-                let l = l.trim_start();
-                l.starts_with('<') && l.contains('@') && l.contains(">:")
-            })
-        })
+    is_unquoted_statement(body, normalised, &[COPY]) && {
+        let lower = body.to_ascii_lowercase();
+        lower
+            .find(COPY)
+            .is_some_and(|at| lower[..at].lines().any(|l| text::is_bracketed_recipient_line(l.trim_start())))
+    }
 }
 
 /// A paste of a remote server's reply without its code: at most four lines, and a server's

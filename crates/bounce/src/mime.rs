@@ -377,15 +377,15 @@ fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
     // comes after them.
     let mut lead_words = 0;
     let mut quotes_below = false;
+    // Where the body begins, when an empty line ends the block.
+    let mut body_at = None;
     let mut i = 0;
     while i < raw.len() {
         let end = memchr::memchr(b'\n', &raw[i..]).map_or(raw.len(), |p| i + p + 1);
         let line = &raw[i..end];
         if line == b"\n" || line == b"\r\n" {
-            close(raw, &mut fields, &mut open);
-            let body = if stray_words >= 2 { stray.unwrap_or(end) } else { end };
-            let prose = prose >= 2 || lead_words >= 1 && prose_text >= 1 && only_subject(&fields) || quotes_below;
-            return (fields, body, prose);
+            body_at = Some(if stray_words >= 2 { stray.unwrap_or(end) } else { end });
+            break;
         }
         if matches!(line[0], b' ' | b'\t') {
             // A folded line continues the field before it.
@@ -443,7 +443,7 @@ fn scan(raw: &[u8]) -> (Fields<'_>, usize, bool) {
     }
     close(raw, &mut fields, &mut open);
     let prose = prose >= 2 || lead_words >= 1 && prose_text >= 1 && only_subject(&fields) || quotes_below;
-    (fields, stray.unwrap_or(raw.len()), prose)
+    (fields, body_at.unwrap_or_else(|| stray.unwrap_or(raw.len())), prose)
 }
 
 /// The block's only fields are `Subject:` lines: what Outlook shows of a report between its

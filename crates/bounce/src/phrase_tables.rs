@@ -453,7 +453,6 @@ tables: [
             // vpopmail: "The users mailfolder is over the allowed quota (size)."
             "over the allowed quota",
             "overquota",
-            "over the allowed quota",
             "exceeded storage allocation",
             // b1gMail: "(reason: The user exceeded his storage limit. ...)".
             "exceeded his storage limit",

@@ -481,32 +481,59 @@ fn names_the_sender(before: &str) -> bool {
     })
 }
 
+/// Sendmail's line for a recipient, read by [`sendmail_line`]: "550 5.1.1 <a@b>... User unknown".
+struct SendmailLine<'a> {
+    /// The reply code's first digit.
+    class: u8,
+    /// A status follows the reply code.
+    status: bool,
+    /// The address is in angle brackets.
+    bracketed: bool,
+    address: &'a str,
+    /// What follows the three dots.
+    reason: &'a str,
+}
+
+/// The reply code, perhaps a status, the address (perhaps in angle brackets) and three dots, as
+/// sendmail lists a recipient; `None` for any other line. (`line` without its indent.)
+fn sendmail_line(line: &str) -> Option<SendmailLine<'_>> {
+    let b = line.as_bytes();
+    if b.len() < 5 || !b[..3].iter().all(u8::is_ascii_digit) || b[3] != b' ' {
+        return None;
+    }
+    let mut words = line[4..].split(' ').filter(|w| !w.is_empty());
+    let mut word = words.next()?;
+    let status = is_status_word(word);
+    if status {
+        word = words.next()?;
+    }
+    let listed = word.strip_suffix("...")?;
+    let address = listed.trim_start_matches('<').trim_end_matches('>');
+    // (The first `word` in the line: the code and the status end in no dots.)
+    let reason = line.find(word).map_or("", |at| &line[at + word.len()..]);
+    (address.contains('@') && !address.contains(['<', '>', '(', ')'])).then(|| SendmailLine {
+        class: b[0],
+        status,
+        bracketed: listed.starts_with('<'),
+        address,
+        reason,
+    })
+}
+
 /// Sendmail's per-recipient line for `address`: `550 <a@b>... reason`, `550 a@b... reason` (a
 /// refusal: 4xx or 5xx; not about the sender: "250 a@b... Sender ok", "553 <a@b>... Domain of
 /// sender address does not exist"). A line with a status after the code is a remote server's reply
-/// quoted, which may name an alias ("550 5.1.1 <alias@b>... User unknown"), not one of these.
+/// quoted, which may name an alias ("550 5.1.1 <alias@b>... User unknown"), not one of these; so
+/// is an indented one without brackets (a reply wrapped or quoted under its recipient).
 fn is_sendmail_line(line: &str, address: &str) -> bool {
-    // (Without brackets only where the line begins: indented, "550 a@b... No such user" is a
-    // remote server's reply wrapped or quoted under its recipient, naming an alias.)
     let indented = line.starts_with([' ', '\t']);
-    let line = line.trim();
-    let b = line.as_bytes();
-    if b.len() < 5 || !matches!(b[0], b'4' | b'5') || !b[1..3].iter().all(u8::is_ascii_digit) {
-        return false;
-    }
-    let rest = line[3..].trim_start();
-    let (bracketed, rest) = rest.strip_prefix('<').map_or((false, rest), |r| (true, r));
-    if indented && !bracketed {
-        return false;
-    }
-    let Some(after) =
-        rest.get(..address.len()).filter(|a| a.eq_ignore_ascii_case(address)).map(|_| &rest[address.len()..])
-    else {
-        return false;
-    };
-    let after = if bracketed { after.strip_prefix('>') } else { Some(after) };
-    after.and_then(|a| a.strip_prefix("...")).is_some_and(|reason| {
-        !starts_with_ci(reason.trim_start(), "sender") && !contains_ci(reason, "domain of sender address")
+    sendmail_line(line.trim()).is_some_and(|l| {
+        matches!(l.class, b'4' | b'5')
+            && !l.status
+            && (l.bracketed || !indented)
+            && l.address.eq_ignore_ascii_case(address)
+            && !starts_with_ci(l.reason.trim_start(), "sender")
+            && !contains_ci(l.reason, "domain of sender address")
     })
 }
 
@@ -535,20 +562,12 @@ fn after_recipient_label(line: &str) -> Option<&str> {
 /// "550 a@b... User unknown", the reply code, perhaps a status, the address and three dots. It is
 /// how sendmail reports the answer to RCPT TO (an answer to DATA comes with its transcript).
 pub(crate) fn is_sendmail_recipient_line(line: &str) -> bool {
-    let line = line.trim_start();
-    let b = line.as_bytes();
-    if b.len() < 5 || !b[..3].iter().all(u8::is_ascii_digit) || b[3] != b' ' {
-        return false;
-    }
-    let mut words = line[4..].split(' ').filter(|w| !w.is_empty());
-    let Some(mut word) = words.next() else { return false };
-    if is_status_word(word) {
-        let Some(next) = words.next() else { return false };
-        word = next;
-    }
-    word.strip_suffix("...")
-        .map(|a| a.trim_start_matches('<').trim_end_matches('>'))
-        .is_some_and(|a| a.contains('@') && !a.contains(['<', '>', '(', ')']))
+    sendmail_line(line.trim_start()).is_some()
+}
+
+/// A line that lists a recipient as Postfix and qmail do: "<a@b>: host ... said: ...", "<a@b>:".
+pub(crate) fn is_bracketed_recipient_line(line: &str) -> bool {
+    line.starts_with('<') && line.contains(">:") && line.contains('@')
 }
 
 /// The last of `lines` is indented and folds a Postfix recipient's line ("<a@b>: host ... said:"),
@@ -562,7 +581,7 @@ fn continues_a_postfix_recipient(lines: &[&str]) -> bool {
         .iter()
         .rev()
         .find(|l| !l.starts_with([' ', '\t']) || l.trim().is_empty())
-        .is_some_and(|l| l.starts_with('<') && l.contains(">:") && l.contains('@'))
+        .is_some_and(|l| is_bracketed_recipient_line(l))
 }
 
 /// Sendmail's recipient line at the start of `text` or after a space in it (a diagnostic that
