@@ -1,5 +1,5 @@
-//! RFC 3834 auto-replies, vacation and out-of-office notices (English and
-//! German, and the subject lines of the neighbouring languages). They are not
+//! RFC 3834 auto-replies, vacation and out-of-office notices (English, German and
+//! Russian, and the subject lines of the neighbouring languages). They are not
 //! bounces.
 
 use crate::reason::{normalise, normalise_prefix};
@@ -41,6 +41,9 @@ const SUBJECT_PHRASES: &[&str] = &[
     "automatická odpověď",
     "autosvar",
     "automatisk svar",
+    // Russian: "Автоматический ответ" (Outlook's), "Автоответ".
+    "автоматический ответ",
+    "автоответ",
 ];
 
 const BODY_PHRASES: &[&str] = &[
@@ -83,6 +86,12 @@ const BODY_PHRASES: &[&str] = &[
     "i will write back as soon as",
     "bin ich abwesend",
     "bin ich außer haus",
+    // Russian: "я нахожусь в (плановом) отпуске" (I am on (planned) leave), "буду в отпуске до"
+    // (I will be on leave until). (Not "нахожусь в командировке", on a business trip: people
+    // write that in ordinary mail.)
+    "нахожусь в отпуске",
+    "нахожусь в плановом отпуске",
+    "буду в отпуске",
 ];
 
 /// A help desk's acknowledgement: "This is an automatic email just to let you know that we've

@@ -145,7 +145,17 @@ fn says_delayed(normalised: &str) -> bool {
 fn says_no_such_mailbox(normalised: &str) -> bool {
     says_any(
         normalised,
-        &["no such user", "user unknown", "unknown user", "no such mailbox", "no such recipient", "unknown recipient"],
+        &[
+            "no such user",
+            "user unknown",
+            "unknown user",
+            "no such mailbox",
+            "no such recipient",
+            "unknown recipient",
+            // Tutanota: "550 5.7.1 <a@b>: Recipient address rejected: Recipient not found".
+            "recipient not found",
+            "user not found",
+        ],
     ) && !says_any(normalised, &["access denied", "policy", "blocked"])
 }
 

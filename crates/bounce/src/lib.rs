@@ -501,6 +501,23 @@ fn is_pasted_reply(body: &str, normalised: &str) -> bool {
         && is_unquoted_statement(body, normalised, PASTED_REPLY)
 }
 
+/// Postfix's refusal of a message larger than the server announced, as a statement: "<a@b>:
+/// message size 110309852 exceeds size limit 73400320 of server mx.example.org[192.0.2.9]" (in
+/// full: "exceeds size limit" alone is what upload forms say too).
+fn says_postfix_size_limit(body: &str, normalised: &str) -> bool {
+    let digits_then = |s: &str, then: &str| {
+        let rest = s.trim_start_matches(|c: char| c.is_ascii_digit());
+        rest.len() < s.len() && rest.starts_with(then)
+    };
+    normalised
+        .match_indices("message size ")
+        .any(|(at, m)| digits_then(&normalised[at + m.len()..], " exceeds size limit "))
+        && normalised
+            .match_indices(" exceeds size limit ")
+            .any(|(at, m)| digits_then(&normalised[at + m.len()..], " of server "))
+        && is_unquoted_statement(body, normalised, &["exceeds size limit"])
+}
+
 /// The text asks no question and has one of `wordings` not in quotation marks (a person quoting it).
 fn is_unquoted_statement(body: &str, normalised: &str, wordings: &[&str]) -> bool {
     let stated = wordings.iter().any(|p| {
@@ -879,7 +896,8 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
                     // example.org responded with code NOERROR" (the text begins so; a ticket that
                     // mentions it does not).
                     || head.starts_with("dns error: ") && head.contains(" lookup of ")
-                    || lists_before_the_copy(&parts.body, &head))
+                    || lists_before_the_copy(&parts.body, &head)
+                    || says_postfix_size_limit(&parts.body, &head))
     };
     let bounce_like = strong_bounce || by_subject || by_reply || by_phrase;
 

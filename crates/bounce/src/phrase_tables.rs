@@ -230,7 +230,7 @@ tables: [
     // not a block of the sender).
     (Reason::Suspend, &["account is blocked", "account has been blocked", "mailbox has been blocked due to inactivity"]),
     (Reason::SystemFull, &["insufficient disk space", "insufficient system storage"]),
-    (Reason::SystemError, &["service currently unavailable", "transaction failed"]),
+    (Reason::SystemError, &["service currently unavailable"]),
     (
         Reason::RequirePtr,
         &[
@@ -372,6 +372,8 @@ tables: [
             "at a rate that prevents",
             "rate limit",
             "rate-limit",
+            // Ziggo: "421 4.1.1 MXIN503 Hourly ratelimit for your IP exceeded".
+            "ratelimit",
             "sending too fast",
             "too many messages",
             "too many emails",
@@ -622,6 +624,8 @@ tables: [
             "unknown mailbox",
             "user not found",
             "recipient not found",
+            // Proton's API: "[2511] Recipient could not be found".
+            "recipient could not be found",
             // (And as an MTA at datainfosys.net spells it: "550 Receipient Not Found".)
             "receipient not found",
             "address not found",
@@ -814,7 +818,18 @@ tables: [
     // name.)
     (
         Reason::Filtered,
-        &["filtered", "refused by", "message rejected", "not accepting", "rejected by", "filter", "recipient refuses to accept"],
+        &[
+            "filtered",
+            "refused by",
+            "message rejected",
+            "not accepting",
+            "rejected by",
+            "filter",
+            "recipient refuses to accept",
+            // Interia: "550 5.7.1 Recipient doesn't want your mail".
+            "doesn't want your mail",
+            "does not want your mail",
+        ],
     ),
     (
         Reason::Rejected,
@@ -830,6 +845,9 @@ tables: [
     (
         Reason::SystemError,
         &[
+            // Postfix's "Error: transaction failed, blame it on the weather: ..." wraps what went
+            // wrong; only when nothing after it names a cause.
+            "transaction failed",
             "system error",
             "local error",
             "internal error",

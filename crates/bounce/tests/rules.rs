@@ -2764,3 +2764,40 @@ Subject: Returned mail: see transcript for details\n\n   ----- Transcript of ses
     let got: Vec<_> = r.recipients.iter().map(|r| (r.address.as_deref(), r.hard)).collect();
     assert_eq!(got, [(Some("gus@example.net"), true), (Some("hal@example.net"), false)]);
 }
+
+/// Set 57 (providers in Russia, Poland, the Netherlands, Norway; pastes): a 5.7.1 answer to RCPT TO
+/// that says the recipient does not exist, Postfix's "transaction failed" wrapper before the cause,
+/// a rate limit written as one word, a recipient's refusal, Postfix's size limit as a paste, and
+/// an out-of-office reply in Russian.
+#[test]
+fn set_57_northern_and_eastern_european_providers() {
+    let r = only("550 5.7.1 <gerd@example.org>: Recipient address rejected: Recipient not found\n");
+    assert_eq!((r.address.as_deref(), r.reason, r.hard), (Some("gerd@example.org"), Reason::UserUnknown, true));
+    let r = only(
+        "5.0.0 Error: transaction failed, blame it on the weather: cannot send message: [2511] Recipient could not be found\n",
+    );
+    assert_eq!((r.reason, r.hard), (Reason::UserUnknown, true));
+    // The wrapper alone is still the server's error.
+    assert_eq!(classify_text("554 5.5.0 Error: transaction failed"), Some(Reason::SystemError));
+    assert_eq!(only("421 4.1.1 MXIN503 Hourly ratelimit for your IP exceeded ;id=abc\n").reason, Reason::Speeding);
+    assert_eq!(only("550 5.7.1 Recipient doesn't want your mail\n").reason, Reason::Filtered);
+    let size = "Undelivered Mail Returned to Sender\nivan@example.ru: message size 110309852 exceeds size limit 73400320 of server mx.example.ru[192.0.2.9]\n";
+    let r = only(size);
+    assert_eq!((r.address.as_deref(), r.reason, r.hard), (Some("ivan@example.ru"), Reason::MesgTooBig, false));
+    // Asked about, or an upload form's words, the same phrase is no report.
+    for text in [
+        "Hi, our upload exceeds size limit of the server, what can we do?\n",
+        "Upload fails:\nError: file exceeds size limit\n",
+        "The image exceeds size limit of 5 MB. Please resize it before uploading.\n",
+    ] {
+        assert_eq!(parse(text.as_bytes()).kind, Kind::NotBounce, "{text}");
+    }
+    let away = "Добрый день.\n\nДо 02.04.2023 я нахожусь в плановом отпуске, доступ к почте может быть ограничен.\n";
+    assert_eq!(parse(away.as_bytes()).kind, Kind::AutoReply);
+    for text in [
+        "Добрый день.\n\nМой коллега в отпуске, я отвечу вам завтра.\n",
+        "Я нахожусь в командировке в Берлине и хочу заказать товар.\n",
+    ] {
+        assert_eq!(parse(text.as_bytes()).kind, Kind::NotBounce, "{text}");
+    }
+}
