@@ -291,6 +291,21 @@ pub(crate) fn addresses(text: &str) -> Vec<(usize, String)> {
             while s > 0 && is_addr_char(b[s - 1]) {
                 s -= 1;
             }
+            // A quoted local part (RFC 5321): "<\"user 1234 with space\"@icloud.com>", as Postfix
+            // logs and reports it, quotes kept. Only a whole one: it opens after a bracket, a space
+            // or a line's start, on the same line, and holds no quotation mark or bracket.
+            if s == i && i > 0 && b[i - 1] == b'"' {
+                // (The nearest quotation mark or line end before it: a line of many such addresses
+                // is read once.)
+                let open = memchr::memrchr2(b'"', b'\n', &b[..i - 1]).filter(|&o| b[o] == b'"');
+                if let Some(open) = open {
+                    let inside = &b[open + 1..i - 1];
+                    let opens_alone = open == 0 || b" \t<:;,(".contains(&b[open - 1]);
+                    if opens_alone && !inside.is_empty() && !inside.iter().any(|c| b"<>\\".contains(c)) {
+                        s = open;
+                    }
+                }
+            }
             let mut e = i + 1;
             while e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'.' || b[e] == b'-') {
                 e += 1;

@@ -2801,3 +2801,16 @@ fn set_57_northern_and_eastern_european_providers() {
         assert_eq!(parse(text.as_bytes()).kind, Kind::NotBounce, "{text}");
     }
 }
+
+/// An address with a quoted local part (RFC 5321), as Postfix reports it, is the recipient with its
+/// quotes; a quoted phrase before an "@" that is no address stays none.
+#[test]
+fn a_quoted_local_part_is_an_address() {
+    let r = only(&postfix(
+        "<\"user 1234 with space\"@icloud.example>: host mx.icloud.example[192.0.2.9] said: 550 5.1.1 unknown user (in\n    reply to RCPT TO command)",
+    ));
+    assert_eq!((r.address.as_deref(), r.hard), (Some("\"user 1234 with space\"@icloud.example"), true));
+    let r = only("Final-Recipient: rfc822; \"john doe\"@example.org\nAction: failed\nStatus: 5.1.1\n");
+    assert_eq!(r.address.as_deref(), Some("\"john doe\"@example.org"));
+    assert_eq!(parse(b"She said \"write to me\"@ once.\n").kind, Kind::NotBounce);
+}
