@@ -132,11 +132,22 @@ pub(crate) fn says_auto_replied(auto_submitted: Option<&str>) -> bool {
     auto_submitted.is_some_and(|a| a.trim().to_ascii_lowercase().starts_with("auto-replied"))
 }
 
-/// The subject says it is an auto-reply ("Out of Office", "Abwesenheitsnotiz", "Auto-Reply").
+/// The subject says it is an auto-reply ("Out of Office", "Abwesenheitsnotiz", "Auto-Reply"), and
+/// not a person's reply to one or forward of one: "Automatic reply: Re: your order" is an
+/// auto-reply, "Re: Auto-reply not working" and "Fwd: Automatic reply: ..." are not.
 pub(crate) fn subject_says_so(subject: &str) -> bool {
     let subject = normalise(subject);
-    SUBJECT_PHRASES.iter().any(|p| subject.contains(p))
+    let Some(at) = SUBJECT_PHRASES.iter().filter_map(|p| subject.find(p)).min() else { return false };
+    let before = &subject[..at];
+    !REPLY_PREFIXES
+        .iter()
+        .any(|p| before.match_indices(p).any(|(i, _)| !before[..i].ends_with(|c: char| c.is_alphanumeric())))
 }
+
+/// How mail programs mark a reply or a forward in the subject (English, German, French, Dutch,
+/// Scandinavian, Russian), lower case.
+const REPLY_PREFIXES: &[&str] =
+    &["re:", "re :", "fwd:", "fw:", "aw:", "wg:", "tr:", "antw:", "sv:", "vs:", "vb:", "отв:", "пересл:"];
 
 /// Is this message an auto-reply? `auto_submitted` is the header value,
 /// `headers_say_autoreply` tells whether other headers (`X-Autoreply`,

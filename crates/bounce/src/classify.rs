@@ -276,6 +276,15 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
             reason = Reason::MailerError;
         }
     }
+    // A delay whose cause is a connection that failed ("connect to mx.example.org[192.0.2.9]:25:
+    // Network is unreachable", "Connection timed out") is a message not yet delivered: expired, as
+    // the corpus has it (rfc3464-07, lhost-opensmtpd-15). A failed DNS lookup ("host name lookup
+    // failure", rfc3464-35) or a mail loop stays a network error.
+    const CONNECTION: &[&str] = &["network is unreachable", "timed out", "connection reset", "lost connection"];
+    let dns_or_loop = &["lookup", "name server", "dns", "loop", "too many hops", "hop count"];
+    if reason == Reason::NetworkError && *delayed && says_any(&diag_n, CONNECTION) && !says_any(&diag_n, dns_or_loop) {
+        reason = Reason::Expired;
+    }
     let command = text::command_in(&diag_n)
         .or_else(|| text::command_in(&extra_n))
         .or_else(|| text::quotes_sendmail_recipient_line(diag).then_some(Command::RcptTo));

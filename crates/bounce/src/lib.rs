@@ -501,6 +501,17 @@ fn is_pasted_reply(body: &str, normalised: &str) -> bool {
         && is_unquoted_statement(body, normalised, PASTED_REPLY)
 }
 
+/// Postfix's report pasted from its heading on: a line "The mail system" alone, and next (after
+/// empty lines) a recipient's "<a@b>: ..." line ("The mail system / <info@example.com>: maildir
+/// delivery failed: error writing message: Disk quota exceeded").
+fn lists_under_the_mail_system(body: &str) -> bool {
+    let mut lines = body.lines().map(str::trim).skip_while(|l| !l.eq_ignore_ascii_case("the mail system"));
+    lines.next().is_some()
+        && lines.find(|l| !l.is_empty()).is_some_and(|l| {
+            l.starts_with('<') && l.split_once(">:").is_some_and(|(a, _)| a.contains('@') && !a.contains(' '))
+        })
+}
+
 /// Postfix's refusal of a message larger than the server announced, as a statement: "<a@b>:
 /// message size 110309852 exceeds size limit 73400320 of server mx.example.org[192.0.2.9]" (in
 /// full: "exceeds size limit" alone is what upload forms say too).
@@ -633,6 +644,13 @@ fn is_one_field(raw: &[u8]) -> bool {
 /// text without a header block, where nothing else says whether it is a report.
 fn says_smtp_error(body: &str) -> bool {
     let first = body.trim_start().lines().next().unwrap_or("").trim_start_matches(['"', '\'', '`']);
+    // A reply as a DSN's Diagnostic-Code gives it ("smtp;550 5.7.133 ..."), or a recipient's line
+    // with it: "<a@b>: smtp;550 5.1.1 ...", "<a@b>: 550 ...".
+    let after_recipient = first
+        .strip_prefix('<')
+        .and_then(|rest| rest.split_once(">:"))
+        .filter(|(address, _)| address.contains('@') && !address.contains([' ', '<']))
+        .map_or(first, |(_, reply)| reply);
     // Or with an enhanced status, as providers' logs give the reply ("5.7.1 Unfortunately, messages
     // from [192.0.2.9] weren't sent ...", "4.7.650 The mail server ... rate limited").
     let begins_with_status = first.starts_with(['4', '5'])
@@ -658,6 +676,7 @@ fn says_smtp_error(body: &str) -> bool {
             && b.get(3).is_none_or(|c| b" -\r\n".contains(c))
     });
     text::begins_with_reply(first)
+        || text::begins_with_reply(text::without_diagnostic_type(after_recipient))
         || begins_with_status
         || host_said
         || text::replied_status(body).is_some()
@@ -897,7 +916,8 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
                     // mentions it does not).
                     || head.starts_with("dns error: ") && head.contains(" lookup of ")
                     || lists_before_the_copy(&parts.body, &head)
-                    || says_postfix_size_limit(&parts.body, &head))
+                    || says_postfix_size_limit(&parts.body, &head)
+                    || lists_under_the_mail_system(&parts.body))
     };
     let bounce_like = strong_bounce || by_subject || by_reply || by_phrase;
 

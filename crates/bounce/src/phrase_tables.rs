@@ -47,6 +47,9 @@ tables: [
             // Exchange's sender filter: "554 5.7.105 SenderFilterAgent; Sender denied as sender's
             // email address is on SenderFilterConfig list".
             "sender denied",
+            // SparkPost's relay, for a sender domain not set up: "550 5.7.1 Unconfigured Sending
+            // Domain <app.example.com>".
+            "unconfigured sending domain",
             // QQ checks the sender's domain: "550 Domain may not exist or DNS check failed".
             "domain may not exist or dns check failed",
             // groups.io refuses posts from non-members: "510 5.1.1 Your email address, a@b, is
@@ -67,6 +70,10 @@ tables: [
             "the ip you're using to send mail is not authorized",
             "ip address is blacklisted",
             "refused by blackhole",
+            // Gmail: "Our system has detected an unusual rate of unsolicited mail originating from
+            // your IP address. To protect our users from spam, mail sent from your IP address has
+            // been blocked." (the address is blocked, not this message judged spam).
+            "unusual rate of unsolicited mail originating from your ip",
             // Postfix's reject_rbl_client: "Client host [192.0.2.9] blocked using zen.spamhaus.org"
             // (whatever hint follows, a PTR record's too).
             "blocked using",
@@ -374,6 +381,9 @@ tables: [
             "rate-limit",
             // Ziggo: "421 4.1.1 MXIN503 Hourly ratelimit for your IP exceeded".
             "ratelimit",
+            // SendGrid: "Email was deferred due to the following reason(s): [IPs were throttled by
+            // recipient server]".
+            "throttled",
             "sending too fast",
             "too many messages",
             "too many emails",
@@ -567,6 +577,8 @@ tables: [
             "host unknown",
             "unknown host",
             "host not found",
+            // SendGrid: "Unable to resolve MX host example.ne".
+            "unable to resolve mx",
             "domain not found",
             "no such domain",
             "domain does not exist",
@@ -590,6 +602,8 @@ tables: [
         Reason::UserUnknown,
         &[
             "user unknown",
+            // Exchange: "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found" (and "ExRecipNotFound").
+            "recipnotfound",
             "unknown user",
             "no such user",
             "nosuchuser",

@@ -259,6 +259,8 @@ pub(crate) fn find_reply_code(text: &str) -> Option<u16> {
             && b[i + 2].is_ascii_digit()
             && (i == 0
                 || matches!(b[i - 1], b' ' | b'\n' | b'\t' | b'(' | b'<' | b'#' | b':' | b'"' | b'\'')
+                // A DSN's diagnostic type before it, unspaced: "smtp;550 ...".
+                || b[i - 1] == b';' && ends_with_ci(&text[..i - 1], "smtp")
                 // After full-width punctuation ("原因：450 ..."), or after a letter of another
                 // script with a status ("邮件投递失败550 5.7.25 ..."): "价格500 元", "€500" are prices.
                 || FULL_WIDTH_MARKS.iter().any(|m| b[..i].ends_with(m.as_bytes()))
@@ -468,9 +470,17 @@ pub(crate) fn reason_line(report: &str) -> Option<&str> {
         // A reply, alone or after "said:" ("Remote host said: 554-Transaction failed").
         let reply: &str =
             l.rsplit_once("said: ").or_else(|| l.rsplit_once("server returned was: ")).map_or(l, |(_, r)| r);
+        let reply = without_diagnostic_type(reply);
         let reply_first = begins_with_reply(reply) && has_letters(&reply[4..]);
         qmail || status_first || reply_first
     })
+}
+
+/// A reply without the diagnostic type a DSN's Diagnostic-Code puts before it ("smtp;550 5.1.1 ...",
+/// "SMTP; 550 ...").
+pub(crate) fn without_diagnostic_type(reply: &str) -> &str {
+    let reply = reply.trim_start();
+    reply.get(..5).filter(|p| p.eq_ignore_ascii_case("smtp;")).map_or(reply, |_| reply[5..].trim_start())
 }
 
 /// `line` begins with a failure's reply code and what follows it (`550 ...`, `451-...`).

@@ -2814,3 +2814,77 @@ fn a_quoted_local_part_is_an_address() {
     assert_eq!(r.address.as_deref(), Some("\"john doe\"@example.org"));
     assert_eq!(parse(b"She said \"write to me\"@ once.\n").kind, Kind::NotBounce);
 }
+
+/// A delay report of Postfix's for one recipient with this diagnostic.
+fn postfix_delay(diagnostic: &str) -> String {
+    format!(
+        "From: MAILER-DAEMON@mail.example.net\nSubject: Delayed Mail (still being retried)\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; mail.example.net\n\nFinal-Recipient: rfc822; ann@example.org\nAction: delayed\nStatus: 4.4.1\n\
+Diagnostic-Code: X-Postfix; {diagnostic}\n--b--\n"
+    )
+}
+
+/// Sets 58 and 59 (administrators' pastes on forums and blogs; providers' bounce diagnostics).
+#[test]
+fn sets_58_and_59_pastes_and_provider_diagnostics() {
+    // Postfix's report pasted from its heading, and replies as a DSN's Diagnostic-Code gives them.
+    let r = only(
+        "The mail system\n\n<info@example.com>: maildir delivery failed: error writing message: Disk quota exceeded\n",
+    );
+    assert_eq!((r.address.as_deref(), r.reason), (Some("info@example.com"), Reason::MailboxFull));
+    let r = only("<liz@example.org>: smtp;550 Requested action not taken: mailbox unavailable\n");
+    assert_eq!((r.address.as_deref(), r.reply_code), (Some("liz@example.org"), Some(550)));
+    let r = only("smtp;550 5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required\n");
+    assert_eq!(r.status.as_deref(), Some("5.7.133"));
+    // Gmail blocks the sending address for the rate of spam from it: blocked, not this message's spam.
+    let gmail = "SMTP error from remote mail server after end of data:\n    host mx.example.org [192.0.2.9]:\n\
+    550-5.7.1 Our system has detected an unusual rate\n    550-5.7.1 of unsolicited mail originating from your IP address. To protect our\n\
+    550-5.7.1 users from spam, mail sent from your IP address has been blocked.\n    550 5.7.1 gsmtp\n";
+    assert_eq!(only(gmail).reason, Reason::Blocked);
+    for (text, reason) in [
+        ("550 5.1.1 RESOLVER.ADR.RecipNotFound; not found", Reason::UserUnknown),
+        ("Unable to resolve MX host example.ne", Reason::HostUnknown),
+        (
+            "Email was deferred due to the following reason(s): [IPs were throttled by recipient server]",
+            Reason::Speeding,
+        ),
+        ("550 5.7.1 Unconfigured Sending Domain <app.example.com>", Reason::Rejected),
+    ] {
+        assert_eq!(classify_text(text), Some(reason), "{text}");
+    }
+    // A delay for a connection that failed is a message not yet delivered; a DNS failure or a loop
+    // stays a network error.
+    let reason = |d: &str| only(&postfix_delay(d)).reason;
+    assert_eq!(reason("connect to mx.example.org[192.0.2.9]:25: Network is unreachable"), Reason::Expired);
+    assert_eq!(
+        reason(
+            "Host or domain name not found. Name service error for name=example.org type=MX: Host not found, try again"
+        ),
+        Reason::NetworkError
+    );
+    assert_eq!(reason("mail forwarding loop for ann@example.org (too many hops)"), Reason::NetworkError);
+}
+
+/// A person's reply to an auto-reply, or forward of one, is none: the subject's reply or forward
+/// mark comes before the auto-reply's words ("RE: Out of office", "Fwd: Automatic reply: ...").
+#[test]
+fn a_reply_to_an_auto_reply_is_none() {
+    let mail = |subject: &str, body: &str| {
+        format!("From: ann@example.org\nTo: bob@example.com\nSubject: {subject}\n\n{body}\n")
+    };
+    for subject in [
+        "RE: Out of office",
+        "AW: Abwesenheitsnotiz: Angebot",
+        "[list] CVE experience (Fwd: Automatic reply: Need a CVE)",
+    ] {
+        assert_eq!(
+            parse(mail(subject, "Thanks, noted. See you Monday.").as_bytes()).kind,
+            Kind::NotBounce,
+            "{subject}"
+        );
+    }
+    for subject in ["Automatic reply: Re: Meeting", "Automatische Antwort: AW: Angebot", "Out of Office: Re: Meeting"] {
+        assert_eq!(parse(mail(subject, "I will be back on Monday.").as_bytes()).kind, Kind::AutoReply, "{subject}");
+    }
+}
