@@ -86,12 +86,14 @@ const BODY_PHRASES: &[&str] = &[
     "i will write back as soon as",
     "bin ich abwesend",
     "bin ich außer haus",
-    // Russian: "я нахожусь в (плановом) отпуске" (I am on (planned) leave), "буду в отпуске до"
-    // (I will be on leave until). (Not "нахожусь в командировке", on a business trip: people
-    // write that in ordinary mail.)
-    "нахожусь в отпуске",
-    "нахожусь в плановом отпуске",
-    "буду в отпуске",
+    // Russian: "доступ к почте может быть ограничен" (access to mail may be limited), as "limited
+    // access to email" above. (Not "я нахожусь в отпуске", I am on leave, or "буду в отпуске": people
+    // write those in ordinary mail and replies.)
+    "доступ к почте может быть ограничен",
+    "доступ к почте ограничен",
+    "ограниченный доступ к почте",
+    // "Ваше письмо будет прочитано после моего возвращения" (your mail will be read after my return).
+    "будет прочитано после",
 ];
 
 /// A help desk's acknowledgement: "This is an automatic email just to let you know that we've
@@ -133,15 +135,25 @@ pub(crate) fn says_auto_replied(auto_submitted: Option<&str>) -> bool {
 }
 
 /// The subject says it is an auto-reply ("Out of Office", "Abwesenheitsnotiz", "Auto-Reply"), and
-/// not a person's reply to one or forward of one: "Automatic reply: Re: your order" is an
-/// auto-reply, "Re: Auto-reply not working" and "Fwd: Automatic reply: ..." are not.
+/// is not a person's reply to one or forward of one (`answers_an_auto_reply`).
 pub(crate) fn subject_says_so(subject: &str) -> bool {
     let subject = normalise(subject);
-    let Some(at) = SUBJECT_PHRASES.iter().filter_map(|p| subject.find(p)).min() else { return false };
-    let before = &subject[..at];
-    !REPLY_PREFIXES
-        .iter()
-        .any(|p| before.match_indices(p).any(|(i, _)| !before[..i].ends_with(|c: char| c.is_alphanumeric())))
+    SUBJECT_PHRASES.iter().any(|p| subject.contains(p)) && !answers_an_auto_reply(&subject)
+}
+
+/// A person's reply to an auto-reply or forward of one: the subject's reply or forward mark stands
+/// right before the auto-reply's words ("RE: Out of office", "AW: Abwesenheitsnotiz: Angebot",
+/// "Fwd: Automatic reply: ..."), not after them ("Automatic reply: Re: your order") or apart from
+/// them ("Re: Your order 5521 [Auto-Reply]", an autoresponder's tag). `subject` is normalised.
+fn answers_an_auto_reply(subject: &str) -> bool {
+    SUBJECT_PHRASES.iter().any(|p| {
+        subject.match_indices(p).any(|(at, _)| {
+            let before = subject[..at].trim_end();
+            REPLY_PREFIXES
+                .iter()
+                .any(|r| before.strip_suffix(r).is_some_and(|rest| !rest.ends_with(|c: char| c.is_alphanumeric())))
+        })
+    })
 }
 
 /// How mail programs mark a reply or a forward in the subject (English, German, French, Dutch,
@@ -165,6 +177,10 @@ pub(crate) fn is_auto_reply(
     pasted: bool,
 ) -> bool {
     if strong_bounce {
+        return false;
+    }
+    // A person's answer to an auto-reply, whose text it may quote, unless its headers say otherwise.
+    if answers_an_auto_reply(&normalise(subject)) && !says_auto_replied(auto_submitted) && !headers_say_autoreply {
         return false;
     }
     if subject_says_so(subject) {

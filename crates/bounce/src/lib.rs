@@ -501,32 +501,39 @@ fn is_pasted_reply(body: &str, normalised: &str) -> bool {
         && is_unquoted_statement(body, normalised, PASTED_REPLY)
 }
 
-/// Postfix's report pasted from its heading on: a line "The mail system" alone, and next (after
-/// empty lines) a recipient's "<a@b>: ..." line ("The mail system / <info@example.com>: maildir
-/// delivery failed: error writing message: Disk quota exceeded").
-fn lists_under_the_mail_system(body: &str) -> bool {
+/// Postfix's report pasted from its heading on, as a statement: a line "The mail system" alone,
+/// and next (after empty lines) a recipient's "<a@b>: ..." line that says why as a report does
+/// (a reply, "said:", a status or a reason's words: "The mail system / <info@example.com>: maildir
+/// delivery failed: error writing message: Disk quota exceeded"); not a list of people under that
+/// heading.
+fn lists_under_the_mail_system(body: &str, normalised: &str) -> bool {
     let mut lines = body.lines().map(str::trim).skip_while(|l| !l.eq_ignore_ascii_case("the mail system"));
     lines.next().is_some()
-        && lines.find(|l| !l.is_empty()).is_some_and(|l| {
-            l.starts_with('<') && l.split_once(">:").is_some_and(|(a, _)| a.contains('@') && !a.contains(' '))
+        && lines.find(|l| !l.is_empty()).and_then(text::bracketed_recipient).is_some_and(|(_, why)| {
+            why.contains("said:")
+                || text::find_reply_code(why).is_some()
+                || text::find_status(why).is_some()
+                || classify_text(why).is_some()
         })
+        && is_unquoted_statement(body, normalised, &["the mail system"])
 }
 
-/// Postfix's refusal of a message larger than the server announced, as a statement: "<a@b>:
-/// message size 110309852 exceeds size limit 73400320 of server mx.example.org[192.0.2.9]" (in
-/// full: "exceeds size limit" alone is what upload forms say too).
+/// Postfix's refusal of a message larger than the server announced, as a statement, after a
+/// recipient: "<a@b>: message size 110309852 exceeds size limit 73400320 of server
+/// mx.example.org[192.0.2.9]" (in full: "exceeds size limit" alone is what upload forms and
+/// gateways' logs say too).
 fn says_postfix_size_limit(body: &str, normalised: &str) -> bool {
-    let digits_then = |s: &str, then: &str| {
+    fn digits_then<'a>(s: &'a str, then: &str) -> Option<&'a str> {
         let rest = s.trim_start_matches(|c: char| c.is_ascii_digit());
-        rest.len() < s.len() && rest.starts_with(then)
-    };
-    normalised
-        .match_indices("message size ")
-        .any(|(at, m)| digits_then(&normalised[at + m.len()..], " exceeds size limit "))
-        && normalised
-            .match_indices(" exceeds size limit ")
-            .any(|(at, m)| digits_then(&normalised[at + m.len()..], " of server "))
-        && is_unquoted_statement(body, normalised, &["exceeds size limit"])
+        if rest.len() < s.len() { rest.strip_prefix(then) } else { None }
+    }
+    // (In the normalised text: Postfix folds the server's name onto the next line.)
+    normalised.match_indices(": message size ").any(|(at, m)| {
+        normalised[..at].rsplit(' ').next().is_some_and(|recipient| recipient.contains('@'))
+            && digits_then(&normalised[at + m.len()..], " exceeds size limit ")
+                .and_then(|rest| digits_then(rest, " of server "))
+                .is_some_and(|server| server.split(' ').next().is_some_and(|s| s.contains('[') && s.ends_with(']')))
+    }) && is_unquoted_statement(body, normalised, &["exceeds size limit"])
 }
 
 /// The text asks no question and has one of `wordings` not in quotation marks (a person quoting it).
@@ -645,12 +652,8 @@ fn is_one_field(raw: &[u8]) -> bool {
 fn says_smtp_error(body: &str) -> bool {
     let first = body.trim_start().lines().next().unwrap_or("").trim_start_matches(['"', '\'', '`']);
     // A reply as a DSN's Diagnostic-Code gives it ("smtp;550 5.7.133 ..."), or a recipient's line
-    // with it: "<a@b>: smtp;550 5.1.1 ...", "<a@b>: 550 ...".
-    let after_recipient = first
-        .strip_prefix('<')
-        .and_then(|rest| rest.split_once(">:"))
-        .filter(|(address, _)| address.contains('@') && !address.contains([' ', '<']))
-        .map_or(first, |(_, reply)| reply);
+    // with it: "<a@b>: smtp;550 5.1.1 ...".
+    let after_recipient = text::bracketed_recipient(first).map_or(first, |(_, reply)| reply).trim_start();
     // Or with an enhanced status, as providers' logs give the reply ("5.7.1 Unfortunately, messages
     // from [192.0.2.9] weren't sent ...", "4.7.650 The mail server ... rate limited").
     let begins_with_status = first.starts_with(['4', '5'])
@@ -676,7 +679,9 @@ fn says_smtp_error(body: &str) -> bool {
             && b.get(3).is_none_or(|c| b" -\r\n".contains(c))
     });
     text::begins_with_reply(first)
-        || text::begins_with_reply(text::without_diagnostic_type(after_recipient))
+        // (With the type only: "<a@b>: 502 errors again on staging" is a chat's line.)
+        || after_recipient.get(..5).is_some_and(|t| t.eq_ignore_ascii_case("smtp;"))
+            && text::begins_with_reply(text::without_diagnostic_type(after_recipient))
         || begins_with_status
         || host_said
         || text::replied_status(body).is_some()
@@ -917,7 +922,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
                     || head.starts_with("dns error: ") && head.contains(" lookup of ")
                     || lists_before_the_copy(&parts.body, &head)
                     || says_postfix_size_limit(&parts.body, &head)
-                    || lists_under_the_mail_system(&parts.body))
+                    || lists_under_the_mail_system(&parts.body, &head))
     };
     let bounce_like = strong_bounce || by_subject || by_reply || by_phrase;
 

@@ -72,8 +72,9 @@ tables: [
             "refused by blackhole",
             // Gmail: "Our system has detected an unusual rate of unsolicited mail originating from
             // your IP address. To protect our users from spam, mail sent from your IP address has
-            // been blocked." (the address is blocked, not this message judged spam).
-            "unusual rate of unsolicited mail originating from your ip",
+            // been blocked." (the address is blocked, not this message judged spam); "... from your
+            // DKIM domain" (421-4.7.28) likewise.
+            "unusual rate of unsolicited mail originating from your",
             // Postfix's reject_rbl_client: "Client host [192.0.2.9] blocked using zen.spamhaus.org"
             // (whatever hint follows, a PTR record's too).
             "blocked using",
@@ -381,9 +382,12 @@ tables: [
             "rate-limit",
             // Ziggo: "421 4.1.1 MXIN503 Hourly ratelimit for your IP exceeded".
             "ratelimit",
-            // SendGrid: "Email was deferred due to the following reason(s): [IPs were throttled by
-            // recipient server]".
-            "throttled",
+            // The sending address is throttled: SendGrid's "Email was deferred due to the following
+            // reason(s): [IPs were throttled by recipient server]", "421 4.7.0 Deferred: your IP has
+            // been throttled" (not a connection throttled for too many unknown recipients).
+            "were throttled",
+            "been throttled",
+            "throttled by",
             "sending too fast",
             "too many messages",
             "too many emails",

@@ -590,6 +590,16 @@ pub(crate) fn is_sendmail_recipient_line(line: &str) -> bool {
     sendmail_line(line.trim_start()).is_some()
 }
 
+/// A recipient's line as Postfix writes it, "<a@b>: rest" (a quoted local part may hold spaces:
+/// "<\"ann lee\"@example.org>: ..."): the address and the rest.
+pub(crate) fn bracketed_recipient(line: &str) -> Option<(&str, &str)> {
+    let (address, rest) = line.strip_prefix('<')?.split_once(">:")?;
+    let (local, domain) = address.rsplit_once('@')?;
+    let quoted = local.len() >= 2 && local.starts_with('"') && local.ends_with('"');
+    let plain = |s: &str| !s.is_empty() && !s.contains([' ', '\t', '<', '"']);
+    ((quoted || plain(local)) && plain(domain) && domain.contains('.')).then_some((address, rest))
+}
+
 /// A line that lists a recipient as Postfix and qmail do: "<a@b>: host ... said: ...", "<a@b>:".
 pub(crate) fn is_bracketed_recipient_line(line: &str) -> bool {
     line.starts_with('<') && line.contains(">:") && line.contains('@')

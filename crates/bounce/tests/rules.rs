@@ -2888,3 +2888,59 @@ fn a_reply_to_an_auto_reply_is_none() {
         assert_eq!(parse(mail(subject, "I will be back on Monday.").as_bytes()).kind, Kind::AutoReply, "{subject}");
     }
 }
+
+/// From the review of sets 57 to 59: the new rules stay narrow.
+#[test]
+fn the_review_of_sets_57_to_59() {
+    let mail = |subject: &str, body: &str| {
+        format!("From: ann@example.org\nTo: bob@example.com\nSubject: {subject}\n\n{body}\n")
+    };
+    // Russian mail that says its writer will be on leave is no auto-reply; one that says the mail
+    // will be read after the return is.
+    let team = mail("Отчёты за квартал", "Коллеги, с 1 по 14 июля я буду в отпуске, пришлите отчёты до пятницы.");
+    assert_eq!(parse(team.as_bytes()).kind, Kind::NotBounce);
+    let away = mail(
+        "Re: Договор",
+        "Я нахожусь в плановом отпуске до 20 июля. Ваше письмо будет прочитано после моего возвращения.",
+    );
+    assert_eq!(parse(away.as_bytes()).kind, Kind::AutoReply);
+    // An autoresponder's tag after a reply mark, and a person's forward of an auto-reply with its text.
+    let tagged =
+        mail("Re: Your order 5521 [Auto-Reply]", "Thank you for contacting us. Orders placed now ship on January 3.");
+    assert_eq!(parse(tagged.as_bytes()).kind, Kind::AutoReply);
+    let forward = mail(
+        "Fwd: Automatic reply: Invoice 4471",
+        "FYI, can you take this one?\n\n---------- Forwarded message ---------\nSubject: Automatic reply: Invoice 4471\n\nI am currently out of the office with limited access to email.",
+    );
+    assert_eq!(parse(forward.as_bytes()).kind, Kind::NotBounce);
+    // "The mail system" as a heading of contacts, and a chat's lines, are no reports; Postfix's
+    // report for a quoted local part is one.
+    let contacts = "Who to contact\n\nThe mail system\n\n<mail-admin@example.org>: Boris, also on call at weekends\n";
+    let chat = "<anna@jabber.example.org>: 502 errors again on staging, can you check nginx?\n<boris@jabber.example.org>: on it\n";
+    for text in [contacts, chat] {
+        assert_eq!(parse(text.as_bytes()).kind, Kind::NotBounce, "{text}");
+    }
+    let r = only("The mail system\n\n<\"john smith\"@example.org>: maildir delivery failed: Disk quota exceeded\n");
+    assert_eq!((r.address.as_deref(), r.reason), (Some("\"john smith\"@example.org"), Reason::MailboxFull));
+    // Postfix folds the server's name; a gateway's log line with the same words names no recipient.
+    let folded = "<bob@example.org>: message size 110309852 exceeds size limit 73400320 of server\n    mx.example.org[192.0.2.9]\n";
+    assert_eq!(only(folded).reason, Reason::MesgTooBig);
+    let log = "ERROR ws-gateway: message size 2097152 exceeds size limit 1048576 of server ws.example.com\n";
+    assert_eq!(parse(log.as_bytes()).kind, Kind::NotBounce);
+    // A connection throttled for unknown recipients is still an unknown user's refusal.
+    let r = only(&postfix(
+        "<ann@example.org>: host mx.example.org[192.0.2.9] said: 550 <ann@example.org>: No such user here. Too many\n    unknown recipients, your connection is being throttled. (in reply to RCPT TO command)",
+    ));
+    assert_eq!((r.reason, r.hard), (Reason::UserUnknown, true));
+    // A delay for a refused connection is expired; Gmail's rate limit of a DKIM domain is a block.
+    assert_eq!(
+        only(&postfix_delay("connect to mx.example.org[192.0.2.9]:25: Connection refused")).reason,
+        Reason::Expired
+    );
+    assert_eq!(
+        classify_text(
+            "421-4.7.28 Gmail has detected an unusual rate of unsolicited mail originating from your DKIM domain [example.com 12]."
+        ),
+        Some(Reason::Blocked)
+    );
+}
