@@ -655,11 +655,48 @@ struct Found {
     again: Vec<usize>,
 }
 
+/// The recipients of Postfix's log lines for a message it returned or deferred, as people paste
+/// them ("postfix/smtp[4870]: B3660EDA82: to=<pcn@example.net.au>, relay=..., dsn=5.0.0,
+/// status=bounced (host mx.example.net.au[192.0.2.9] said: 553 ... (in reply to MAIL FROM
+/// command))"): each `to=` with what the parentheses after its status say (after Postfix's own
+/// status where the reply has none). Not the log's other
+/// lines (its `message-id=<...>`, `from=<...>`, a delivered `status=sent`), whose addresses are no
+/// recipients.
+fn postfix_log_recipients(body: &str) -> Vec<TextRecipient> {
+    let mut out: Vec<TextRecipient> = Vec::new();
+    for line in body.lines() {
+        let Some(to) = line.find(" to=<").map(|at| &line[at + 5..]) else { continue };
+        let Some((address, rest)) = to.split_once('>') else { continue };
+        let Some(why) = [", status=bounced (", ", status=deferred (", ", status=undeliverable ("]
+            .iter()
+            .find_map(|s| rest.find(s).map(|at| &rest[at + s.len()..]))
+        else {
+            continue;
+        };
+        let reply = why.strip_suffix(')').unwrap_or(why).trim();
+        // Postfix's own status ("dsn=5.0.0") where the reply gives none, first as reports give it.
+        let dsn = rest.split_once(" dsn=").and_then(|(_, d)| d.split(',').next()).filter(|d| is_status_word(d));
+        let diagnostic = match dsn {
+            Some(dsn) if find_status(reply).is_none() => format!("{dsn} {reply}"),
+            _ => reply.to_string(),
+        };
+        let address = address.trim();
+        if address.contains('@') && !out.iter().any(|r| r.address.eq_ignore_ascii_case(address)) {
+            out.push(TextRecipient { address: address.to_string(), diagnostic, listed: true });
+        }
+    }
+    out
+}
+
 /// Recover failed recipients and their diagnostics from a human-readable
 /// bounce body (already cut before the quoted original message).
 /// Addresses in `exclude` are never recipients; `sender` (the address the
 /// bounce goes to) counts only where a line lists nothing else.
 pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -> Vec<TextRecipient> {
+    let logged = postfix_log_recipients(body);
+    if !logged.is_empty() {
+        return logged;
+    }
     // The lines (as `str::lines` gives them), and the ones with an '@'
     // (found in one pass over the text): only those can list a recipient.
     let b = body.as_bytes();

@@ -2944,3 +2944,23 @@ fn the_review_of_sets_57_to_59() {
         Some(Reason::Blocked)
     );
 }
+
+/// Postfix's log lines pasted for a message it returned: each `to=` of a line with
+/// `status=bounced` or `status=deferred` is a recipient, with the reply in its parentheses and
+/// Postfix's `dsn=` where the reply has no status; the log's message-id, sender and delivered
+/// lines name none.
+#[test]
+fn postfix_log_lines_name_their_recipients() {
+    let log = "Dec  9 12:19:03 host postfix/qmgr[4797]: B3660EDA82: from=<paul@example.net.au>, size=341, nrcpt=1 (queue active)\n\
+Dec  9 12:19:04 host postfix/smtp[4870]: B3660EDA82: to=<pcn@example.net.au>, relay=mx.example.net.au[192.0.2.9]:25, delay=0.91, delays=0.06/0.02/0.79/0.04, dsn=5.0.0, status=bounced (host mx.example.net.au[192.0.2.9] said: 553 Authentication is required to send mail as <paul@example.net.au> (in reply to MAIL FROM command))\n\
+Dec  9 12:19:04 host postfix/cleanup[4867]: A1B4227BB7: message-id=<20081209021904.A1B4227BB7@host.example.net.au>\n\
+Dec  9 12:19:05 host postfix/smtp[4870]: A1B4227BB7: to=<paul@example.net.au>, relay=mx.example.net.au[192.0.2.9]:25, delay=0.6, dsn=5.0.0, status=bounced (host mx.example.net.au[192.0.2.9] said: 550 Invalid recipient: <paul@example.net.au> (in reply to RCPT TO command))\n\
+Dec  9 12:19:06 host postfix/local[4880]: C2B4227BB9: to=<root@host.example.net.au>, relay=local, delay=0.1, dsn=2.0.0, status=sent (delivered to mailbox)\n";
+    let r = parse(log.as_bytes());
+    let got: Vec<_> = r.recipients.iter().map(|r| (r.address.as_deref(), r.status.as_deref(), r.hard)).collect();
+    assert_eq!(
+        got,
+        [(Some("pcn@example.net.au"), Some("5.0.0"), false), (Some("paul@example.net.au"), Some("5.0.0"), true)]
+    );
+    assert_eq!(r.recipients[1].reason, Reason::UserUnknown);
+}
