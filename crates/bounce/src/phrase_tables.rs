@@ -75,6 +75,9 @@ tables: [
             // been blocked." (the address is blocked, not this message judged spam); "... from your
             // DKIM domain" (421-4.7.28) likewise.
             "unusual rate of unsolicited mail originating from your",
+            // EarthLink: "550 Dynamic/zombied/spam IPs blocked" (the sending address's kind, as
+            // Sisimai's Blocked has it; not this message judged spam).
+            "dynamic/zombied/spam ips blocked",
             // Postfix's reject_rbl_client: "Client host [192.0.2.9] blocked using zen.spamhaus.org"
             // (whatever hint follows, a PTR record's too).
             "blocked using",

@@ -2964,3 +2964,10 @@ Dec  9 12:19:06 host postfix/local[4880]: C2B4227BB9: to=<root@host.example.net.
     );
     assert_eq!(r.recipients[1].reason, Reason::UserUnknown);
 }
+
+/// Set 60 (consumer ISPs): EarthLink refuses dynamic and spamming addresses by their kind, a block
+/// of the sender, not this message judged spam.
+#[test]
+fn set_60_earthlink_blocks_the_sending_address() {
+    assert_eq!(classify_text("550 550 Dynamic/zombied/spam IPs blocked."), Some(Reason::Blocked));
+}
