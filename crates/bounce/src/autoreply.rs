@@ -146,14 +146,16 @@ pub(crate) fn subject_says_so(subject: &str) -> bool {
 /// "Fwd: Automatic reply: ..."), not after them ("Automatic reply: Re: your order") or apart from
 /// them ("Re: Your order 5521 [Auto-Reply]", an autoresponder's tag). `subject` is normalised.
 fn answers_an_auto_reply(subject: &str) -> bool {
-    SUBJECT_PHRASES.iter().any(|p| {
-        subject.match_indices(p).any(|(at, _)| {
-            let before = subject[..at].trim_end();
-            REPLY_PREFIXES
-                .iter()
-                .any(|r| before.strip_suffix(r).is_some_and(|rest| !rest.ends_with(|c: char| c.is_alphanumeric())))
+    // (Every mark ends in a colon: most subjects are done with at once.)
+    subject.contains(':')
+        && SUBJECT_PHRASES.iter().any(|p| {
+            subject.match_indices(p).any(|(at, _)| {
+                let before = subject[..at].trim_end();
+                REPLY_PREFIXES
+                    .iter()
+                    .any(|r| before.strip_suffix(r).is_some_and(|rest| !rest.ends_with(|c: char| c.is_alphanumeric())))
+            })
         })
-    })
 }
 
 /// How mail programs mark a reply or a forward in the subject (English, German, French, Dutch,
@@ -179,12 +181,16 @@ pub(crate) fn is_auto_reply(
     if strong_bounce {
         return false;
     }
-    // A person's answer to an auto-reply, whose text it may quote, unless its headers say otherwise.
-    if answers_an_auto_reply(&normalise(subject)) && !says_auto_replied(auto_submitted) && !headers_say_autoreply {
-        return false;
-    }
-    if subject_says_so(subject) {
-        return true;
+    let subject = normalise(subject);
+    if SUBJECT_PHRASES.iter().any(|p| subject.contains(p)) {
+        if !answers_an_auto_reply(&subject) {
+            return true;
+        }
+        // A person's answer to an auto-reply, whose text it may quote, unless its headers say
+        // otherwise.
+        if !says_auto_replied(auto_submitted) && !headers_say_autoreply {
+            return false;
+        }
     }
     let head = normalise_prefix(body, 600);
     if BODY_PHRASES.iter().chain(if pasted { PASTED_BODY_PHRASES } else { &[] }).any(|p| head.contains(p)) {

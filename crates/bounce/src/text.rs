@@ -664,6 +664,10 @@ struct Found {
 /// recipients.
 fn postfix_log_recipients(body: &str) -> Vec<TextRecipient> {
     let mut out: Vec<TextRecipient> = Vec::new();
+    // (One search of the whole text first: most reports hold no log line.)
+    if memchr::memmem::find(body.as_bytes(), b" to=<").is_none() {
+        return out;
+    }
     for line in body.lines() {
         let Some(to) = line.find(" to=<").map(|at| &line[at + 5..]) else { continue };
         let Some((address, rest)) = to.split_once('>') else { continue };
