@@ -2971,3 +2971,29 @@ Dec  9 12:19:06 host postfix/local[4880]: C2B4227BB9: to=<root@host.example.net.
 fn set_60_earthlink_blocks_the_sending_address() {
     assert_eq!(classify_text("550 550 Dynamic/zombied/spam IPs blocked."), Some(Reason::Blocked));
 }
+
+/// A shop's or a bank's mail whose subject says "failed" or "error" is no report ("Transaction
+/// failed", "Error in invoice 12"); a mail system's subjects still say so ("Mail failure",
+/// "Warning: message 1AbC delayed 24 hours").
+#[test]
+fn a_subject_with_failed_or_error_alone_makes_no_report() {
+    let mail = |from: &str, subject: &str, body: &str| {
+        format!("From: {from}\nTo: ann@example.org\nSubject: {subject}\n\n{body}\n")
+    };
+    for (subject, body) in [
+        ("Transaction failed", "Your transaction failed: the card was declined by the issuer. No money was taken."),
+        ("Error in invoice 12", "There is an error in your invoice. The payment was rejected by the bank."),
+    ] {
+        assert_eq!(
+            parse(mail("Billing <billing@example.com>", subject, body).as_bytes()).kind,
+            Kind::NotBounce,
+            "{subject}"
+        );
+    }
+    let failure = mail(
+        "Mail Server <mail@example.net>",
+        "Mail failure",
+        "Your message could not be delivered to bob@example.org: 550 5.1.1 user unknown",
+    );
+    assert_eq!(only(&failure).reason, Reason::UserUnknown);
+}
