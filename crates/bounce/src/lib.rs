@@ -313,12 +313,13 @@ const BOUNCE_SUBJECTS: &[&str] = &[
     // What mail systems put in the subject with the words that people's mail uses too ("Transaction
     // failed", "Payment rejected", "Order delayed", "Error in your invoice"): only so.
     "failed:",
-    "(failure)",
+    "failed to deliver",
     "failed delivery",
     "failed mail",
     "mail failed",
     "sending failed",
     "message rejected",
+    "message was rejected",
     "mail rejected",
     "rejected:",
     "delayed mail",
@@ -328,9 +329,9 @@ const BOUNCE_SUBJECTS: &[&str] = &[
     "mail system error",
     "mail delivery error",
     "delivery error",
-    "error sending your mail",
-    "mail failure",
+    "error sending",
     "failure delivery",
+    // Exim's delay warning: "Warning: message 1tKx9A-0003Ab-2Q delayed 24 hours".
     "warning: message",
 ];
 

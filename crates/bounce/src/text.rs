@@ -653,43 +653,56 @@ struct Found {
     sendmail: bool,
     /// The lines where the report lists the address again (Exchange: for the administrators).
     again: Vec<usize>,
+    /// From a line of Postfix's log: its diagnostic, and whether the message was deferred.
+    log: Option<(String, bool)>,
 }
 
-/// The recipients of Postfix's log lines for a message it returned or deferred, as people paste
-/// them ("postfix/smtp[4870]: B3660EDA82: to=<pcn@example.net.au>, relay=..., dsn=5.0.0,
-/// status=bounced (host mx.example.net.au[192.0.2.9] said: 553 ... (in reply to MAIL FROM
-/// command))"): each `to=` with what the parentheses after its status say (after Postfix's own
-/// status where the reply has none). Not the log's other
-/// lines (its `message-id=<...>`, `from=<...>`, a delivered `status=sent`), whose addresses are no
-/// recipients.
-fn postfix_log_recipients(body: &str) -> Vec<TextRecipient> {
-    let mut out: Vec<TextRecipient> = Vec::new();
-    // (One search of the whole text first: most reports hold no log line.)
-    if memchr::memmem::find(body.as_bytes(), b" to=<").is_none() {
-        return out;
+/// A line of Postfix's log, as people paste it: a delivery attempt ("postfix/smtp[4870]:
+/// B3660EDA82: to=<pcn@example.net.au>, relay=..., dsn=5.0.0, status=bounced (host ... said: 553
+/// ... (in reply to MAIL FROM command))") or another of its lines ("message-id=<...>",
+/// "from=<...>"), whose addresses are no recipients.
+enum LogLine<'a> {
+    /// The message was returned (`bounced`, `undeliverable`) or is still being tried (`deferred`):
+    /// the recipient, the reply in the parentheses (after Postfix's own status where the reply
+    /// has none), and whether it was deferred.
+    Failed {
+        address: &'a str,
+        diagnostic: String,
+        deferred: bool,
+    },
+    /// Delivered to this address.
+    Sent(&'a str),
+    Other,
+}
+
+/// `line` as a line of Postfix's log: "postfix" in the program's name, then the queue ID and a
+/// colon before the fields. `None` for any other line (an application's log that says "to=<a@b>,
+/// status=bounced (" too).
+fn postfix_log_line(line: &str) -> Option<LogLine<'_>> {
+    let fields_at =
+        [": to=<", ": message-id=<", ": from=<", ": orig_to=<"].iter().filter_map(|f| line.find(f)).min()?;
+    let head = &line[..fields_at];
+    let program = head.rsplit_once(": ").map_or(head, |(program, _queue_id)| program);
+    if !contains_ci(program, "postfix") || !line[fields_at + 2..].starts_with("to=<") {
+        return Some(LogLine::Other).filter(|_| contains_ci(program, "postfix"));
     }
-    for line in body.lines() {
-        let Some(to) = line.find(" to=<").map(|at| &line[at + 5..]) else { continue };
-        let Some((address, rest)) = to.split_once('>') else { continue };
-        let Some(why) = [", status=bounced (", ", status=deferred (", ", status=undeliverable ("]
+    let (address, rest) = line[fields_at + 6..].split_once('>')?;
+    let address = address.trim();
+    if rest.contains(", status=sent ") {
+        return Some(LogLine::Sent(address));
+    }
+    let (why, deferred) =
+        [(", status=bounced (", false), (", status=undeliverable (", false), (", status=deferred (", true)]
             .iter()
-            .find_map(|s| rest.find(s).map(|at| &rest[at + s.len()..]))
-        else {
-            continue;
-        };
-        let reply = why.strip_suffix(')').unwrap_or(why).trim();
-        // Postfix's own status ("dsn=5.0.0") where the reply gives none, first as reports give it.
-        let dsn = rest.split_once(" dsn=").and_then(|(_, d)| d.split(',').next()).filter(|d| is_status_word(d));
-        let diagnostic = match dsn {
-            Some(dsn) if find_status(reply).is_none() => format!("{dsn} {reply}"),
-            _ => reply.to_string(),
-        };
-        let address = address.trim();
-        if address.contains('@') && !out.iter().any(|r| r.address.eq_ignore_ascii_case(address)) {
-            out.push(TextRecipient { address: address.to_string(), diagnostic, listed: true });
-        }
-    }
-    out
+            .find_map(|(s, deferred)| rest.find(s).map(|at| (&rest[at + s.len()..], *deferred)))?;
+    let reply = why.strip_suffix(')').unwrap_or(why).trim();
+    // Postfix's own status ("dsn=5.0.0") where the reply gives none, first as reports give it.
+    let dsn = rest.split_once(" dsn=").and_then(|(_, d)| d.split(',').next()).filter(|d| is_status_word(d));
+    let diagnostic = match dsn {
+        Some(dsn) if find_status(reply).is_none() => format!("{dsn} {reply}"),
+        _ => reply.to_string(),
+    };
+    Some(LogLine::Failed { address, diagnostic, deferred })
 }
 
 /// Recover failed recipients and their diagnostics from a human-readable
@@ -697,10 +710,9 @@ fn postfix_log_recipients(body: &str) -> Vec<TextRecipient> {
 /// Addresses in `exclude` are never recipients; `sender` (the address the
 /// bounce goes to) counts only where a line lists nothing else.
 pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -> Vec<TextRecipient> {
-    let logged = postfix_log_recipients(body);
-    if !logged.is_empty() {
-        return logged;
-    }
+    // (Postfix's log lines are looked for only in a text that has one: most have none.)
+    let has_log = memchr::memmem::find(body.as_bytes(), b"postfix").is_some();
+    let mut delivered: Vec<&str> = Vec::new();
     // The lines (as `str::lines` gives them), and the ones with an '@'
     // (found in one pass over the text): only those can list a recipient.
     let b = body.as_bytes();
@@ -729,6 +741,39 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for &n in &candidates {
         let line = lines[n];
+        match has_log.then(|| postfix_log_line(line)).flatten() {
+            Some(LogLine::Other) => continue,
+            Some(LogLine::Sent(address)) => {
+                delivered.push(address);
+                continue;
+            }
+            Some(LogLine::Failed { address, diagnostic, deferred }) => {
+                let key = address.to_ascii_lowercase();
+                match seen.get(&key).map(|&i| &mut found[i]) {
+                    // A later line that returned the message after deferring it says why.
+                    Some(f) if f.log.as_ref().is_some_and(|(_, was_deferred)| *was_deferred) && !deferred => {
+                        f.log = Some((diagnostic, false));
+                    }
+                    Some(_) => {}
+                    None if address.contains('@') => {
+                        seen.insert(key, found.len());
+                        let log = Some((diagnostic, deferred));
+                        let a = address.to_string();
+                        found.push(Found {
+                            line: n,
+                            address: a,
+                            listed: true,
+                            sendmail: false,
+                            again: Vec::new(),
+                            log,
+                        });
+                    }
+                    None => {}
+                }
+                continue;
+            }
+            None => {}
+        }
         let t = line.trim();
         // (Also in a report quoted by a reply or a forward: "> Message-Id: <...>".)
         let unquoted = t.trim_start_matches(['>', ' ']);
@@ -786,7 +831,7 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
             if let Some(f) = seen.get(&key).map(|&i| &mut found[i]) {
                 // Named in a transcript first, listed later: the listing counts.
                 if listed && !f.listed {
-                    *f = Found { line: n, address: a, listed, sendmail, again: Vec::new() };
+                    *f = Found { line: n, address: a, listed, sendmail, again: Vec::new(), log: None };
                     break;
                 }
                 if listed && opens {
@@ -795,12 +840,19 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
                 continue;
             }
             seen.insert(key, found.len());
-            found.push(Found { line: n, address: a, listed, sendmail, again: Vec::new() });
+            found.push(Found { line: n, address: a, listed, sendmail, again: Vec::new(), log: None });
             break;
         }
     }
     if found.iter().any(|f| f.listed) {
         found.retain(|f| f.listed);
+    }
+    // A deferred log line names no failed recipient when a later line delivered to the address,
+    // nor in a report that names its own and quotes its log.
+    let deferred_only = |f: &Found| f.log.as_ref().is_some_and(|(_, deferred)| *deferred);
+    found.retain(|f| !deferred_only(f) || !delivered.iter().any(|d| d.eq_ignore_ascii_case(&f.address)));
+    if found.iter().any(|f| f.log.is_none()) {
+        found.retain(|f| !deferred_only(f));
     }
     found.sort_by_key(|f| f.line);
     let kept: std::collections::HashSet<String> = found.iter().map(|g| g.address.to_ascii_lowercase()).collect();
@@ -825,7 +877,9 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
     for (idx, f) in found.iter().enumerate() {
         let n = f.line;
         let mut diag = String::new();
-        if f.sendmail {
+        if let Some((log, _)) = &f.log {
+            diag.push_str(log);
+        } else if f.sendmail {
             // Sendmail lists each recipient after the transcript of its
             // session: "While talking to host:", ">>> RCPT To:<a@b>", "<<< 550 ...".
             diag.push_str(lines[n].trim());

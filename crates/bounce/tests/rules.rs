@@ -2997,3 +2997,48 @@ fn a_subject_with_failed_or_error_alone_makes_no_report() {
     );
     assert_eq!(only(&failure).reason, Reason::UserUnknown);
 }
+
+/// From the review of the log-line and subject rules: only Postfix's own lines count, a log
+/// quoted beside a report leaves the report's recipients as they are, a later line of the log
+/// says what became of a deferred message; a mail system's subject in full still marks a report.
+#[test]
+fn the_review_of_the_log_line_and_subject_rules() {
+    let addresses = |text: &str| -> Vec<String> {
+        parse(text.as_bytes()).recipients.iter().filter_map(|r| r.address.clone()).collect()
+    };
+    // An application's log line in the same shape is no recipient; the report's is.
+    let app = "2024-12-10 10:00:01 mailer: batch 7 to=<list-owner@shop.example.org>, status=bounced (1 of 250 recipients failed)\n\n\
+<dave@example.net>: host mx.example.net[192.0.2.9] said: 550 5.1.1 <dave@example.net>: Recipient address\n    rejected: User unknown (in reply to RCPT TO command)\n";
+    assert_eq!(addresses(app), ["dave@example.net"]);
+    // Deferred, then returned: why it was returned.
+    let log = "Dec 10 10:00:00 mx postfix/smtp[1]: AB12: to=<peter@example.net>, relay=mx.example.net[192.0.2.9]:25, dsn=4.7.1, status=deferred (host mx.example.net[192.0.2.9] said: 451 4.7.1 Greylisted (in reply to RCPT TO command))\n\
+Dec 10 11:00:00 mx postfix/smtp[1]: AB12: to=<peter@example.net>, relay=mx.example.net[192.0.2.9]:25, dsn=5.1.1, status=bounced (host mx.example.net[192.0.2.9] said: 550 5.1.1 User unknown (in reply to RCPT TO command))\n";
+    let r = only(log);
+    assert_eq!((r.address.as_deref(), r.reason, r.hard), (Some("peter@example.net"), Reason::UserUnknown, true));
+    // Deferred, then delivered: no failed recipient.
+    let greylisted = log.replace("dsn=5.1.1, status=bounced (host mx.example.net[192.0.2.9] said: 550 5.1.1 User unknown (in reply to RCPT TO command))", "dsn=2.0.0, status=sent (250 2.0.0 OK)");
+    assert!(addresses(&greylisted).is_empty());
+    // A report that quotes its log keeps its own recipient, not the log's deferred one.
+    let report = "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\nTo: ann@example.com\nSubject: Undelivered Mail Returned to Sender\n\n\
+<carol@example.net>: host mx.example.net[192.0.2.9] said: 552 5.2.2 Mailbox full (in reply to RCPT TO command)\n\n\
+Log:\nDec 10 10:00:00 mx postfix/smtp[1]: CD34: to=<dan@example.com>, relay=mx.example.com[192.0.2.8]:25, dsn=4.2.0, status=deferred (host mx.example.com[192.0.2.8] said: 450 4.2.0 Try later)\n";
+    assert_eq!(addresses(report), ["carol@example.net"]);
+    // Mail systems' subjects in full, from addresses that are no daemon's; a phone system's is none.
+    let mail = |from: &str, subject: &str, body: &str| {
+        format!("From: {from}\nTo: ann@example.org\nSubject: {subject}\n\n{body}\n")
+    };
+    for subject in ["Failed to deliver message", "Error sending message", "Your message was rejected"] {
+        let text = mail(
+            "Mail Gateway <gateway@mail.example.net>",
+            subject,
+            "Recipient: sven@example.com\nReason: 550 5.1.1 <sven@example.com>: Recipient address rejected: User unknown",
+        );
+        assert_eq!(parse(text.as_bytes()).kind, Kind::Bounce, "{subject}");
+    }
+    let voicemail = mail(
+        "Phone <pbx@example.com>",
+        "Voicemail failure: message could not be saved",
+        "The voicemail box is full; the message could not be saved.",
+    );
+    assert_eq!(parse(voicemail.as_bytes()).kind, Kind::NotBounce);
+}
