@@ -138,7 +138,12 @@ pub(crate) fn says_auto_replied(auto_submitted: Option<&str>) -> bool {
 /// is not a person's reply to one or forward of one (`answers_an_auto_reply`).
 pub(crate) fn subject_says_so(subject: &str) -> bool {
     let subject = normalise(subject);
-    SUBJECT_PHRASES.iter().any(|p| subject.contains(p)) && !answers_an_auto_reply(&subject)
+    names_an_auto_reply(&subject) && !answers_an_auto_reply(&subject)
+}
+
+/// `subject` (normalised) has an auto-reply's words.
+fn names_an_auto_reply(subject: &str) -> bool {
+    SUBJECT_PHRASES.iter().any(|p| subject.contains(p))
 }
 
 /// A person's reply to an auto-reply or forward of one: the subject's reply or forward mark stands
@@ -182,7 +187,7 @@ pub(crate) fn is_auto_reply(
         return false;
     }
     let subject = normalise(subject);
-    if SUBJECT_PHRASES.iter().any(|p| subject.contains(p)) {
+    if names_an_auto_reply(&subject) {
         if !answers_an_auto_reply(&subject) {
             return true;
         }

@@ -281,13 +281,12 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
     // the corpus has it (rfc3464-07, lhost-opensmtpd-15). A failed DNS lookup ("host name lookup
     // failure", rfc3464-35) or a mail loop stays a network error.
     const CONNECTION: &[&str] = &["network is unreachable", "timed out", "connection reset", "lost connection"];
-    let dns_or_loop = &["lookup", "name server", "dns", "loop", "too many hops", "hop count"];
+    const DNS_OR_LOOP: &[&str] = &["lookup", "name server", "dns", "loop", "too many hops", "hop count"];
     // (Postfix's "connect to mx.example.org[192.0.2.9]:25: Connection refused" too, where the
     // words are a block's at the SMTP level.)
-    let refused =
-        reason == Reason::Blocked && says_any(&diag_n, &["connect to "]) && diag_n.contains("connection refused");
+    let refused = reason == Reason::Blocked && diag_n.contains("connect to ") && diag_n.contains("connection refused");
     let network = reason == Reason::NetworkError && says_any(&diag_n, CONNECTION) || refused;
-    if network && *delayed && !says_any(&diag_n, dns_or_loop) {
+    if network && *delayed && !says_any(&diag_n, DNS_OR_LOOP) {
         reason = Reason::Expired;
     }
     let command = text::command_in(&diag_n)

@@ -672,7 +672,7 @@ fn says_smtp_error(body: &str) -> bool {
     let first = body.trim_start().lines().next().unwrap_or("").trim_start_matches(['"', '\'', '`']);
     // A reply as a DSN's Diagnostic-Code gives it ("smtp;550 5.7.133 ..."), or a recipient's line
     // with it: "<a@b>: smtp;550 5.1.1 ...".
-    let after_recipient = text::bracketed_recipient(first).map_or(first, |(_, reply)| reply).trim_start();
+    let after_recipient = text::bracketed_recipient(first).map_or(first, |(_, reply)| reply);
     // Or with an enhanced status, as providers' logs give the reply ("5.7.1 Unfortunately, messages
     // from [192.0.2.9] weren't sent ...", "4.7.650 The mail server ... rate limited").
     let begins_with_status = first.starts_with(['4', '5'])
@@ -699,8 +699,7 @@ fn says_smtp_error(body: &str) -> bool {
     });
     text::begins_with_reply(first)
         // (With the type only: "<a@b>: 502 errors again on staging" is a chat's line.)
-        || after_recipient.get(..5).is_some_and(|t| t.eq_ignore_ascii_case("smtp;"))
-            && text::begins_with_reply(text::without_diagnostic_type(after_recipient))
+        || text::after_diagnostic_type(after_recipient).is_some_and(text::begins_with_reply)
         || begins_with_status
         || host_said
         || text::replied_status(body).is_some()

@@ -470,17 +470,17 @@ pub(crate) fn reason_line(report: &str) -> Option<&str> {
         // A reply, alone or after "said:" ("Remote host said: 554-Transaction failed").
         let reply: &str =
             l.rsplit_once("said: ").or_else(|| l.rsplit_once("server returned was: ")).map_or(l, |(_, r)| r);
-        let reply = without_diagnostic_type(reply);
+        let reply = after_diagnostic_type(reply).unwrap_or(reply.trim_start());
         let reply_first = begins_with_reply(reply) && has_letters(&reply[4..]);
         qmail || status_first || reply_first
     })
 }
 
-/// A reply without the diagnostic type a DSN's Diagnostic-Code puts before it ("smtp;550 5.1.1 ...",
-/// "SMTP; 550 ...").
-pub(crate) fn without_diagnostic_type(reply: &str) -> &str {
+/// The reply after the diagnostic type a DSN's Diagnostic-Code puts before it ("smtp;550 5.1.1
+/// ...", "SMTP; 550 ..."); `None` without one.
+pub(crate) fn after_diagnostic_type(reply: &str) -> Option<&str> {
     let reply = reply.trim_start();
-    reply.get(..5).filter(|p| p.eq_ignore_ascii_case("smtp;")).map_or(reply, |_| reply[5..].trim_start())
+    reply.get(..5).filter(|p| p.eq_ignore_ascii_case("smtp;")).map(|_| reply[5..].trim_start())
 }
 
 /// `line` begins with a failure's reply code and what follows it (`550 ...`, `451-...`).
@@ -683,10 +683,11 @@ fn postfix_log_line(line: &str) -> Option<LogLine<'_>> {
         [": to=<", ": message-id=<", ": from=<", ": orig_to=<"].iter().filter_map(|f| line.find(f)).min()?;
     let head = &line[..fields_at];
     let program = head.rsplit_once(": ").map_or(head, |(program, _queue_id)| program);
-    if !contains_ci(program, "postfix") || !line[fields_at + 2..].starts_with("to=<") {
-        return Some(LogLine::Other).filter(|_| contains_ci(program, "postfix"));
+    if !contains_ci(program, "postfix") {
+        return None;
     }
-    let (address, rest) = line[fields_at + 6..].split_once('>')?;
+    let Some(to) = line[fields_at + 2..].strip_prefix("to=<") else { return Some(LogLine::Other) };
+    let (address, rest) = to.split_once('>')?;
     let address = address.trim();
     if rest.contains(", status=sent ") {
         return Some(LogLine::Sent(address));
