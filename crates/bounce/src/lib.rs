@@ -291,6 +291,23 @@ fn html_text(html: &str, lines: bool) -> String {
     out
 }
 
+/// Exchange's subjects in other languages, as they begin the subject ("Onbestelbaar: Offerte 12"):
+/// a courier's "Su paquete no se puede entregar: ..." or a colleague's "Re: Onbestelbaar: ..." is no
+/// report. Lower case (ASCII).
+const EXCHANGE_SUBJECTS: &[&str] = &[
+    "onbestelbaar:",
+    "non recapitabile:",
+    "no se puede entregar:",
+    "não é possível entregar:",
+    "niedostarczalne:",
+    "olevererbart:",
+    "kan ikke leveres:",
+    "nedoručitelné:",
+    "kézbesíthetetlen:",
+    "ei voitu toimittaa:",
+    "配信不能:",
+];
+
 const BOUNCE_SUBJECTS: &[&str] = &[
     "undeliver",
     "undelivered",
@@ -458,6 +475,28 @@ const PASTED_STATEMENT: &[&str] = &[
     // address(es):".
     "error occurred while delivering to the following address",
 ];
+
+/// Pasted text with a mail library's report of the server's refusal, with the reply
+/// (`text::has_client_error`), as a statement (`is_unquoted_statement`).
+fn quotes_client_error(body: &str, normalised: &str) -> bool {
+    text::has_client_error(normalised) && is_unquoted_statement(body, normalised, text::CLIENT_ERRORS)
+}
+
+/// Postfix's queue listing (`mailq`, `postqueue -p`) of a message it could not deliver yet: the
+/// queue ID, the size, the time it arrived and the sender, and next line why, in parentheses
+/// ("A8A161E4F9F77      590 Tue Jun 18 06:36:01  root@example.tv / (delivery temporarily
+/// suspended: connect to example.me[192.0.2.9]:25: Connection timed out)").
+fn lists_a_deferred_queue_entry(body: &str) -> bool {
+    let mut lines = body.lines().map(str::trim).peekable();
+    while let Some(line) = lines.next() {
+        if text::is_postfix_queue_line(line)
+            && lines.peek().is_some_and(|why| why.starts_with('(') && why.ends_with(')'))
+        {
+            return true;
+        }
+    }
+    false
+}
 
 /// Words that ask, in a question written without its question mark.
 const ASKING: &[&str] =
@@ -926,7 +965,8 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         || parts.report_type.as_deref() == Some("delivery-status")
         || failed_header.is_some()
         || from_daemon;
-    let by_subject = BOUNCE_SUBJECTS.iter().any(|s| lower_subject.contains(s));
+    let by_subject = BOUNCE_SUBJECTS.iter().any(|s| lower_subject.contains(s))
+        || EXCHANGE_SUBJECTS.iter().any(|s| lower_subject.starts_with(s));
     let by_reply = pasted && says_smtp_error(&parts.body);
     let by_phrase = !(strong_bounce || by_subject || by_reply) && {
         let head = reason::normalise_prefix(&parts.body, 2000);
@@ -940,6 +980,10 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
                     || head.starts_with("dns error: ") && head.contains(" lookup of ")
                     || lists_before_the_copy(&parts.body, &head)
                     || says_postfix_size_limit(&parts.body, &head)
+                    // Log lines of a returned or deferred message ("... dsn=5.1.1, stat=User unknown").
+                    || text::has_failed_log_line(&parts.body)
+                    || quotes_client_error(&parts.body, &head)
+                    || lists_a_deferred_queue_entry(&parts.body)
                     || lists_under_the_mail_system(&parts.body, &head))
     };
     let bounce_like = strong_bounce || by_subject || by_reply || by_phrase;

@@ -321,8 +321,9 @@ tables: [
             "unsolicited",
             "bulk mail",
             "message content rejected",
-            // QQ (Tencent Exmail): "550 Mail content denied".
+            // QQ (Tencent Exmail): "550 Mail content denied", "550 Error: content rejected".
             "mail content denied",
+            "error: content rejected",
             "considered as spam",
             "classified as spam",
             "content filter",

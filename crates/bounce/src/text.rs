@@ -174,6 +174,7 @@ pub(crate) fn warm_up() {
     LazyLock::force(&HOST_MATCHER);
     LazyLock::force(&COMMAND_MATCHER);
     LazyLock::force(&ORIGINAL_MATCHER);
+    LazyLock::force(&LOG_PROGRAMS);
 }
 
 static HOST_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
@@ -312,8 +313,9 @@ pub(crate) fn addresses(text: &str) -> Vec<(usize, String)> {
             while e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'.' || b[e] == b'-') {
                 e += 1;
             }
-            // (Leading '*' is legal but in practice Markdown bold around a pasted address.)
-            let mut local = text[s..i].trim_start_matches(['.', '\'', '`', '*']);
+            // (Leading '*' is legal but in practice Markdown bold around a pasted address, and a
+            // leading '{' a dictionary's brace: Python's "{'a@b': (550, ...)}".)
+            let mut local = text[s..i].trim_start_matches(['.', '\'', '`', '*', '{']);
             // An X.400 address's domain-defined attribute names the Internet address
             // (Exchange 5.5: "c=US;a= ;p=ORG;o=Site;dda:SMTP=ann@example.com;").
             // So does a key before its value: policyd-spf's "envelope-from=a@b; receiver=a@b",
@@ -458,11 +460,93 @@ pub(crate) fn is_qmail_reason(line: &str) -> bool {
         .is_some_and(|(_, status)| is_status_word(status))
 }
 
+/// How mail libraries report the server's refusal of a message they were sending, with the reply
+/// after them: JavaMail ("SMTPAddressFailedException: 550 ..."), Python ("SMTPRecipientsRefused:
+/// {'a@b': (550, b'5.1.1 ...')}"), Ruby ("Net::SMTPFatalError: 550 ..."), .NET ("Mailbox
+/// unavailable. The server response was: 5.1.1 ...", MailKit's "SmtpCommandException: 5.1.1 ..."),
+/// Symfony ("Expected response code 250 but got code \"550\", with message ..."), Nodemailer
+/// ("Can't send mail - all recipients were rejected: 550 ..."), PHPMailer ("The following
+/// recipients failed: a@b: ..."), lettre ("permanent error (550): ..."), gomail ("gomail: could
+/// not send email 1: 550 ..."), go-smtp ("SMTP error 421: ..."). Lower case, as in the normalised
+/// text.
+pub(crate) const CLIENT_ERRORS: &[&str] = &[
+    "smtpaddressfailedexception: ",
+    "smtpsendfailedexception: ",
+    "smtprecipientsrefused: ",
+    "smtpdataerror: (",
+    "net::smtpfatalerror: ",
+    "net::smtpserverbusy: ",
+    "smtpcommandexception: ",
+    "expected response code 250 but got code ",
+    "all recipients were rejected: ",
+    "the following recipients failed: ",
+    "gomail: could not send email ",
+    "the server response was: ",
+    "smtp error ",
+    "permanent error (",
+    "transient error (",
+];
+
+/// The text after a mail library's marker (`CLIENT_ERRORS`) begins with the server's reply, as
+/// the library writes it: its code or status (JavaMail: "SMTPAddressFailedException: 550 ...";
+/// .NET: "The server response was: 5.1.1 ..."; Python: "SMTPDataError: (550, b'...')"), Python's
+/// refused recipients ("{'a@b': (550,
+/// b'...')}"), PHPMailer's recipient ("a@b: ..."), gomail's message number and command ("1: Rcpt:
+/// 550 ..."), a code and a colon (go-smtp: "SMTP error 421: ...", lettre: "permanent error (550):
+/// ..."). Not a number in prose after the marker ("... SMTPFatalError: raised when the server
+/// answered 550") or a comment ("except SMTPRecipientsRefused: # 550").
+pub(crate) fn begins_with_client_reply(marker: &str, after: &str) -> bool {
+    let code_then = |after: &str, close: &str| {
+        let b = after.as_bytes();
+        b.len() > 3
+            && matches!(b[0], b'4' | b'5')
+            && b[1..3].iter().all(u8::is_ascii_digit)
+            && after[3..].starts_with(close)
+    };
+    let reply_first = |after: &str| {
+        let after = after.trim_start_matches(['"', '\'', '(', ' ']);
+        begins_with_reply(after)
+            || code_then(after, "\"")
+            || code_then(after, ",")
+            || after.split(' ').next().is_some_and(is_status_word)
+    };
+    match marker {
+        "the server response was: " => after.split(' ').next().is_some_and(is_status_word),
+        "smtp error " => code_then(after, ":"),
+        "permanent error (" | "transient error (" => code_then(after, "):"),
+        "smtprecipientsrefused: " => {
+            after.starts_with('{') && after.find("': (").is_some_and(|at| code_then(&after[at + 4..], ","))
+        }
+        "the following recipients failed: " => after.split(' ').next().is_some_and(|w| w.contains('@')),
+        "gomail: could not send email " => {
+            let rest = after.trim_start_matches(|c: char| c.is_ascii_digit()).trim_start_matches(": ");
+            // (After the command where the library names it: "Rcpt: 550 ...".)
+            let rest = rest.split_once(": ").filter(|(command, _)| command.len() <= 6).map_or(rest, |(_, r)| r);
+            reply_first(rest)
+        }
+        _ => reply_first(after),
+    }
+}
+
+/// The text (lower case) has a mail library's report of the server's reply (`CLIENT_ERRORS`).
+pub(crate) fn has_client_error(lower: &str) -> bool {
+    CLIENT_ERRORS.iter().any(|m| {
+        lower.match_indices(m).any(|(at, _)| {
+            // (lettre's wording is HTTP clients' too: "transient error (503): Service Unavailable";
+            // it counts on a line that names SMTP: "SMTP 5xx error: permanent error (550): ...".)
+            let line = &lower[lower[..at].rfind('\n').map_or(0, |n| n + 1)..at];
+            let smtp_named = !m.ends_with("error (") || line.contains("smtp");
+            smtp_named && begins_with_client_reply(m, &lower[at + m.len()..])
+        })
+    })
+}
+
 /// The line that gives the reason where a report's address line is missing (cut or masked where
 /// it was pasted), trimmed: qmail's, with a status of its own ("CNAME lookup failed temporarily.
 /// (#4.4.3)"), a reply as providers' logs give it, status first ("5.7.1 Unfortunately, messages
 /// from [192.0.2.9] weren't sent ..."), or a reply alone or after "said:" ("Remote host said:
-/// 554-Transaction failed") or Gmail's "The error that the other server returned was:".
+/// 554-Transaction failed") or Gmail's "The error that the other server returned was:", or a mail
+/// library's report of the reply ("SMTPAddressFailedException: 550 ...").
 pub(crate) fn reason_line(report: &str) -> Option<&str> {
     report.lines().map(|l| l.trim().trim_matches(['"', '\'', '`'])).find(|l| {
         let qmail = is_qmail_reason(l);
@@ -472,7 +556,7 @@ pub(crate) fn reason_line(report: &str) -> Option<&str> {
             l.rsplit_once("said: ").or_else(|| l.rsplit_once("server returned was: ")).map_or(l, |(_, r)| r);
         let reply = after_diagnostic_type(reply).unwrap_or(reply.trim_start());
         let reply_first = begins_with_reply(reply) && has_letters(&reply[4..]);
-        qmail || status_first || reply_first
+        qmail || status_first || reply_first || has_client_error(&l.to_ascii_lowercase())
     })
 }
 
@@ -657,53 +741,211 @@ struct Found {
     log: Option<(String, bool)>,
 }
 
-/// A line of Postfix's log, as people paste it: a delivery attempt ("postfix/smtp[4870]:
+/// A line of an MTA's log, as people paste it: Postfix's delivery attempt ("postfix/smtp[4870]:
 /// B3660EDA82: to=<pcn@example.net.au>, relay=..., dsn=5.0.0, status=bounced (host ... said: 553
-/// ... (in reply to MAIL FROM command))") or another of its lines ("message-id=<...>",
-/// "from=<...>"), whose addresses are no recipients.
+/// ... (in reply to MAIL FROM command))"), sendmail's ("sm-mta[20114]: 4B79CX1a020112:
+/// to=<bob@example.net>, ..., dsn=5.1.1, stat=User unknown"), Exim's ("1rg2Xa-0004Zs-9C **
+/// jan@example.pl R=dnslookup ...: SMTP error from remote mail server after RCPT TO:<...>: 550 ..."),
+/// or another of their lines (Postfix's "message-id=<...>", "from=<...>", Exim's arrival "<=
+/// sender@example.com"), whose addresses are no recipients.
 enum LogLine<'a> {
-    /// The message was returned (`bounced`, `undeliverable`) or is still being tried (`deferred`):
-    /// the recipient, the reply in the parentheses (after Postfix's own status where the reply
-    /// has none), and whether it was deferred.
+    /// The message was returned (`bounced`, `undeliverable`; sendmail's status other than "Sent";
+    /// Exim's "**") or is still being tried (`deferred`, Exim's "=="): the recipients, the reply
+    /// (after the MTA's own status where the reply has none), and whether it was deferred.
     Failed {
-        address: &'a str,
+        addresses: Vec<&'a str>,
         diagnostic: String,
         deferred: bool,
     },
-    /// Delivered to this address.
-    Sent(&'a str),
+    /// Delivered to these addresses.
+    Sent(Vec<&'a str>),
     Other,
 }
 
-/// `line` as a line of Postfix's log: "postfix" in the program's name, then the queue ID and a
-/// colon before the fields. `None` for any other line (an application's log that says "to=<a@b>,
-/// status=bounced (" too).
-fn postfix_log_line(line: &str) -> Option<LogLine<'_>> {
-    let fields_at =
-        [": to=<", ": message-id=<", ": from=<", ": orig_to=<"].iter().filter_map(|f| line.find(f)).min()?;
+/// The programs' names in Postfix's and sendmail's log lines, as the logs write them.
+static LOG_PROGRAMS: LazyLock<[memchr::memmem::Finder<'static>; 3]> =
+    LazyLock::new(|| ["postfix", "sendmail", "sm-mta"].map(memchr::memmem::Finder::new));
+
+/// Whether `text` may hold a log line `log_line` reads: it names Postfix or sendmail, or has one of
+/// Exim's delivery flags between spaces (" ** ", " == ", " <= ", " => "; its lines name no
+/// program). Most reports have none of them.
+fn may_hold_log_lines(text: &str) -> bool {
+    let b = text.as_bytes();
+    LOG_PROGRAMS.iter().any(|f| f.find(b).is_some())
+        || memchr::memchr2_iter(b'*', b'=', b).any(|at| {
+            let flag = |start: usize, f: &[u8]| {
+                start >= 1
+                    && b.get(start - 1) == Some(&b' ')
+                    && b.get(start..start + 3).is_some_and(|w| w[..2] == *f && w[2] == b' ')
+            };
+            // (At the flag's first or second character.)
+            [b"**", b"==", b"<=", b"=>"].iter().any(|f| flag(at, *f) || at >= 1 && flag(at - 1, *f))
+        })
+}
+
+/// Whether `text` has a log line of a message that was returned, or that is being retried and was
+/// not delivered by a later line.
+pub(crate) fn has_failed_log_line(text: &str) -> bool {
+    if !may_hold_log_lines(text) {
+        return false;
+    }
+    let mut deferred: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        match log_line(line) {
+            Some(LogLine::Failed { deferred: false, .. }) => return true,
+            Some(LogLine::Failed { addresses, .. }) => deferred.extend(addresses),
+            Some(LogLine::Sent(addresses)) => {
+                deferred.retain(|d| !addresses.iter().any(|a| a.eq_ignore_ascii_case(d)));
+            }
+            _ => {}
+        }
+    }
+    !deferred.is_empty()
+}
+
+/// `line` as a line of an MTA's log (see `LogLine`); `None` for any other line (an application's
+/// log that says "to=<a@b>, status=bounced (" too).
+fn log_line(line: &str) -> Option<LogLine<'_>> {
+    postfix_or_sendmail_log_line(line).or_else(|| exim_log_line(line))
+}
+
+/// Postfix's and sendmail's lines: the program's name ("postfix/smtp", "sm-mta", "sendmail"), then
+/// the queue ID and a colon before the fields.
+fn postfix_or_sendmail_log_line(line: &str) -> Option<LogLine<'_>> {
+    let fields_at = [": to=", ": message-id=<", ": from=<", ": orig_to=<"].iter().filter_map(|f| line.find(f)).min()?;
     let head = &line[..fields_at];
     let program = head.rsplit_once(": ").map_or(head, |(program, _queue_id)| program);
-    if !contains_ci(program, "postfix") {
-        return None;
+    if contains_ci(program, "postfix") {
+        return postfix_fields(&line[fields_at + 2..]);
     }
-    let Some(to) = line[fields_at + 2..].strip_prefix("to=<") else { return Some(LogLine::Other) };
+    if contains_ci(program, "sendmail") || contains_ci(program, "sm-mta") {
+        return Some(sendmail_fields(&line[fields_at + 2..]));
+    }
+    None
+}
+
+/// The fields of a line of Postfix's log ("to=<a@b>, relay=..., dsn=5.0.0, status=bounced (...)");
+/// `None` for a delivery attempt with a status it does not know ("status=SOFTBOUNCE"), whose address
+/// is read as any other line's.
+fn postfix_fields(fields: &str) -> Option<LogLine<'_>> {
+    let Some(to) = fields.strip_prefix("to=<") else { return Some(LogLine::Other) };
     let (address, rest) = to.split_once('>')?;
     let address = address.trim();
     if rest.contains(", status=sent ") {
-        return Some(LogLine::Sent(address));
+        return Some(LogLine::Sent(vec![address]));
     }
     let (why, deferred) =
         [(", status=bounced (", false), (", status=undeliverable (", false), (", status=deferred (", true)]
             .iter()
             .find_map(|(s, deferred)| rest.find(s).map(|at| (&rest[at + s.len()..], *deferred)))?;
     let reply = why.strip_suffix(')').unwrap_or(why).trim();
-    // Postfix's own status ("dsn=5.0.0") where the reply gives none, first as reports give it.
-    let dsn = rest.split_once(" dsn=").and_then(|(_, d)| d.split(',').next()).filter(|d| is_status_word(d));
-    let diagnostic = match dsn {
+    Some(LogLine::Failed { addresses: vec![address], diagnostic: with_log_status(reply, rest), deferred })
+}
+
+/// The fields of a line of sendmail's log: "to=<a@b>,<c@d>, ctladdr=..., delay=..., mailer=esmtp,
+/// relay=..., dsn=5.1.1, stat=User unknown" (or "stat=Deferred: Connection timed out with ...",
+/// "stat=Sent (...)", "stat=queued").
+fn sendmail_fields(fields: &str) -> LogLine<'_> {
+    let Some(to) = fields.strip_prefix("to=") else { return LogLine::Other };
+    // The recipients end where the next field begins (", ctladdr=", ", delay=").
+    let list = to.split_once(", ").map_or(to, |(list, _)| list);
+    let addresses: Vec<&str> = list
+        .split(',')
+        .map(|a| a.trim().trim_start_matches('<').trim_end_matches('>'))
+        .filter(|a| a.contains('@'))
+        .collect();
+    let Some((_, stat)) = to.split_once(", stat=") else { return LogLine::Other };
+    if addresses.is_empty() {
+        return LogLine::Other;
+    }
+    if starts_with_ci(stat, "sent") {
+        return LogLine::Sent(addresses);
+    }
+    // Queued for a later run (sendmail's queue-only mode, or under load): nothing failed yet.
+    if starts_with_ci(stat, "queued") {
+        return LogLine::Other;
+    }
+    let (reply, deferred) = match stat.strip_prefix("Deferred") {
+        Some(why) => (why.trim_start_matches([':', ' ']), true),
+        None => (stat.trim(), false),
+    };
+    LogLine::Failed { addresses, diagnostic: with_log_status(reply, to), deferred }
+}
+
+/// `reply` after the MTA's own status ("dsn=5.1.1") where the reply gives none, first as reports
+/// give it.
+fn with_log_status(reply: &str, fields: &str) -> String {
+    let dsn = fields.split_once(" dsn=").and_then(|(_, d)| d.split(',').next()).filter(|d| is_status_word(d));
+    match dsn {
         Some(dsn) if find_status(reply).is_none() => format!("{dsn} {reply}"),
         _ => reply.to_string(),
-    };
-    Some(LogLine::Failed { address, diagnostic, deferred })
+    }
+}
+
+/// A line of Exim's main log: "[date time] [pid] ID FLAG address ...", where ID is Exim's message
+/// ID ("1rg2Xa-0004Zs-9C", or since Exim 4.97 "1rg2Xa-000000004Zs-9Cab") and FLAG says what
+/// happened: "<=" arrival (the sender's address), "=>", "->", "*>" delivery, "**" failure,
+/// "==" deferral.
+fn exim_log_line(line: &str) -> Option<LogLine<'_>> {
+    let mut words = line.split(' ').filter(|w| !w.is_empty());
+    // (The ID comes after at most the date, the time and the process's "[pid]", behind syslog's
+    // "Mar  1 10:15:03 host exim[812]: " where the log goes there.)
+    words.by_ref().take(9).find(|w| is_exim_message_id(w))?;
+    let flag = words.next()?;
+    let rest = line[line.find(flag)? + flag.len()..].trim_start();
+    let address_word = rest.split(' ').next().unwrap_or("");
+    let address = address_word.trim_end_matches(':').trim_start_matches('<').trim_end_matches('>');
+    match flag {
+        "<=" => Some(LogLine::Other),
+        "=>" | "->" | "*>" => Some(LogLine::Sent(vec![address])),
+        "**" | "==" => {
+            // The reason follows the first ": " after the address (its router, transport and host
+            // come before: "R=dnslookup T=remote_smtp H=mx.example.pl [192.0.2.7]: SMTP error ...").
+            let after = &rest[address_word.len()..];
+            let reply =
+                if address_word.ends_with(':') { after } else { after.split_once(": ").map_or("", |(_, why)| why) };
+            Some(LogLine::Failed {
+                addresses: vec![address],
+                diagnostic: reply.trim().to_string(),
+                deferred: flag == "==",
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The last of `lines` is a recipient of Postfix's queue listing (an address alone, indented) whose
+/// entry gives no reason why it waits: the message is being sent, or was not tried yet, and has not
+/// failed.
+fn in_a_queue_entry_being_sent(lines: &[&str]) -> bool {
+    let Some((last, above)) = lines.split_last() else { return false };
+    let lone_address = |l: &str| l.starts_with([' ', '\t']) && !l.trim().is_empty() && !l.trim().contains(' ');
+    if !lone_address(last) {
+        return false;
+    }
+    above.iter().rev().find(|l| !lone_address(l)).is_some_and(|l| is_postfix_queue_line(l.trim_start()))
+}
+
+/// A line of Postfix's queue listing: the queue ID (hexadecimal, or letters and digits with
+/// `enable_long_queue_ids`; with '*' when the message is being sent and '!' when it is held), the
+/// size, the weekday and date it arrived, and the sender ("A8A161E4F9F77      590 Tue Jun 18
+/// 06:36:01  root@example.tv").
+pub(crate) fn is_postfix_queue_line(line: &str) -> bool {
+    let mut words = line.split_whitespace();
+    let (Some(id), Some(size), Some(day)) = (words.next(), words.next(), words.next()) else { return false };
+    let id = id.trim_end_matches(['*', '!']);
+    id.len() >= 8
+        && id.bytes().all(|b| b.is_ascii_alphanumeric())
+        && size.bytes().all(|b| b.is_ascii_digit())
+        && ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].contains(&day)
+}
+
+/// Exim's message ID: three parts of base-62 letters and digits, 6-6-2 long, or 6-11-4 since Exim 4.97.
+fn is_exim_message_id(word: &str) -> bool {
+    let mut parts = word.split('-');
+    let lengths = [parts.next(), parts.next(), parts.next(), parts.next()].map(|p| p.map(str::len));
+    matches!(lengths, [Some(6), Some(6), Some(2), None] | [Some(6), Some(11), Some(4), None])
+        && word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// Recover failed recipients and their diagnostics from a human-readable
@@ -711,8 +953,8 @@ fn postfix_log_line(line: &str) -> Option<LogLine<'_>> {
 /// Addresses in `exclude` are never recipients; `sender` (the address the
 /// bounce goes to) counts only where a line lists nothing else.
 pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -> Vec<TextRecipient> {
-    // (Postfix's log lines are looked for only in a text that has one: most have none.)
-    let has_log = memchr::memmem::find(body.as_bytes(), b"postfix").is_some();
+    // (Log lines are looked for only in a text that may have one: most have none.)
+    let has_log = may_hold_log_lines(body);
     let mut delivered: Vec<&str> = Vec::new();
     // The lines (as `str::lines` gives them), and the ones with an '@'
     // (found in one pass over the text): only those can list a recipient.
@@ -742,34 +984,41 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for &n in &candidates {
         let line = lines[n];
-        match has_log.then(|| postfix_log_line(line)).flatten() {
+        if is_postfix_queue_line(line.trim_start()) || in_a_queue_entry_being_sent(&lines[..=n]) {
+            // The sender of a message in Postfix's queue listing, and the recipients of one that is
+            // not waiting for a retry (no reason in parentheses above them).
+            continue;
+        }
+        match has_log.then(|| log_line(line)).flatten() {
             Some(LogLine::Other) => continue,
-            Some(LogLine::Sent(address)) => {
-                delivered.push(address);
+            Some(LogLine::Sent(addresses)) => {
+                delivered.extend(addresses);
                 continue;
             }
-            Some(LogLine::Failed { address, diagnostic, deferred }) => {
-                let key = address.to_ascii_lowercase();
-                match seen.get(&key).map(|&i| &mut found[i]) {
-                    // A later line that returned the message after deferring it says why.
-                    Some(f) if f.log.as_ref().is_some_and(|(_, was_deferred)| *was_deferred) && !deferred => {
-                        f.log = Some((diagnostic, false));
+            Some(LogLine::Failed { addresses, diagnostic, deferred }) => {
+                for address in addresses {
+                    let key = address.to_ascii_lowercase();
+                    match seen.get(&key).map(|&i| &mut found[i]) {
+                        // A later line that returned the message after deferring it says why.
+                        Some(f) if f.log.as_ref().is_some_and(|(_, was_deferred)| *was_deferred) && !deferred => {
+                            f.log = Some((diagnostic.clone(), false));
+                        }
+                        Some(_) => {}
+                        None if address.contains('@') => {
+                            seen.insert(key, found.len());
+                            let log = Some((diagnostic.clone(), deferred));
+                            let a = address.to_string();
+                            found.push(Found {
+                                line: n,
+                                address: a,
+                                listed: true,
+                                sendmail: false,
+                                again: Vec::new(),
+                                log,
+                            });
+                        }
+                        None => {}
                     }
-                    Some(_) => {}
-                    None if address.contains('@') => {
-                        seen.insert(key, found.len());
-                        let log = Some((diagnostic, deferred));
-                        let a = address.to_string();
-                        found.push(Found {
-                            line: n,
-                            address: a,
-                            listed: true,
-                            sendmail: false,
-                            again: Vec::new(),
-                            log,
-                        });
-                    }
-                    None => {}
                 }
                 continue;
             }

@@ -3042,3 +3042,164 @@ Log:\nDec 10 10:00:00 mx postfix/smtp[1]: CD34: to=<dan@example.com>, relay=mx.e
     );
     assert_eq!(parse(voicemail.as_bytes()).kind, Kind::NotBounce);
 }
+
+/// sendmail's and Exim's log lines pasted for a returned message name their recipients as
+/// Postfix's do: sendmail's `to=` with a `stat=` other than "Sent" (one line may list several),
+/// Exim's "**" (failed) and "==" (deferred) lines; Exim's arrival line "<=" names the sender, and
+/// a later delivery ("=>") ends a deferral. A pasted log with nothing but deliveries is no report.
+#[test]
+fn sendmail_and_exim_log_lines_name_their_recipients() {
+    let addresses = |text: &str| -> Vec<String> {
+        parse(text.as_bytes()).recipients.iter().filter_map(|r| r.address.clone()).collect()
+    };
+    let exim = "Hi, my server cannot send to this customer. Here is the exim log:\n\n\
+2024-03-01 10:15:01 1rg2Xa-0004Zs-9C <= shop@mystore.example H=localhost [127.0.0.1] P=esmtpsa S=2345 id=abc@mystore.example\n\
+2024-03-01 10:15:03 1rg2Xa-0004Zs-9C ** jan@example.pl R=dnslookup T=remote_smtp H=mx.example.pl [192.0.2.7] X=TLS1.2:ECDHE-RSA-AES256-GCM-SHA384:256 CV=yes: SMTP error from remote mail server after RCPT TO:<jan@example.pl>: 550 5.1.1 <jan@example.pl>: Recipient address rejected: User unknown in virtual mailbox table\n\
+2024-03-01 10:15:03 1rg2Xa-0004Zs-9C Completed\n";
+    let r = only(exim);
+    assert_eq!((r.address.as_deref(), r.reason, r.hard), (Some("jan@example.pl"), Reason::UserUnknown, true));
+    assert!(r.diagnostic.as_deref().is_some_and(|d| d.starts_with("SMTP error from remote mail server")), "{r:?}");
+    // Exim 4.97's longer IDs, and a local failure whose address ends in a colon.
+    let local = "2024-05-02 08:00:00 1s2AbC-00000000Xy1-AbCd ** nobody@nowhere.example: Unrouteable address\n";
+    assert_eq!(addresses(local), ["nobody@nowhere.example"]);
+    // Deferred, then delivered: no failed recipient.
+    let greylisted = "2023-11-12 08:01:44 1r29Pk-0006aa-2D <= news@example.com U=www P=local S=4021\n\
+2023-11-12 08:01:45 1r29Pk-0006aa-2D == marie@example.fr R=dnslookup T=remote_smtp defer (-44) H=mx.example.fr [192.0.2.44]: SMTP error from remote mail server after RCPT TO:<marie@example.fr>: 451 4.7.1 Greylisting in action\n\
+2023-11-12 08:11:50 1r29Pk-0006aa-2D => marie@example.fr R=dnslookup T=remote_smtp H=mx.example.fr [192.0.2.44] C=\"250 OK\"\n";
+    assert!(addresses(greylisted).is_empty());
+
+    let sendmail = "Our sendmail logs show this for every message to that domain:\n\n\
+Dec  7 09:12:33 mail sm-mta[20114]: 4B79CX1a020112: to=<bob@example.net>,<eve@example.net>, ctladdr=<alice@example.com> (1000/1000), delay=00:00:02, xdelay=00:00:02, mailer=esmtp, pri=121234, relay=mx.example.net. [192.0.2.10], dsn=5.1.1, stat=User unknown\n\
+Dec  7 09:12:33 mail sm-mta[20114]: 4B79CX1a020112: 4B79CX1a020113: DSN: User unknown\n";
+    let r = parse(sendmail.as_bytes());
+    assert_eq!(r.kind, Kind::Bounce);
+    let got: Vec<_> = r.recipients.iter().map(|r| (r.address.as_deref(), r.status.as_deref(), r.reason)).collect();
+    assert_eq!(
+        got,
+        [
+            (Some("bob@example.net"), Some("5.1.1"), Reason::UserUnknown),
+            (Some("eve@example.net"), Some("5.1.1"), Reason::UserUnknown)
+        ]
+    );
+    let deferred = "Dec  7 09:12:33 mail sendmail[20114]: 4B79CX1a020112: to=carl@example.org, delay=04:00:01, mailer=esmtp, pri=300123, relay=mx.example.org., dsn=4.0.0, stat=Deferred: Connection timed out with mx.example.org.\n";
+    let r = only(deferred);
+    assert_eq!((r.address.as_deref(), r.status.as_deref()), (Some("carl@example.org"), Some("4.0.0")));
+    let sent = "Dec  7 09:12:33 mail sm-mta[20114]: 4B79CX1a020112: to=<bob@example.net>, delay=00:00:02, mailer=esmtp, relay=mx.example.net. [192.0.2.10], dsn=2.0.0, stat=Sent (OK id=1rg2Xa)\n";
+    assert_eq!(parse(sent.as_bytes()).kind, Kind::NotBounce);
+}
+
+/// Set 62 (GitHub issue threads of self-hosted applications): what a mail library reports when the
+/// server refused the message it was sending, pasted alone, is a report with the server's reply;
+/// the same words in a changelog or a question are none.
+#[test]
+fn set_62_mail_libraries_report_the_servers_reply() {
+    let first = |text: &str| {
+        let r = parse(text.as_bytes());
+        assert_eq!(r.kind, Kind::Bounce, "{text}");
+        r.recipients.into_iter().next().unwrap()
+    };
+    let java = "javax.mail.SendFailedException: Invalid Addresses;\n  nested exception is:\n\
+\tcom.sun.mail.smtp.SMTPAddressFailedException: 550 5.1.1 <ghost@example.org>: Recipient address rejected: User unknown in virtual mailbox table\n";
+    let python = "Traceback (most recent call last):\n  File \"send.py\", line 12, in <module>\n    server.sendmail(me, [you], msg.as_string())\n\
+smtplib.SMTPRecipientsRefused: {'ghost@example.org': (550, b'5.1.1 <ghost@example.org>: Recipient address rejected: User unknown in local recipient table')}\n";
+    for text in [java, python] {
+        let r = first(text);
+        assert_eq!((r.address.as_deref(), r.reason, r.hard), (Some("ghost@example.org"), Reason::UserUnknown, true));
+    }
+    let dotnet = "System.Net.Mail.SmtpFailedRecipientException: Mailbox unavailable. The server response was: 5.7.1 <ghost@example.org>: Relay access denied\n";
+    assert_eq!(first(dotnet).reason, Reason::NoRelaying);
+    // lettre, with QQ's reply, and no recipient named.
+    let lettre = "SMTP 5xx error: permanent error (550): Error: content rejected.http://mail.qq.com/zh_CN/help/content/rejectedmail.html\n";
+    let r = first(lettre);
+    assert_eq!((r.address, r.reason, r.reply_code), (None, Reason::SpamDetected, Some(550)));
+    for text in [
+        "## 2.4.1\n- Fixed: a permanent error (500) from the upload API was retried forever.\n- Log the SMTP error 550 responses at warn level.\n",
+        "The server response was: 404 Not Found\n",
+        "Does anyone know why JavaMail throws SMTPAddressFailedException: 550 for some of our users? It only happens on Mondays.\n",
+    ] {
+        assert_eq!(parse(text.as_bytes()).kind, Kind::NotBounce, "{text}");
+    }
+}
+
+/// Set 62: Postfix's queue listing of a message it is still trying, pasted alone, is a report; its
+/// sender is no recipient.
+#[test]
+fn set_62_a_postfix_queue_listing() {
+    let queue = "A8A161E4F9F77      590 Tue Jun 18 06:36:01  root@host.example.tv\n\
+(delivery temporarily suspended: connect to example.me[192.0.2.9]:25: Connection timed out)\n";
+    let r = only(queue);
+    assert_eq!((r.address, r.reason), (None, Reason::Expired));
+    let listed = format!("{queue}                                         ann@example.me\n");
+    assert_eq!(only(&listed).address.as_deref(), Some("ann@example.me"));
+}
+
+/// Exchange's report in Dutch, Italian, Spanish, ... from an address that is no daemon's, without
+/// a delivery-status part, says so in its subject; a courier's notice in the same words without the
+/// colon is none.
+#[test]
+fn exchange_subjects_in_other_languages() {
+    let report = "From: Microsoft Outlook <Exchange@contoso.example.nl>\nTo: news@shop.example.com\n\
+Subject: Onbestelbaar: Nieuwsbrief december\n\n\
+Uw bericht aan piet@contoso.example.nl kan niet worden bezorgd.\n\n\
+piet@contoso.example.nl\nRemote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup'\n";
+    let r = only(report);
+    assert_eq!((r.address.as_deref(), r.reason), (Some("piet@contoso.example.nl"), Reason::UserUnknown));
+    let courier = "From: Paqueteria <avisos@paqueteria.example.es>\nTo: cliente@example.com\n\
+Subject: Aviso: su paquete no se puede entregar\n\nEstimado cliente, su paquete no se puede entregar: 550 metros de la direccion.\n";
+    assert_eq!(parse(courier.as_bytes()).kind, Kind::NotBounce);
+}
+
+/// From the review of the log-line, library and subject rules: what no report is (sendmail's
+/// "queued", a deferral a later line delivered, an HTTP client's "transient error (503):", a
+/// library's name in documentation or code, a courier's or a colleague's subject), what a log line
+/// the reader does not know keeps (Postfix's "status=SOFTBOUNCE"), and Exim behind syslog's prefix.
+#[test]
+fn the_review_of_the_log_line_library_and_subject_rules() {
+    let kind = |text: &str| parse(text.as_bytes()).kind;
+    let addresses = |text: &str| -> Vec<String> {
+        parse(text.as_bytes()).recipients.iter().filter_map(|r| r.address.clone()).collect()
+    };
+    let queued = "Mar 18 09:00:00 mail sm-mta[4410]: 42I9006b004410: to=<orders@partner.example.net>, delay=00:00:00, mailer=esmtp, pri=30123, stat=queued\n";
+    assert_eq!(kind(queued), Kind::NotBounce);
+    let delivered_later = "2024-03-19 17:02:11 1rmQ2a-0009Lk-0b <= reception@hq.example.com H=ws12.hq.example.com [10.1.1.12] P=esmtpsa S=18234\n\
+2024-03-19 17:02:12 1rmQ2a-0009Lk-0b == sofia@branch.example.com R=smarthost T=remote_smtp defer (111): Connection refused\n\
+2024-03-19 17:17:30 1rmQ2a-0009Lk-0b => sofia@branch.example.com R=smarthost T=remote_smtp H=relay.branch.example.com [192.0.2.200] C=\"250 2.0.0 Ok\"\n";
+    assert_eq!(kind(delivered_later), Kind::NotBounce);
+    for text in [
+        "2024-03-15T03:00:12Z WARN s3sync::upload chunk 17/40: transient error (503): Service Unavailable, retrying in 4s\n\
+2024-03-15T03:00:31Z INFO s3sync notifying ops@example.com\n",
+        "The job gives up on:\n\nNet::SMTPFatalError: the server answered 550 or 554, so the address is marked as bounced.\n\n\
+Net::SMTPSyntaxError: a bug, report it at issues@example.com.\n",
+        "    try:\n        smtp.send_message(msg)\n    except smtplib.SMTPRecipientsRefused: # 550 user unknown -> mark address bounced\n        db.mark_bounced(msg[\"To\"])\n",
+    ] {
+        assert_eq!(kind(text), Kind::NotBounce, "{text}");
+    }
+    let softbounce = "Mar 11 12:00:05 mx postfix/smtp[1888]: 4TvQ3x0Zz8z: to=<lea@example.fr>, relay=mx.example.fr[192.0.2.44]:25, dsn=4.1.1, status=SOFTBOUNCE (host mx.example.fr[192.0.2.44] said: 550 5.1.1 <lea@example.fr>: Recipient address rejected: User unknown (in reply to RCPT TO command))\n";
+    assert_eq!(addresses(softbounce), ["lea@example.fr"]);
+    let syslog = "Mar  1 10:15:01 mx1 exim[28810]: 2024-03-01 10:15:01 1rg2Xa-0004Zs-9C <= shop@mystore.example H=localhost [127.0.0.1] P=esmtpsa S=2345\n\
+Mar  1 10:15:02 mx1 exim[28811]: 2024-03-01 10:15:02 1rg2Xa-0004Zs-9C => anna@example.com R=dnslookup T=remote_smtp H=mx.example.com [198.51.100.5] C=\"250 2.0.0 OK\"\n\
+Mar  1 10:15:03 mx1 exim[28813]: 2024-03-01 10:15:03 1rg2Xa-0004Zs-9C ** jan@example.pl R=dnslookup T=remote_smtp H=mx.example.pl [192.0.2.7]: SMTP error from remote mail server after RCPT TO:<jan@example.pl>: 550 5.1.1 User unknown\n";
+    assert_eq!(addresses(syslog), ["jan@example.pl"]);
+    // Postfix's queue listing: an entry being sent lists no failed recipient; long queue IDs.
+    let mailq = "-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n\
+4F2B81C0A3*     1234 Mon Mar 18 10:00:00  app@example.com\n                                         bob@example.net\n\n\
+4TvQ3x0Zz8zKx   590 Mon Mar 18 06:36:01  app@example.com\n(connect to mx.example.me[192.0.2.9]:25: Connection timed out)\n\
+                                         ann@example.me\n\n-- 2 Kbytes in 2 Requests.\n";
+    assert_eq!(addresses(mailq), ["ann@example.me"]);
+    // Exchange's subjects in other languages begin the subject: not a courier's, not a reply's.
+    let mail = |subject: &str, body: &str| {
+        format!(
+            "From: Servizio Clienti <assistenza@spedizioni.example.it>\nTo: ann@example.org\nSubject: {subject}\n\n{body}\n"
+        )
+    };
+    let courier = mail(
+        "Spedizione non recapitabile: ordine 5521",
+        "Il pacco non è stato consegnato. Assistenza: assistenza@spedizioni.example.it",
+    );
+    assert_eq!(kind(&courier), Kind::NotBounce);
+    let reply = mail(
+        "Re: Onbestelbaar: Offerte 12",
+        "Ik heb het adres gecorrigeerd in het CRM (het is nu inkoop@klant.example.nl).",
+    );
+    assert_eq!(kind(&reply), Kind::NotBounce);
+}
