@@ -420,6 +420,9 @@ const PASTED_BODY: &[&str] = &[
     // report says so in its sender and subject).
     "did not reach some or all of the intended recipients",
     "following recipient(s) could not be reached",
+    // SmarterMail: "Could not deliver message to the following recipient(s): / Failed Recipient:
+    // a@b / Reason: ...".
+    "could not deliver message to the following recipient",
     // Exim's delay warning: "has not yet been delivered to one or more of its recipients" (the
     // whole phrase: a customer writing that an order "has not yet been delivered" is no report).
     "has not yet been delivered to one or more",
@@ -480,6 +483,11 @@ const PASTED_STATEMENT: &[&str] = &[
 /// (`text::has_client_error`), as a statement (`is_unquoted_statement`).
 fn quotes_client_error(body: &str, normalised: &str) -> bool {
     text::has_client_error(normalised) && is_unquoted_statement(body, normalised, text::CLIENT_ERRORS)
+        // Django's error page: its heading "SMTPRecipientsRefused at /contact/" and the refused
+        // recipients on a line of their own.
+        || normalised.contains("smtprecipientsrefused at /")
+            && body.lines().any(|l| !text::python_refused(l).is_empty())
+            && is_unquoted_statement(body, normalised, &["smtprecipientsrefused"])
 }
 
 /// Postfix's queue listing (`mailq`, `postqueue -p`) of a message it could not deliver yet: the
@@ -948,7 +956,17 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     let mut dsn = dsn::parse(&parts.dsn);
     let mut dsn_in_text = false;
     if dsn.is_empty() && text::contains_ci(&parts.body, "recipient:") {
-        let embedded = dsn::parse(&parts.body);
+        let mut embedded = dsn::parse(&parts.body);
+        if embedded.is_empty() && pasted && parts.body.contains("\n>") {
+            // The fields quoted where a report was pasted ("> Final-Recipient: rfc822;a@b").
+            let unquoted: String = parts
+                .body
+                .lines()
+                .map(|l| l.strip_prefix('>').map_or(l, |l| l.strip_prefix(' ').unwrap_or(l)))
+                .flat_map(|l| [l, "\n"])
+                .collect();
+            embedded = dsn::parse(&unquoted);
+        }
         if embedded.iter().any(|r| r.status.is_some() || r.action.is_some()) {
             dsn = embedded;
             dsn_in_text = true;
@@ -981,7 +999,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
                     || lists_before_the_copy(&parts.body, &head)
                     || says_postfix_size_limit(&parts.body, &head)
                     // Log lines of a returned or deferred message ("... dsn=5.1.1, stat=User unknown").
-                    || text::has_failed_log_line(&parts.body)
+                    || text::failed_in_log(&parts.body) == Some(true)
                     || quotes_client_error(&parts.body, &head)
                     || lists_a_deferred_queue_entry(&parts.body)
                     || lists_under_the_mail_system(&parts.body, &head))

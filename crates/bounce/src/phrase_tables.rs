@@ -20,6 +20,12 @@ masks: [
     // refusal that names the field, "DKIM-Signature: body hash did not verify", is).
     // An authentication check that passed (a quoted original's "Authentication-Results: ...;
     // dkim=pass (signature verified) header.i=@example.com"): no failure.
+    // PHPMailer's "SMTP ERROR: RCPT TO command failed: 550 5.1.1 ..." before the server's reply
+    // (no local program's failure).
+    "to command failed",
+    "from command failed",
+    "data command failed",
+    "data end command failed",
     "dkim=pass",
     "spf=pass",
     "dmarc=pass",
@@ -615,6 +621,8 @@ tables: [
             "unknown user",
             "no such user",
             "nosuchuser",
+            // Exchange 4.0 to 5.5: "The recipient name is not recognized".
+            "recipient name is not recognized",
             // Exchange Online's own report: "The email address you entered couldn't be found."
             "email address you entered couldn't be found",
             // (Exchange 2007 and 2010 write "e-mail".)

@@ -319,10 +319,22 @@ pub(crate) fn addresses(text: &str) -> Vec<(usize, String)> {
             // An X.400 address's domain-defined attribute names the Internet address
             // (Exchange 5.5: "c=US;a= ;p=ORG;o=Site;dda:SMTP=ann@example.com;").
             // So does a key before its value: policyd-spf's "envelope-from=a@b; receiver=a@b",
-            // an authentication result's "smtp.mailfrom=a@b", an LDAP name's "CN=a@b".
-            for key in
-                ["smtp=", "rfc-822=", "rfc822=", "envelope-from=", "receiver=", "smtp.mailfrom=", "smtp.rcptto=", "cn="]
-            {
+            // an authentication result's "smtp.mailfrom=a@b", an LDAP name's "CN=a@b", an
+            // application's log in key=value form ("rcpt=a@b", "to=a@b").
+            for key in [
+                "smtp=",
+                "rfc-822=",
+                "rfc822=",
+                "envelope-from=",
+                "receiver=",
+                "smtp.mailfrom=",
+                "smtp.rcptto=",
+                "cn=",
+                "rcpt=",
+                "recipient=",
+                "to=",
+                "email=",
+            ] {
                 if starts_with_ci(local, key) {
                     local = &local[key.len()..];
                 }
@@ -535,8 +547,8 @@ pub(crate) fn has_client_error(lower: &str) -> bool {
             // (lettre's wording is HTTP clients' too: "transient error (503): Service Unavailable";
             // it counts on a line that names SMTP: "SMTP 5xx error: permanent error (550): ...".)
             let line = &lower[lower[..at].rfind('\n').map_or(0, |n| n + 1)..at];
-            let smtp_named = !m.ends_with("error (") || line.contains("smtp");
-            smtp_named && begins_with_client_reply(m, &lower[at + m.len()..])
+            let smtp_named = line.contains("smtp");
+            (smtp_named || !m.ends_with("error (")) && begins_with_client_reply(m, &lower[at + m.len()..])
         })
     })
 }
@@ -783,24 +795,29 @@ fn may_hold_log_lines(text: &str) -> bool {
         })
 }
 
-/// Whether `text` has a log line of a message that was returned, or that is being retried and was
-/// not delivered by a later line.
-pub(crate) fn has_failed_log_line(text: &str) -> bool {
+/// What the log lines in `text` say of its messages: `None` without a line of a returned or deferred
+/// message; `Some(true)` when one was returned, or is being retried and was not delivered by a
+/// later line; `Some(false)` when every deferred message was delivered later.
+pub(crate) fn failed_in_log(text: &str) -> Option<bool> {
     if !may_hold_log_lines(text) {
-        return false;
+        return None;
     }
     let mut deferred: Vec<&str> = Vec::new();
+    let mut any = false;
     for line in text.lines() {
         match log_line(line) {
-            Some(LogLine::Failed { deferred: false, .. }) => return true,
-            Some(LogLine::Failed { addresses, .. }) => deferred.extend(addresses),
+            Some(LogLine::Failed { deferred: false, .. }) => return Some(true),
+            Some(LogLine::Failed { addresses, .. }) => {
+                any = true;
+                deferred.extend(addresses);
+            }
             Some(LogLine::Sent(addresses)) => {
                 deferred.retain(|d| !addresses.iter().any(|a| a.eq_ignore_ascii_case(d)));
             }
             _ => {}
         }
     }
-    !deferred.is_empty()
+    any.then_some(!deferred.is_empty())
 }
 
 /// `line` as a line of an MTA's log (see `LogLine`); `None` for any other line (an application's
@@ -926,6 +943,43 @@ fn in_a_queue_entry_being_sent(lines: &[&str]) -> bool {
     above.iter().rev().find(|l| !lone_address(l)).is_some_and(|l| is_postfix_queue_line(l.trim_start()))
 }
 
+/// The recipients Python's smtplib reports as refused, each with the server's reply, as its
+/// exception gives them: "{'a@b': (550, b'5.1.1 <a@b>: Recipient address rejected'), 'c@d': (452,
+/// b'4.2.2 Mailbox full')}" gives ("a@b", "550 5.1.1 <a@b>: Recipient address rejected") and ("c@d",
+/// "452 4.2.2 Mailbox full").
+pub(crate) fn python_refused(line: &str) -> Vec<(&str, String)> {
+    let mut out = Vec::new();
+    let mut rest = line;
+    // (A key in double quotes where the address has an apostrophe: "\"o'brien@example.org\": (".)
+    while let Some((at, quote)) = [("': (", '\''), ("\": (", '"')]
+        .iter()
+        .filter_map(|(key_end, quote)| rest.find(key_end).map(|at| (at, *quote)))
+        .min_by_key(|(at, _)| *at)
+    {
+        let before = &rest[..at];
+        let address = before.rfind(quote).map_or(before, |open| &before[open + 1..]);
+        let address = address.trim_start_matches('<').trim_end_matches('>');
+        let after = &rest[at + 4..];
+        let b = after.as_bytes();
+        let code = b.len() > 4 && matches!(b[0], b'4' | b'5') && b[1..3].iter().all(u8::is_ascii_digit);
+        // The reply's text: "b'...'", "b\"...\"" or "'...'".
+        let text = after.get(3..).and_then(|t| t.strip_prefix(", ")).map(|t| t.strip_prefix('b').unwrap_or(t));
+        let quoted = text.and_then(|t| {
+            let quote = t.chars().next().filter(|q| *q == '\'' || *q == '"')?;
+            let inner = &t[1..];
+            inner.find(quote).map(|end| &inner[..end])
+        });
+        match quoted {
+            Some(reply) if code && address.contains('@') && !address.contains(' ') => {
+                out.push((address, format!("{} {reply}", &after[..3])));
+            }
+            _ => {}
+        }
+        rest = after;
+    }
+    out
+}
+
 /// A line of Postfix's queue listing: the queue ID (hexadecimal, or letters and digits with
 /// `enable_long_queue_ids`; with '*' when the message is being sent and '!' when it is held), the
 /// size, the weekday and date it arrived, and the sender ("A8A161E4F9F77      590 Tue Jun 18
@@ -989,40 +1043,48 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
             // not waiting for a retry (no reason in parentheses above them).
             continue;
         }
-        match has_log.then(|| log_line(line)).flatten() {
+        // Each recipient a log line or Python's refused recipients name, with its reply, and
+        // whether the message was deferred.
+        let listed: Vec<(&str, String, bool)> = match has_log.then(|| log_line(line)).flatten() {
             Some(LogLine::Other) => continue,
             Some(LogLine::Sent(addresses)) => {
                 delivered.extend(addresses);
                 continue;
             }
             Some(LogLine::Failed { addresses, diagnostic, deferred }) => {
-                for address in addresses {
-                    let key = address.to_ascii_lowercase();
-                    match seen.get(&key).map(|&i| &mut found[i]) {
-                        // A later line that returned the message after deferring it says why.
-                        Some(f) if f.log.as_ref().is_some_and(|(_, was_deferred)| *was_deferred) && !deferred => {
-                            f.log = Some((diagnostic.clone(), false));
-                        }
-                        Some(_) => {}
-                        None if address.contains('@') => {
-                            seen.insert(key, found.len());
-                            let log = Some((diagnostic.clone(), deferred));
-                            let a = address.to_string();
-                            found.push(Found {
-                                line: n,
-                                address: a,
-                                listed: true,
-                                sendmail: false,
-                                again: Vec::new(),
-                                log,
-                            });
-                        }
-                        None => {}
-                    }
-                }
-                continue;
+                addresses.into_iter().map(|a| (a, diagnostic.clone(), deferred)).collect()
             }
-            None => {}
+            None if line.contains("': (") || line.contains("\": (") => {
+                python_refused(line).into_iter().map(|(a, diagnostic)| (a, diagnostic, false)).collect()
+            }
+            None => Vec::new(),
+        };
+        if !listed.is_empty() {
+            for (address, diagnostic, deferred) in listed {
+                let key = address.to_ascii_lowercase();
+                match seen.get(&key).map(|&i| &mut found[i]) {
+                    // A later line that returned the message after deferring it says why.
+                    Some(f) if f.log.as_ref().is_some_and(|(_, was_deferred)| *was_deferred) && !deferred => {
+                        f.log = Some((diagnostic, false));
+                    }
+                    Some(_) => {}
+                    None if address.contains('@') => {
+                        seen.insert(key, found.len());
+                        let log = Some((diagnostic, deferred));
+                        let a = address.to_string();
+                        found.push(Found {
+                            line: n,
+                            address: a,
+                            listed: true,
+                            sendmail: false,
+                            again: Vec::new(),
+                            log,
+                        });
+                    }
+                    None => {}
+                }
+            }
+            continue;
         }
         let t = line.trim();
         // (Also in a report quoted by a reply or a forward: "> Message-Id: <...>".)

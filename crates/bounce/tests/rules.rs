@@ -3203,3 +3203,59 @@ Mar  1 10:15:03 mx1 exim[28813]: 2024-03-01 10:15:03 1rg2Xa-0004Zs-9C ** jan@exa
     );
     assert_eq!(kind(&reply), Kind::NotBounce);
 }
+
+/// From the same review's gaps, and the review of the fixes for them: Python's refused recipients
+/// name each recipient with its own reply (also a key in double quotes or angle brackets, and on
+/// Django's error page, by its heading), not in test code that builds the exception; PHPMailer's
+/// "RCPT TO command failed:" is no local program's failure; a log's `rcpt=` is no part of the
+/// address.
+#[test]
+fn the_review_of_the_library_rules_gaps() {
+    let got = |text: &str| -> Vec<(Option<String>, Reason, bool)> {
+        let r = parse(text.as_bytes());
+        assert_eq!(r.kind, Kind::Bounce, "{text}");
+        r.recipients.into_iter().map(|r| (r.address, r.reason, r.hard)).collect()
+    };
+    let python = "    raise SMTPRecipientsRefused(senderrs)\n\
+smtplib.SMTPRecipientsRefused: {\"sean.o'brien@example.ie\": (550, b\"5.1.1 <sean.o'brien@example.ie>: Recipient address rejected: User unknown in local recipient table\"), 'full@example.net': (452, b'4.2.2 <full@example.net>: Mailbox full')}\n";
+    assert_eq!(
+        got(python),
+        [
+            (Some("sean.o'brien@example.ie".into()), Reason::UserUnknown, true),
+            (Some("full@example.net".into()), Reason::MailboxFull, false)
+        ]
+    );
+    let bracketed = "smtplib.SMTPRecipientsRefused: {'<ops@example.net>': (554, b'5.7.1 <ops@example.net>: Relay access denied')}\n";
+    assert_eq!(got(bracketed), [(Some("ops@example.net".into()), Reason::NoRelaying, false)]);
+    let django = "SMTPRecipientsRefused at /contact/\n{'sales@example.com': (550, b'5.7.1 <sales@example.com>: Relay access denied')}\n\
+Request Method:\tPOST\nDjango Version:\t4.2.10\nException Type:\tSMTPRecipientsRefused\n";
+    assert_eq!(got(django), [(Some("sales@example.com".into()), Reason::NoRelaying, false)]);
+    let test_code = "def test_refused_recipient_is_marked_bounced(smtp, order):\n\
+    smtp.send_message.side_effect = smtplib.SMTPRecipientsRefused(\n\
+        {'customer@example.org': (550, b'5.1.1 <customer@example.org>: Recipient address rejected: User unknown')}\n    )\n\
+    assert send_order_confirmation(order) == SendResult.BOUNCED\n";
+    assert_eq!(parse(test_code.as_bytes()).kind, Kind::NotBounce);
+    let phpmailer = "2024-03-14 11:00:01 CLIENT -> SERVER: RCPT TO:<kontakt@example.de>\n\
+2024-03-14 11:00:01 SERVER -> CLIENT: 550 5.1.1 <kontakt@example.de>: Recipient address rejected: User unknown in virtual mailbox table\n\
+2024-03-14 11:00:01 SMTP ERROR: RCPT TO command failed: 550 5.1.1 <kontakt@example.de>: Recipient address rejected: User unknown in virtual mailbox table\n";
+    assert_eq!(got(phpmailer), [(Some("kontakt@example.de".into()), Reason::UserUnknown, true)]);
+    let logfmt = "level=error msg=\"send failed\" rcpt=ann.berg@example.se\n550 5.1.1 <ann.berg@example.se>: Recipient address rejected: User unknown\n";
+    assert_eq!(got(logfmt), [(Some("ann.berg@example.se".into()), Reason::UserUnknown, true)]);
+}
+
+/// Set 63 (help pages and list posts): SmarterMail's report pasted without its header block,
+/// Exchange 5.5's "The recipient name is not recognized", and a delay report's fields quoted
+/// with "> " where somebody pasted it.
+#[test]
+fn set_63_smartermail_exchange_55_and_quoted_fields() {
+    let smartermail = "Could not deliver message to the following recipient(s):\n\n\
+Failed Recipient: ann@example.org\nReason: The mailbox is full\n";
+    let r = only(smartermail);
+    assert_eq!((r.address.as_deref(), r.reason), (Some("ann@example.org"), Reason::MailboxFull));
+    assert_eq!(classify_text("The recipient name is not recognized"), Some(Reason::UserUnknown));
+    let quoted = "> The messages are like this;\n>\n> Delivery to the following recipients has been delayed.\n>\n\
+> bob@example.co.nz\n>\n> Final-Recipient: rfc822;bob@example.co.nz\n> Action: delayed\n> Status: 4.4.7\n\
+> Will-Retry-Until: Sun, 5 Feb 2012 07:45:31 +1300\n";
+    let r = only(quoted);
+    assert_eq!((r.address.as_deref(), r.status.as_deref()), (Some("bob@example.co.nz"), Some("4.4.7")));
+}
