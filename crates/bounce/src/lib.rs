@@ -420,9 +420,6 @@ const PASTED_BODY: &[&str] = &[
     // report says so in its sender and subject).
     "did not reach some or all of the intended recipients",
     "following recipient(s) could not be reached",
-    // SmarterMail: "Could not deliver message to the following recipient(s): / Failed Recipient:
-    // a@b / Reason: ...".
-    "could not deliver message to the following recipient",
     // Exim's delay warning: "has not yet been delivered to one or more of its recipients" (the
     // whole phrase: a customer writing that an order "has not yet been delivered" is no report).
     "has not yet been delivered to one or more",
@@ -477,6 +474,15 @@ const PASTED_STATEMENT: &[&str] = &[
     // MXLogic's delay warning: "A temporary error occurred while delivering to the following
     // address(es):".
     "error occurred while delivering to the following address",
+    // SmarterMail: "Could not deliver message to the following recipient(s): / Failed Recipient:
+    // a@b / Reason: ...".
+    "could not deliver message to the following recipient",
+    // Sun's (Oracle's) Messaging Server, as Virgilio and TIN send it: "These recipients of your
+    // message have been processed by the mail server: / a@b; Failed; 5.2.2 (mailbox full)".
+    "these recipients of your message have been processed by the mail server",
+    // Seznam, in its English half: "You message for <a@b> from 2012/11/19 could not be delivered.
+    // / It's attached below."
+    "could not be delivered. it's attached below",
 ];
 
 /// Pasted text with a mail library's report of the server's refusal, with the reply
@@ -956,17 +962,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     let mut dsn = dsn::parse(&parts.dsn);
     let mut dsn_in_text = false;
     if dsn.is_empty() && text::contains_ci(&parts.body, "recipient:") {
-        let mut embedded = dsn::parse(&parts.body);
-        if embedded.is_empty() && pasted && parts.body.contains("\n>") {
-            // The fields quoted where a report was pasted ("> Final-Recipient: rfc822;a@b").
-            let unquoted: String = parts
-                .body
-                .lines()
-                .map(|l| l.strip_prefix('>').map_or(l, |l| l.strip_prefix(' ').unwrap_or(l)))
-                .flat_map(|l| [l, "\n"])
-                .collect();
-            embedded = dsn::parse(&unquoted);
-        }
+        let embedded = dsn::parse(&parts.body);
         if embedded.iter().any(|r| r.status.is_some() || r.action.is_some()) {
             dsn = embedded;
             dsn_in_text = true;
@@ -1196,8 +1192,17 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
             }
             list.push((String::new(), reply.unwrap_or_default()));
         }
+        // One recipient whose lines give no status, in a report that gives one status elsewhere
+        // (Seznam: "Důvod / Reason: / 5.1.1 szn; ..." below the address; a page that folded
+        // Postfix's "said: 550 5.1.1" onto the line before the address): the status is its.
+        let lone_status = || {
+            let statuses = text::all_statuses(body);
+            let first = &statuses.first()?.1;
+            (first.starts_with(['4', '5']) && statuses.iter().all(|(_, s)| s == first)).then(|| first.clone())
+        };
+        let single = list.len() == 1;
         for (a, diag) in list {
-            recipients.push(from_text(a, diag, &report_text));
+            recipients.push(from_text_or(a, diag, &report_text, || if single { lone_status() } else { None }));
         }
     }
     // Mail.ru names the cause in a header of its report ("X-Mailer-Daemon-Error: user_not_found"
@@ -1322,8 +1327,21 @@ fn forwarded(body: &str) -> Option<&str> {
 /// A recipient known only from the report's text: its address (empty if none could be named) and
 /// the lines that explain it, which give the status when they quote one.
 fn from_text(address: String, diagnostic: String, body: &Body) -> Recipient {
+    from_text_or(address, diagnostic, body, || None)
+}
+
+/// `from_text`, with the status `fallback` gives where a diagnostic has none of its own.
+fn from_text_or(
+    address: String,
+    diagnostic: String,
+    body: &Body,
+    fallback: impl FnOnce() -> Option<String>,
+) -> Recipient {
     let diagnostic = Some(diagnostic).filter(|d| !d.trim().is_empty());
-    let status = diagnostic.as_deref().and_then(text::find_status);
+    let status = match diagnostic.as_deref() {
+        Some(d) => text::find_status(d).or_else(fallback),
+        None => None,
+    };
     let address = Some(address).filter(|a| !a.is_empty());
     finish(Evidence { status, diagnostic, ..Evidence::new(address, body) })
 }

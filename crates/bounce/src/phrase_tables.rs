@@ -22,8 +22,8 @@ masks: [
     // dkim=pass (signature verified) header.i=@example.com"): no failure.
     // PHPMailer's "SMTP ERROR: RCPT TO command failed: 550 5.1.1 ..." before the server's reply
     // (no local program's failure).
-    "to command failed",
-    "from command failed",
+    "rcpt to command failed",
+    "mail from command failed",
     "data command failed",
     "data end command failed",
     "dkim=pass",
@@ -245,7 +245,16 @@ tables: [
     ),
     // Free: "550 5.2.1 This mailbox has been blocked due to inactivity" (closed by its provider,
     // not a block of the sender).
-    (Reason::Suspend, &["account is blocked", "account has been blocked", "mailbox has been blocked due to inactivity"]),
+    (
+        Reason::Suspend,
+        &[
+            "account is blocked",
+            "account has been blocked",
+            "mailbox has been blocked due to inactivity",
+            // Infomaniak: "550 5.1.1 a@b recipient rejected, account administratively disabled".
+            "account administratively disabled",
+        ],
+    ),
     (Reason::SystemFull, &["insufficient disk space", "insufficient system storage"]),
     (Reason::SystemError, &["service currently unavailable"]),
     (

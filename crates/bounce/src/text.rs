@@ -527,7 +527,8 @@ pub(crate) fn begins_with_client_reply(marker: &str, after: &str) -> bool {
         "smtp error " => code_then(after, ":"),
         "permanent error (" | "transient error (" => code_then(after, "):"),
         "smtprecipientsrefused: " => {
-            after.starts_with('{') && after.find("': (").is_some_and(|at| code_then(&after[at + 4..], ","))
+            after.starts_with('{')
+                && ["': (", "\": ("].iter().any(|k| after.find(k).is_some_and(|at| code_then(&after[at + 4..], ",")))
         }
         "the following recipients failed: " => after.split(' ').next().is_some_and(|w| w.contains('@')),
         "gomail: could not send email " => {
@@ -1054,7 +1055,15 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
             Some(LogLine::Failed { addresses, diagnostic, deferred }) => {
                 addresses.into_iter().map(|a| (a, diagnostic.clone(), deferred)).collect()
             }
-            None if line.contains("': (") || line.contains("\": (") => {
+            // (Only where the exception is named, on the line or on the one before: Django's page
+            // heads its "Exception Value:" so; or where a log says the dictionary `sendmail()`
+            // returned was refused: "some recipients refused: {...}". A dictionary in a test or a
+            // setting is none.)
+            None if (line.contains("': (") || line.contains("\": ("))
+                && (line.contains("SMTPRecipientsRefused")
+                    || contains_ci(line, "refused: {")
+                    || n > 0 && lines[n - 1].contains("SMTPRecipientsRefused")) =>
+            {
                 python_refused(line).into_iter().map(|(a, diagnostic)| (a, diagnostic, false)).collect()
             }
             None => Vec::new(),

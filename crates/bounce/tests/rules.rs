@@ -3243,19 +3243,66 @@ Request Method:\tPOST\nDjango Version:\t4.2.10\nException Type:\tSMTPRecipientsR
     assert_eq!(got(logfmt), [(Some("ann.berg@example.se".into()), Reason::UserUnknown, true)]);
 }
 
-/// Set 63 (help pages and list posts): SmarterMail's report pasted without its header block,
-/// Exchange 5.5's "The recipient name is not recognized", and a delay report's fields quoted
-/// with "> " where somebody pasted it.
+/// Set 63 (help pages and list posts): SmarterMail's report pasted without its header block (not a
+/// ticket that asks about its wording), and Exchange 5.5's "The recipient name is not recognized".
 #[test]
-fn set_63_smartermail_exchange_55_and_quoted_fields() {
+fn set_63_smartermail_and_exchange_55() {
     let smartermail = "Could not deliver message to the following recipient(s):\n\n\
 Failed Recipient: ann@example.org\nReason: The mailbox is full\n";
     let r = only(smartermail);
     assert_eq!((r.address.as_deref(), r.reason), (Some("ann@example.org"), Reason::MailboxFull));
+    let ticket = "Hello support,\n\nseveral customers get an error saying \"Could not deliver\n\
+message to the following recipient(s)\" when they write to sales@example.de. Is our SmarterMail blocking them?\n";
+    assert_eq!(parse(ticket.as_bytes()).kind, Kind::NotBounce);
     assert_eq!(classify_text("The recipient name is not recognized"), Some(Reason::UserUnknown));
-    let quoted = "> The messages are like this;\n>\n> Delivery to the following recipients has been delayed.\n>\n\
-> bob@example.co.nz\n>\n> Final-Recipient: rfc822;bob@example.co.nz\n> Action: delayed\n> Status: 4.4.7\n\
-> Will-Retry-Until: Sun, 5 Feb 2012 07:45:31 +1300\n";
-    let r = only(quoted);
-    assert_eq!((r.address.as_deref(), r.status.as_deref()), (Some("bob@example.co.nz"), Some("4.4.7")));
+}
+
+/// From the review of the Python and PHPMailer rules: a dictionary of refused recipients counts
+/// only where the exception is named (not a unit test's quoted beside a real report), also with a
+/// key in double quotes; a local program's "Delivery to command failed: |/usr/local/bin/..." is
+/// still the mailer's failure.
+#[test]
+fn the_review_of_the_python_and_phpmailer_rules() {
+    let addresses = |text: &str| -> Vec<String> {
+        parse(text.as_bytes()).recipients.iter().filter_map(|r| r.address.clone()).collect()
+    };
+    let report_and_test = "Our admin mailbox received this report, but the contact stayed active:\n\n\
+This is the mail system at host mail.example.io.\n\n                   The mail system\n\n\
+<p.lindqvist@example.se>: host mx.example.se[203.0.113.44] said: 550\n    5.1.1 <p.lindqvist@example.se>: Recipient address rejected: User\n    unknown in virtual mailbox table (in reply to RCPT TO command)\n\n\
+Our unit test for the handler uses:\n\n    refused = {'test-user@example.com': (550, b'5.1.1 User unknown')}\n    handler.on_refused(refused)\n";
+    assert_eq!(addresses(report_and_test), ["p.lindqvist@example.se"]);
+    let double_quoted = "smtplib.SMTPRecipientsRefused: {\"luca.d'angelo@example.it\": (550, b\"5.1.1 <luca.d'angelo@example.it>: Recipient address rejected: User unknown in local recipient table\")}\n";
+    let r = only(double_quoted);
+    assert_eq!((r.address.as_deref(), r.reason), (Some("luca.d'angelo@example.it"), Reason::UserUnknown));
+    let pipe = "From: Mail Delivery System <MAILER-DAEMON@gw.example.de>\nTo: kunde@example.de\n\
+Subject: Mail delivery failed: returning message to sender\nX-Failed-Recipients: support@example.de\n\n\
+This message was created automatically by mail delivery software.\n\n\
+A message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n\
+  support@example.de\n    Delivery to command failed: |/usr/local/bin/ticket-intake --queue=support\n\
+    (ticket-intake: lock timeout on /var/spool/tickets, giving up)\n";
+    assert_eq!(only(pipe).reason, Reason::MailerError);
+}
+
+/// Set 64 (providers' help pages): Seznam's bilingual report and Sun's Messaging Server (Virgilio,
+/// TIN) pasted without their headers, Infomaniak's "account administratively disabled", and the
+/// status a report gives apart from its only recipient's lines.
+#[test]
+fn set_64_providers_help_pages() {
+    let seznam = "Vaše zpráva pro <vesely@seznam.example> ze dne 19.11.2012 nemohla být doručena.\nZpráva je přiložena.\n\n\
+You message for <vesely@seznam.example> from 2012/11/19 could not be delivered.\nIt's attached below.\n\n\
+Důvod / Reason:\n---------------\n\n5.1.1 szn; User hasn't got the service mapped\n\n\
+Permanentní chyba na straně uživatele.\nPermanent Failure - Bad destination mailbox address\n";
+    let r = only(seznam);
+    assert_eq!(
+        (r.address.as_deref(), r.status.as_deref(), r.reason),
+        (Some("vesely@seznam.example"), Some("5.1.1"), Reason::UserUnknown)
+    );
+    let messaging_server = "These recipients of your message have been processed by the mail server:\n\
+tizio@virgilio.example; Failed; 5.2.2 (mailbox full)\n\n    Remote MTA ims1c.example.it: SMTP diagnostic: 443 RCPT TO:<tizio@virgilio.example> Mailbox disk quota exceeded\n";
+    let r = only(messaging_server);
+    assert_eq!((r.address.as_deref(), r.reason), (Some("tizio@virgilio.example"), Reason::MailboxFull));
+    assert_eq!(
+        classify_text("550 5.1.1 anna@example.ch recipient rejected, account administratively disabled"),
+        Some(Reason::Suspend)
+    );
 }
