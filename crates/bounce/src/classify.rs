@@ -302,10 +302,15 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
         || by_text.is_none() && e.body.reply_code().is_some();
     match (command, reason) {
         // (Also a malformed address: Exim's "malformed address: ... may not follow" is about a
-        // recipient; in reply to MAIL FROM it is the sender's.)
+        // recipient; in reply to MAIL FROM it is the sender's; so is a disabled account.)
         (
             Some(Command::MailFrom),
-            Reason::UserUnknown | Reason::HostUnknown | Reason::Undefined | Reason::OnHold | Reason::SyntaxError,
+            Reason::UserUnknown
+            | Reason::HostUnknown
+            | Reason::Undefined
+            | Reason::OnHold
+            | Reason::SyntaxError
+            | Reason::Suspend,
         ) => reason = Reason::Rejected,
         (Some(Command::Connect), Reason::Undefined | Reason::OnHold) => reason = Reason::Blocked,
         (_, Reason::HostUnknown) if !permanent => reason = Reason::NetworkError,

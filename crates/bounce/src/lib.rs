@@ -481,8 +481,8 @@ const PASTED_STATEMENT: &[&str] = &[
     // message have been processed by the mail server: / a@b; Failed; 5.2.2 (mailbox full)".
     "these recipients of your message have been processed by the mail server",
     // Seznam, in its English half: "You message for <a@b> from 2012/11/19 could not be delivered.
-    // / It's attached below."
-    "could not be delivered. it's attached below",
+    // / It's attached below. / Důvod / Reason:" (the first two sentences alone are a person's too).
+    "could not be delivered. it's attached below. důvod / reason:",
 ];
 
 /// Pasted text with a mail library's report of the server's refusal, with the reply
@@ -1192,17 +1192,23 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
             }
             list.push((String::new(), reply.unwrap_or_default()));
         }
-        // One recipient whose lines give no status, in a report that gives one status elsewhere
-        // (Seznam: "Důvod / Reason: / 5.1.1 szn; ..." below the address; a page that folded
-        // Postfix's "said: 550 5.1.1" onto the line before the address): the status is its.
-        let lone_status = || {
-            let statuses = text::all_statuses(body);
-            let first = &statuses.first()?.1;
-            (first.starts_with(['4', '5']) && statuses.iter().all(|(_, s)| s == first)).then(|| first.clone())
-        };
+        // One recipient whose lines give no status, in a report that gives one status elsewhere as a
+        // server's reply stands (Seznam: "Důvod / Reason: / 5.1.1 szn; ..." below the address; a
+        // page that folded Postfix's "said: 550 5.1.1" onto the line before the address): the
+        // status is its, when its class agrees with the recipient's reply code or delay.
         let single = list.len() == 1;
         for (a, diag) in list {
-            recipients.push(from_text_or(a, diag, &report_text, || if single { lone_status() } else { None }));
+            let lone_status = (single && !a.is_empty() && text::find_status(&diag).is_none())
+                .then(|| {
+                    let status = text::lone_reply_status(body, &a)?;
+                    let class = match text::find_reply_code(&diag) {
+                        Some(code) => Some(if code >= 500 { '5' } else { '4' }),
+                        None => report_text.says_delayed().then_some('4'),
+                    };
+                    class.is_none_or(|c| status.starts_with(c)).then_some(status)
+                })
+                .flatten();
+            recipients.push(from_text_or(a, diag, &report_text, || lone_status));
         }
     }
     // Mail.ru names the cause in a header of its report ("X-Mailer-Daemon-Error: user_not_found"

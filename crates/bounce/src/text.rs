@@ -554,6 +554,60 @@ pub(crate) fn has_client_error(lower: &str) -> bool {
     })
 }
 
+/// The one status `report` gives as a server's reply gives it, when every such status is the same:
+/// at a line's start ("5.1.1 szn; User hasn't got ...", "550 5.1.1 ..."), or after "said: 550 ",
+/// "Reason: " or "Status: ", on a line that names no address but `recipient`. Not a number in
+/// prose, a subject, a footer's version or a date ("Release 5.1.2", "seit dem 4.3.24").
+pub(crate) fn lone_reply_status(report: &str, recipient: &str) -> Option<String> {
+    let b = report.as_bytes();
+    let mut found: Option<&str> = None;
+    // (Each status's first dot, found fast: most text has few statuses and many lines.)
+    for dot in memchr::memchr_iter(b'.', b) {
+        let Some(start) = dot.checked_sub(1) else { continue };
+        if !matches!(b[start], b'4' | b'5')
+            || start > 0 && (b[start - 1].is_ascii_alphanumeric() || b[start - 1] == b'.')
+        {
+            continue;
+        }
+        let end = report[start..].find([' ', ';', ',', '\n', '\r', ')']).map_or(report.len(), |n| start + n);
+        let status = &report[start..end];
+        if !is_status_word(status) {
+            continue;
+        }
+        let line_start = report[..start].rfind('\n').map_or(0, |n| n + 1);
+        let before = report[line_start..start].trim_start().as_bytes();
+        // Without the reply code right before it ("550 5.1.1", "550-5.1.1", "said: 550 5.1.1").
+        let n = before.len();
+        let before = if n >= 4
+            && matches!(before[n - 1], b' ' | b'-')
+            && matches!(before[n - 4], b'4' | b'5')
+            && before[n - 3..n - 1].iter().all(u8::is_ascii_digit)
+            && (n == 4 || before[n - 5] == b' ')
+        {
+            &before[..n - 4]
+        } else {
+            before
+        };
+        let before = before.trim_ascii_end();
+        let stands = before.is_empty()
+            || [&b"said:"[..], b"reason:", b"status:"]
+                .iter()
+                .any(|l| before.len() >= l.len() && before[before.len() - l.len()..].eq_ignore_ascii_case(l));
+        if !stands {
+            continue;
+        }
+        let line_end = report[start..].find('\n').map_or(report.len(), |n| start + n);
+        if addresses(&report[line_start..line_end]).iter().any(|(_, a)| !a.eq_ignore_ascii_case(recipient)) {
+            return None;
+        }
+        match found {
+            Some(f) if f != status => return None,
+            _ => found = Some(status),
+        }
+    }
+    found.map(str::to_string)
+}
+
 /// The line that gives the reason where a report's address line is missing (cut or masked where
 /// it was pasted), trimmed: qmail's, with a status of its own ("CNAME lookup failed temporarily.
 /// (#4.4.3)"), a reply as providers' logs give it, status first ("5.7.1 Unfortunately, messages

@@ -3306,3 +3306,31 @@ tizio@virgilio.example; Failed; 5.2.2 (mailbox full)\n\n    Remote MTA ims1c.exa
         Some(Reason::Suspend)
     );
 }
+
+/// From the review of set 64's rules: the report's lone status counts only as a server's reply
+/// gives it (not a version in the quoted subject, not the poster's question) and only in the class
+/// of the recipient's reply; a disabled account in reply to MAIL FROM is the sender's; a customer's
+/// "could not be delivered. It's attached below" is no report.
+#[test]
+fn the_review_of_the_lone_status_and_set_64_rules() {
+    let delay = "From: Mail Delivery System <Mailer-Daemon@srv3.example.de>\nTo: release@example.de\n\
+Subject: Warning: message 1s9AbC-0007Xy-2q delayed 24 hours\nX-Failed-Recipients: it@kunde.example.de\n\n\
+This message was created automatically by mail delivery software.\n\
+A message that you sent has not yet been delivered to one or more of its\nrecipients after more than 24 hours on the queue on srv3.example.de.\n\n\
+The subject of the message is: Release 5.1.2 der Praxissoftware ist verfuegbar\n\n\
+The address to which the message has not yet been delivered is:\n\n  it@kunde.example.de\n\
+    Delay reason: SMTP error from remote mail server after RCPT TO:<it@kunde.example.de>:\n    451 Temporary local problem - please try later\n";
+    let r = only(delay);
+    assert!(!r.hard && r.reason != Reason::HostUnknown, "{r:?}");
+    assert!(r.status.as_deref().is_none_or(|s| !s.starts_with("5.1.")), "{r:?}");
+    let question = "Outlook's help says 5.2.2 means the mailbox is full, but the mailbox has 2 GB free. This is what the senders get back:\n\n\
+This is the mail system at host smtp.example.org.\n\n                   The mail system\n\n\
+<team@verein.example.org>: host mx.verein.example.org[203.0.113.9] said: 550\n    No such recipient here (in reply to RCPT TO command)\n";
+    assert_eq!(only(question).reason, Reason::UserUnknown);
+    let sender = postfix(
+        "<m.schulz@kunde.example.de>: host relay.example.de[198.51.100.3]\n    said: 553 5.7.1 <news@news.example.com>: Sender address rejected:\n    account administratively disabled (in reply to MAIL FROM command)",
+    );
+    assert_eq!(only(&sender).reason, Reason::Rejected);
+    let note = "Dobrý den,\n\nmy order confirmation for Mr. Svoboda (svoboda@example.cz) could not be delivered. It's attached below, please forward it to him by post.\n\nThank you,\nEva\n";
+    assert_eq!(parse(note.as_bytes()).kind, Kind::NotBounce);
+}
