@@ -404,7 +404,6 @@ const PASTED_BODY: &[&str] = &[
     "wasn't delivered to",
     "wasn't able to deliver",
     "was undeliverable",
-    "delivery is delayed to these recipients",
     "delivery incomplete",
     "temporary problem delivering",
     "remote server returned",
@@ -474,6 +473,12 @@ const PASTED_STATEMENT: &[&str] = &[
     // MXLogic's delay warning: "A temporary error occurred while delivering to the following
     // address(es):".
     "error occurred while delivering to the following address",
+    // Exchange's delay report: "Delivery is delayed to these recipients or groups:" (a statement:
+    // people quote it when they ask what it means).
+    "delivery is delayed to these recipients",
+    // Naver: "a@b 님께 보내신 메일 <subject> 이 다음과 같은 이유로 전송 실패했습니다." (the mail you
+    // sent to a@b could not be sent, for the following reason).
+    "이 다음과 같은 이유로 전송 실패했습니다",
     // SmarterMail: "Could not deliver message to the following recipient(s): / Failed Recipient:
     // a@b / Reason: ...".
     "could not deliver message to the following recipient",

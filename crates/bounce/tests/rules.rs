@@ -3334,3 +3334,20 @@ This is the mail system at host smtp.example.org.\n\n                   The mail
     let note = "Dobrý den,\n\nmy order confirmation for Mr. Svoboda (svoboda@example.cz) could not be delivered. It's attached below, please forward it to him by post.\n\nThank you,\nEva\n";
     assert_eq!(parse(note.as_bytes()).kind, Kind::NotBounce);
 }
+
+/// Set 65 (less common systems): Naver's report in Korean, and Exchange's delay report pasted as
+/// a statement, not quoted in a question about it.
+#[test]
+fn set_65_naver_and_exchange_delay_wording() {
+    let naver = "NAVER - http://www.naver.com/\n--------------------------------------------\n\n\
+writer@naver.example 님께 보내신 메일 <질문 - 답변 (#3)> 이 다음과 같은 이유로 전송 실패했습니다.\n\n\
+--------------------------------------------\n\n받는 사람이 회원님의 메일을 수신차단 하였습니다.\n";
+    let r = only(naver);
+    assert_eq!((r.address.as_deref(), r.reason), (Some("writer@naver.example"), Reason::Filtered));
+    let delay = "Delivery is delayed to these recipients or groups:\n\nann@example.org\n\n\
+Subject: Offer 12\n\nThis message hasn't been delivered yet. Delivery will continue to be attempted.\n";
+    assert_eq!(parse(delay.as_bytes()).kind, Kind::Bounce);
+    let question = "Some of the messages in that inbox say \"Delivery is delayed to these recipients or groups:\". \
+Do these mean the mail was lost, or will the server retry?\n";
+    assert_eq!(parse(question.as_bytes()).kind, Kind::NotBounce);
+}
