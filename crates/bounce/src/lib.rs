@@ -473,12 +473,6 @@ const PASTED_STATEMENT: &[&str] = &[
     // MXLogic's delay warning: "A temporary error occurred while delivering to the following
     // address(es):".
     "error occurred while delivering to the following address",
-    // Exchange's delay report: "Delivery is delayed to these recipients or groups:" (a statement:
-    // people quote it when they ask what it means).
-    "delivery is delayed to these recipients",
-    // Naver: "a@b 님께 보내신 메일 <subject> 이 다음과 같은 이유로 전송 실패했습니다." (the mail you
-    // sent to a@b could not be sent, for the following reason).
-    "이 다음과 같은 이유로 전송 실패했습니다",
     // SmarterMail: "Could not deliver message to the following recipient(s): / Failed Recipient:
     // a@b / Reason: ...".
     "could not deliver message to the following recipient",
@@ -595,6 +589,18 @@ fn lists_under_the_mail_system(body: &str, normalised: &str) -> bool {
         && is_unquoted_statement(body, normalised, &["the mail system"])
 }
 
+/// Naver's report, as its line begins: "a@b 님께 보내신 메일 <subject> 이 다음과 같은 이유로 전송
+/// 실패했습니다." (the mail you sent to a@b could not be sent, for the following reason); not the
+/// sentence quoted inside a person's ("고객(a@b)에게 ... \"a@b 님께 보내신 메일 ...\" 라는 안내가 ...").
+fn says_naver_failed(body: &str) -> bool {
+    body.contains("이 다음과 같은 이유로 전송 실패했습니다")
+        && body.lines().any(|l| {
+            let l = l.trim();
+            l.contains("이 다음과 같은 이유로 전송 실패했습니다")
+                && l.split_once(" 님께 보내신 메일").is_some_and(|(who, _)| who.contains('@') && !who.contains(' '))
+        })
+}
+
 /// Postfix's refusal of a message larger than the server announced, as a statement, after a
 /// recipient: "<a@b>: message size 110309852 exceeds size limit 73400320 of server
 /// mx.example.org[192.0.2.9]" (in full: "exceeds size limit" alone is what upload forms and
@@ -613,13 +619,18 @@ fn says_postfix_size_limit(body: &str, normalised: &str) -> bool {
     }) && is_unquoted_statement(body, normalised, &["exceeds size limit"])
 }
 
-/// The text asks no question and has one of `wordings` not in quotation marks (a person quoting it).
-fn is_unquoted_statement(body: &str, normalised: &str, wordings: &[&str]) -> bool {
-    let stated = wordings.iter().any(|p| {
+/// The (normalised) text has one of `wordings` not right after a quotation mark (a person quoting it).
+fn is_unquoted(normalised: &str, wordings: &[&str]) -> bool {
+    wordings.iter().any(|p| {
         normalised
             .match_indices(p)
             .any(|(at, _)| !normalised[..at].ends_with(['"', '\u{201c}', '\u{201e}', '\u{ab}', '\'', '\u{2018}']))
-    });
+    })
+}
+
+/// The text asks no question and has one of `wordings` not in quotation marks (a person quoting it).
+fn is_unquoted_statement(body: &str, normalised: &str, wordings: &[&str]) -> bool {
+    let stated = is_unquoted(normalised, wordings);
     // Asked in the text itself, not in the original message it quotes: a question mark that ends
     // a sentence (not one in a link: "help_spam_16.htm?ip=192.0.2.9"), or the words of a question
     // whose mark was left out ("Any idea what else to check").
@@ -993,6 +1004,10 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
             || pasted
                 && (is_pasted_reply(&parts.body, &head)
                     || is_unquoted_statement(&parts.body, &head, PASTED_STATEMENT)
+                    || says_naver_failed(&parts.body)
+                    // Exchange's delay report: "Delivery is delayed to these recipients or groups:",
+                    // also with the poster's question about it; not the wording in quotation marks.
+                    || is_unquoted(&head, &["delivery is delayed to these recipients"])
                     // Gmail's details pasted alone: "DNS Error: 2829201 DNS type 'mx' lookup of
                     // example.org responded with code NOERROR" (the text begins so; a ticket that
                     // mentions it does not).

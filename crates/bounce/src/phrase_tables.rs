@@ -200,8 +200,9 @@ tables: [
         &[
             "recipient preferences",
             "user refuses to receive",
-            // Naver: "받는 사람이 회원님의 메일을 수신차단 하였습니다" (the recipient blocks your mail).
-            "수신차단",
+            // Naver: "받는 사람이 회원님의 메일을 수신차단 하였습니다" (the recipient blocks your mail;
+            // the word alone is also a provider's block of a spamming IP).
+            "회원님의 메일을 수신차단",
             "only accepting mail from specific",
             "due to the recipient's policy",
             "message filtered",

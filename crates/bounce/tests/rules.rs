@@ -3350,4 +3350,18 @@ Subject: Offer 12\n\nThis message hasn't been delivered yet. Delivery will conti
     let question = "Some of the messages in that inbox say \"Delivery is delayed to these recipients or groups:\". \
 Do these mean the mail was lost, or will the server retry?\n";
     assert_eq!(parse(question.as_bytes()).kind, Kind::NotBounce);
+    // From the review: the report pasted with the poster's question after it is still one; Naver's
+    // sentence quoted inside a person's is none; "수신차단" alone (a provider's block of a spamming
+    // IP) is no recipient's filter.
+    let asked = format!("{delay}\nAny idea why this keeps happening? It's only this one customer.\n");
+    assert_eq!(parse(asked.as_bytes()).kind, Kind::Bounce);
+    let ticket = "안녕하세요.\n\n고객(dahye@naver.example)에게 보낸 주문 확인 메일에 대해 \"dahye@naver.example 님께 보내신 메일 <주문 확인> \
+이 다음과 같은 이유로 전송 실패했습니다.\" 라는 안내가 왔다는 문의가 있었습니다. 발송 서버 설정 확인 부탁드립니다.\n";
+    assert_eq!(parse(ticket.as_bytes()).kind, Kind::NotBounce);
+    assert_eq!(
+        classify_text(
+            "554 5.7.1 Your IP 192.0.2.15 is blocked due to spam complaints. 스팸 발송으로 보내는 IP가 수신차단 되었습니다"
+        ),
+        Some(Reason::SpamDetected)
+    );
 }
