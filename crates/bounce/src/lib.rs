@@ -760,11 +760,7 @@ fn says_smtp_error(body: &str) -> bool {
                 && name.contains('.')
                 && before[..open - name.len()].trim_end().ends_with("host")
         });
-        named_host
-            && b.len() >= 3
-            && matches!(b[0], b'4' | b'5')
-            && b[1..3].iter().all(u8::is_ascii_digit)
-            && b.get(3).is_none_or(|c| b" -\r\n".contains(c))
+        named_host && text::starts_with_failure_code(b) && b.get(3).is_none_or(|c| b" -\r\n".contains(c))
     });
     text::begins_with_reply(first)
         // (With the type only: "<a@b>: 502 errors again on staging" is a chat's line.)
@@ -1015,7 +1011,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
                     || lists_before_the_copy(&parts.body, &head)
                     || says_postfix_size_limit(&parts.body, &head)
                     // Log lines of a returned or deferred message ("... dsn=5.1.1, stat=User unknown").
-                    || text::failed_in_log(&parts.body) == Some(true)
+                    || text::has_failed_log_line(&parts.body)
                     || quotes_client_error(&parts.body, &head)
                     || lists_a_deferred_queue_entry(&parts.body)
                     || lists_under_the_mail_system(&parts.body, &head))
@@ -1218,17 +1214,18 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
         // status is its, when its class agrees with the recipient's reply code or delay.
         let single = list.len() == 1;
         for (a, diag) in list {
-            let lone_status = (single && !a.is_empty() && text::find_status(&diag).is_none())
-                .then(|| {
-                    let status = text::lone_reply_status(body, &a)?;
-                    let class = match text::find_reply_code(&diag) {
-                        Some(code) => Some(if code >= 500 { '5' } else { '4' }),
-                        None => report_text.says_delayed().then_some('4'),
-                    };
-                    class.is_none_or(|c| status.starts_with(c)).then_some(status)
-                })
-                .flatten();
-            recipients.push(from_text_or(a, diag, &report_text, || lone_status));
+            let lone_status = |address: &str, diag: &str| {
+                if !single || address.is_empty() {
+                    return None;
+                }
+                let status = text::lone_reply_status(body, address)?;
+                let class = match text::find_reply_code(diag) {
+                    Some(code) => Some(if code >= 500 { '5' } else { '4' }),
+                    None => report_text.says_delayed().then_some('4'),
+                };
+                class.is_none_or(|c| status.starts_with(c)).then_some(status)
+            };
+            recipients.push(from_text_or(a, diag, &report_text, lone_status));
         }
     }
     // Mail.ru names the cause in a header of its report ("X-Mailer-Daemon-Error: user_not_found"
@@ -1353,21 +1350,19 @@ fn forwarded(body: &str) -> Option<&str> {
 /// A recipient known only from the report's text: its address (empty if none could be named) and
 /// the lines that explain it, which give the status when they quote one.
 fn from_text(address: String, diagnostic: String, body: &Body) -> Recipient {
-    from_text_or(address, diagnostic, body, || None)
+    from_text_or(address, diagnostic, body, |_, _| None)
 }
 
-/// `from_text`, with the status `fallback` gives where a diagnostic has none of its own.
+/// `from_text`, with the status `fallback` gives (from the address and the diagnostic) for a
+/// diagnostic that has none of its own.
 fn from_text_or(
     address: String,
     diagnostic: String,
     body: &Body,
-    fallback: impl FnOnce() -> Option<String>,
+    fallback: impl FnOnce(&str, &str) -> Option<String>,
 ) -> Recipient {
     let diagnostic = Some(diagnostic).filter(|d| !d.trim().is_empty());
-    let status = match diagnostic.as_deref() {
-        Some(d) => text::find_status(d).or_else(fallback),
-        None => None,
-    };
+    let status = diagnostic.as_deref().and_then(|d| text::find_status(d).or_else(|| fallback(&address, d)));
     let address = Some(address).filter(|a| !a.is_empty());
     finish(Evidence { status, diagnostic, ..Evidence::new(address, body) })
 }

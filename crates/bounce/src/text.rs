@@ -508,13 +508,8 @@ pub(crate) const CLIENT_ERRORS: &[&str] = &[
 /// ..."). Not a number in prose after the marker ("... SMTPFatalError: raised when the server
 /// answered 550") or a comment ("except SMTPRecipientsRefused: # 550").
 pub(crate) fn begins_with_client_reply(marker: &str, after: &str) -> bool {
-    let code_then = |after: &str, close: &str| {
-        let b = after.as_bytes();
-        b.len() > 3
-            && matches!(b[0], b'4' | b'5')
-            && b[1..3].iter().all(u8::is_ascii_digit)
-            && after[3..].starts_with(close)
-    };
+    let code_then =
+        |after: &str, close: &str| starts_with_failure_code(after.as_bytes()) && after[3..].starts_with(close);
     let reply_first = |after: &str| {
         let after = after.trim_start_matches(['"', '\'', '(', ' ']);
         begins_with_reply(after)
@@ -580,8 +575,7 @@ pub(crate) fn lone_reply_status(report: &str, recipient: &str) -> Option<String>
         let n = before.len();
         let before = if n >= 4
             && matches!(before[n - 1], b' ' | b'-')
-            && matches!(before[n - 4], b'4' | b'5')
-            && before[n - 3..n - 1].iter().all(u8::is_ascii_digit)
+            && starts_with_failure_code(&before[n - 4..])
             && (n == 4 || before[n - 5] == b' ')
         {
             &before[..n - 4]
@@ -634,10 +628,15 @@ pub(crate) fn after_diagnostic_type(reply: &str) -> Option<&str> {
     reply.get(..5).filter(|p| p.eq_ignore_ascii_case("smtp;")).map(|_| reply[5..].trim_start())
 }
 
+/// `b` begins with a failure's reply code: three digits, the first 4 or 5 (`550`, `451`).
+pub(crate) fn starts_with_failure_code(b: &[u8]) -> bool {
+    b.len() >= 3 && matches!(b[0], b'4' | b'5') && b[1..3].iter().all(u8::is_ascii_digit)
+}
+
 /// `line` begins with a failure's reply code and what follows it (`550 ...`, `451-...`).
 pub(crate) fn begins_with_reply(line: &str) -> bool {
     let b = line.as_bytes();
-    b.len() > 4 && matches!(b[0], b'4' | b'5') && b[1..3].iter().all(u8::is_ascii_digit) && matches!(b[3], b' ' | b'-')
+    b.len() > 4 && starts_with_failure_code(b) && matches!(b[3], b' ' | b'-')
 }
 
 fn has_letters(text: &str) -> bool {
@@ -850,29 +849,24 @@ fn may_hold_log_lines(text: &str) -> bool {
         })
 }
 
-/// What the log lines in `text` say of its messages: `None` without a line of a returned or deferred
-/// message; `Some(true)` when one was returned, or is being retried and was not delivered by a
-/// later line; `Some(false)` when every deferred message was delivered later.
-pub(crate) fn failed_in_log(text: &str) -> Option<bool> {
+/// Whether `text` has a log line of a message that was returned, or of one being retried that no
+/// later line delivered.
+pub(crate) fn has_failed_log_line(text: &str) -> bool {
     if !may_hold_log_lines(text) {
-        return None;
+        return false;
     }
     let mut deferred: Vec<&str> = Vec::new();
-    let mut any = false;
     for line in text.lines() {
         match log_line(line) {
-            Some(LogLine::Failed { deferred: false, .. }) => return Some(true),
-            Some(LogLine::Failed { addresses, .. }) => {
-                any = true;
-                deferred.extend(addresses);
-            }
+            Some(LogLine::Failed { deferred: false, .. }) => return true,
+            Some(LogLine::Failed { addresses, .. }) => deferred.extend(addresses),
             Some(LogLine::Sent(addresses)) => {
                 deferred.retain(|d| !addresses.iter().any(|a| a.eq_ignore_ascii_case(d)));
             }
             _ => {}
         }
     }
-    any.then_some(!deferred.is_empty())
+    !deferred.is_empty()
 }
 
 /// `line` as a line of an MTA's log (see `LogLine`); `None` for any other line (an application's
@@ -1015,8 +1009,7 @@ pub(crate) fn python_refused(line: &str) -> Vec<(&str, String)> {
         let address = before.rfind(quote).map_or(before, |open| &before[open + 1..]);
         let address = address.trim_start_matches('<').trim_end_matches('>');
         let after = &rest[at + 4..];
-        let b = after.as_bytes();
-        let code = b.len() > 4 && matches!(b[0], b'4' | b'5') && b[1..3].iter().all(u8::is_ascii_digit);
+        let code = after.len() > 4 && starts_with_failure_code(after.as_bytes());
         // The reply's text: "b'...'", "b\"...\"" or "'...'".
         let text = after.get(3..).and_then(|t| t.strip_prefix(", ")).map(|t| t.strip_prefix('b').unwrap_or(t));
         let quoted = text.and_then(|t| {
