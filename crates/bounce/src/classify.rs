@@ -97,6 +97,18 @@ impl<'a> Evidence<'a> {
 }
 
 /// `normalised` contains one of `phrases`.
+/// Postfix's words for a TCP connection the remote host refused: "connect to
+/// mx.example.org[192.0.2.9]:25: connection refused" (not a server's "421 Connection refused - your
+/// IP is blocked" that mentions connecting elsewhere).
+fn says_connect_refused(normalised: &str) -> bool {
+    normalised.match_indices("connect to ").any(|(at, w)| {
+        let rest = &normalised[at + w.len()..];
+        rest.split_once(' ').is_some_and(|(host, after)| {
+            host.contains("]:") && host.ends_with(':') && after.starts_with("connection refused")
+        })
+    })
+}
+
 fn says_any(normalised: &str, phrases: &[&str]) -> bool {
     phrases.iter().any(|p| normalised.contains(p))
 }
@@ -237,11 +249,15 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
     };
     let by_status = status.as_deref().and_then(from_status);
     let strong = status.as_deref().and_then(reason::strong_status);
+    let tls_elsewhere = |r: Reason| r == Reason::FailedStartTls && own_code.is_some() && !diag_n.contains("tls");
     let by_text = provider::reason(diag)
         .or_else(|| provider::reason(extra))
         .or_else(|| (!comment.is_empty()).then(|| classify_normalised(&reason::normalise(comment))).flatten())
         .or_else(|| classify_normalised(&diag_n))
-        .or_else(|| classify_normalised(&extra_n))
+        // (A STARTTLS failure elsewhere in the report does not explain a recipient's own reply that
+        // does not speak of TLS: Sendmail's transcript goes on without it after "454 4.7.0 TLS not
+        // available".)
+        .or_else(|| classify_normalised(&extra_n).filter(|r| !tls_elsewhere(*r)))
         // A comment whose words are joined by underscores ("Status: 5.0.0 522_mailbox_full;"), when
         // nothing else names a cause.
         .or_else(|| {
@@ -250,9 +266,26 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
     let weak = status.as_deref().is_some_and(reason::weak_status);
     // The rest of the report speaks for a recipient whose own words name no cause, but not with
     // a hard failure when the recipient's own reply is temporary ("451 <a@b>... Temporary lookup
-    // failure" beside another recipient's "550 b@c... User unknown").
+    // failure" beside another recipient's "550 b@c... User unknown"), nor with a delay when it is
+    // permanent (another recipient's greylisting or "retry timeout exceeded" beside "550 5.7.1
+    // Access denied").
     let own_temporary = own_code.is_some_and(|c| (400..500).contains(&c));
-    let by_body = LazyCell::new(|| e.body.reason().filter(|r| !(own_temporary && r.is_hard(true))));
+    let own_permanent = own_code.is_some_and(|c| c >= 500);
+    let by_body = LazyCell::new(|| {
+        e.body.reason().filter(|r| {
+            let hard_for_a_temporary = own_temporary && r.is_hard(true);
+            let delay_for_a_permanent = own_permanent && *r == Reason::Expired;
+            !(hard_for_a_temporary || delay_for_a_permanent || tls_elsewhere(*r))
+        })
+    });
+    // RFC 7505's X.1.10 is a null MX ("556 5.1.10 Recipient address has null MX"); Microsoft writes
+    // 5.1.10 for a recipient it cannot find. The words say which (a domain's, not "This mailbox does
+    // not accept mail any more").
+    let strong = strong.filter(|_| {
+        !(status.as_deref() == Some("5.1.10")
+            && by_text == Some(Reason::NotAccept)
+            && says_any(&diag_n, &["null mx", "nullmx", "domain"]))
+    });
     let mut reason = strong
         .or(by_text)
         .or_else(|| if weak { *by_body } else { None })
@@ -280,13 +313,18 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
     // Network is unreachable", "Connection timed out") is a message not yet delivered: expired, as
     // the corpus has it (rfc3464-07, lhost-opensmtpd-15). A failed DNS lookup ("host name lookup
     // failure", rfc3464-35) or a mail loop stays a network error.
-    const CONNECTION: &[&str] = &["network is unreachable", "timed out", "connection reset", "lost connection"];
+    const CONNECTION: &[&str] =
+        &["network is unreachable", "no route to host", "timed out", "connection reset", "lost connection"];
     const DNS_OR_LOOP: &[&str] = &["lookup", "name server", "dns", "loop", "too many hops", "hop count"];
     // (Postfix's "connect to mx.example.org[192.0.2.9]:25: Connection refused" too, where the
     // words are a block's at the SMTP level.)
-    let refused = reason == Reason::Blocked && diag_n.contains("connect to ") && diag_n.contains("connection refused");
+    let refused = reason == Reason::Blocked && says_connect_refused(&diag_n);
     let network = reason == Reason::NetworkError && says_any(&diag_n, CONNECTION) || refused;
-    if network && *delayed && !says_any(&diag_n, DNS_OR_LOOP) {
+    // Postfix's final report when the queue lifetime ran out keeps the last attempt's temporary
+    // status ("Action: failed", "Status: 4.4.1", "connect to ...: Connection refused"): given up
+    // on, not refused.
+    let gave_up = e.action.as_deref() == Some("failed") && status.as_deref().is_some_and(|s| s.starts_with('4'));
+    if network && (*delayed || gave_up) && !says_any(&diag_n, DNS_OR_LOOP) {
         reason = Reason::Expired;
     }
     let command = text::command_in(&diag_n)
@@ -341,6 +379,14 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
         let domain = e.address.as_deref().and_then(|a| a.rsplit_once('@')).map(|(_, d)| d);
         domain.filter(|_| !named).and_then(verdict)
     });
+    // "551 User not local; please try <a@b>" that names the recipient itself names no new address
+    // (simta's refusal to relay).
+    if reason == Reason::HasMoved
+        && let Some(a) = e.address.as_deref()
+        && diag_n.contains(&format!("please try <{}>", a.to_ascii_lowercase()))
+    {
+        reason = Reason::OnHold;
+    }
     if let Some(r) = by_host {
         reason = r;
     }

@@ -36,6 +36,12 @@ masks: [
     "dkim-signature:a=",
     "dkim-signature: d=",
     "dkim-signature:d=",
+    // Courier's transcript of a command that got no reply: ">>> RSET / <<< <command failed>" (not a
+    // delivery program's failure; the reply that follows says why).
+    "<command failed>",
+    // A sender check that names the From field's address ("Sender not authorized: invalid header
+    // From <a@b> does not match authenticated sender"): no malformed header.
+    "invalid header from <",
 ],
 tables: [
     // Specific wordings that contain a more general phrase of another reason.
@@ -167,9 +173,17 @@ tables: [
     ),
     (Reason::NoRelaying, &["email address is not verified"]),
     (Reason::RequirePtr, &["unverifyable sending ip", "unverifiable sending ip"]),
+    // The recipient's server takes mail only over TLS: RFC 3207's "530 5.7.0 Must issue a STARTTLS
+    // command first", "STARTTLS is required to send mail" (Sisimai's failedstarttls).
     (
         Reason::FailedStartTls,
         &[
+            "must issue a starttls",
+            "starttls is required",
+            // RFC 3207's reply when the server cannot start TLS: "454 4.7.0 TLS not available due to
+            // local problem".
+            "tls not available",
+            "tls required but not supported",
             "does not support tls",
             "does not support starttls",
             "tls negotiation failed",
@@ -233,6 +247,13 @@ tables: [
     (Reason::RequirePtr, &["mismatches client ip", "dns ptr resource record"]),
     // RFC 3463's X.3.2 in words: "521 5.3.2 <a@b>: Recipient address rejected: System not accepting
     // network messages" (before the filters' "not accepting").
+    // Postfix's access table for one recipient: "550 5.7.1 <a@b>: Recipient address rejected: This
+    // recipient does not accept mail from your address" (after the spam phrases that may come
+    // first; before the words of a domain that accepts no mail at all).
+    (
+        Reason::Filtered,
+        &["recipient does not accept mail from", "user does not accept mail from", "address does not accept mail from"],
+    ),
     (
         Reason::NotAccept,
         &[
@@ -379,6 +400,10 @@ tables: [
             "multiple addresses in from",
             "duplicate header",
             "missing a required header",
+            // Gmail: "550-5.7.1 Messages missing a valid Message-ID header are not accepted. For more
+            // information, go to https://support.google.com/mail/?p=RfcMessageNonCompliant".
+            "missing a valid message-id",
+            "rfcmessagenoncompliant",
         ],
     ),
     (Reason::TooManyConn, &["connection rate limit", "too many recipients"]),
@@ -440,6 +465,9 @@ tables: [
             "message length exceeds",
             "exceeded maximum message size",
             "maximum message size",
+            // Exim, for a message too big to take in ("Mail failure - message too big"): "A message
+            // that you sent was longer than the maximum size allowed on this system."
+            "longer than the maximum size allowed",
         ],
     ),
     (
@@ -831,7 +859,21 @@ tables: [
     ),
     // Servers that refuse a line ending in LF alone (against SMTP smuggling): Free's "550 mail
     // dropped, bare LF found".
-    (Reason::ContentError, &["content error", "improper use of 8-bit", "8bitmime", "bare lf found", "bare linefeed"]),
+    // A header the server cannot parse: "554 5.6.0 Message rejected: invalid header syntax" (after
+    // the causes that a header may show: DMARC's "invalid header From domain", a spam score's or a
+    // virus scanner's; before the refusal's words).
+    (
+        Reason::ContentError,
+        &[
+            "content error",
+            "improper use of 8-bit",
+            "8bitmime",
+            "bare lf found",
+            "bare linefeed",
+            "invalid header",
+            "malformed header",
+        ],
+    ),
     (
         Reason::SecurityError,
         &[
@@ -839,7 +881,6 @@ tables: [
             "authentication failed",
             "tls required",
             "encryption required",
-            "must issue a starttls",
             "certificate",
         ],
     ),

@@ -57,11 +57,12 @@ pub(crate) fn first_reason(text: &str) -> Option<Reason> {
         u16::MAX => masks.push((start, end)),
         table => {
             // Short phrases must not match inside a longer word ("rbl" in "herblock", "uce" in
-            // "reduce").
+            // "reduce"), nor inside an address ("rbl" in "contact@rbl.example.org: Network error").
             let word = PATTERN_LENGTHS[pattern] <= 6;
             let alone = !word
                 || (start == 0 || !bytes[start - 1].is_ascii_alphanumeric())
-                    && (end >= bytes.len() || !bytes[end].is_ascii_alphanumeric());
+                    && (end >= bytes.len() || !bytes[end].is_ascii_alphanumeric())
+                    && !in_address(bytes, start, end);
             if alone {
                 hits.push((start, end, usize::from(table)));
             }
@@ -84,6 +85,20 @@ pub(crate) fn first_reason(text: &str) -> Option<Reason> {
         }
     }
     best.map(|table| PHRASES[table].0)
+}
+
+/// `text[start..end]` is part of an email address: the run of characters of addresses around it
+/// (ASCII letters, digits, `.`, `-`, `_`, `+`, `=`, `%` and `@`; at most 100 bytes either way) has
+/// an `@` ("contact@rbl.example.org"; not "hanako@isp.example.jpへのメールはspam...", nor
+/// "rcpt=gina@example.net/SPAM").
+fn in_address(text: &[u8], start: usize, end: usize) -> bool {
+    const LIMIT: usize = 100;
+    let in_addresses = |b: &&u8| b.is_ascii_alphanumeric() || b"@.-_+=%".contains(*b);
+    let before = &text[start.saturating_sub(LIMIT)..start];
+    let after = &text[end..text.len().min(end + LIMIT)];
+    let left = before.iter().rev().take_while(in_addresses);
+    let right = after.iter().take_while(in_addresses);
+    left.chain(right).any(|&b| b == b'@')
 }
 
 #[cfg(test)]

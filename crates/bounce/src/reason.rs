@@ -335,7 +335,50 @@ pub(crate) fn classify_normalised(text: &str) -> Option<Reason> {
     if names_missing_user_de(text) {
         return Some(Reason::UserUnknown);
     }
-    crate::phrases::first_reason(text).or_else(|| names_user_unknown(text).then_some(Reason::UserUnknown))
+    let phrase = crate::phrases::first_reason(text);
+    // Greylisting decides only where no phrase names a cause more specific than a refusal's ("451
+    // 4.7.1 Recipient address rejected: Greylisted": a filter's words; not "... listed on a
+    // blocklist; greylisting applied", nor "Too many connections; greylisting in effect").
+    let catch_all = |r: Reason| {
+        matches!(r, Reason::Filtered | Reason::PolicyViolation | Reason::SystemError | Reason::SecurityError)
+    };
+    // (Postfix's restriction stages name no cause: "Client host rejected: Greylisted", "Sender
+    // address rejected: Greylisted".)
+    let without_stage = || {
+        let text = text.replace("client host rejected:", " ").replace("sender address rejected:", " ");
+        crate::phrases::first_reason(&text)
+    };
+    if says_greylisted(text) && (phrase.is_none_or(catch_all) || without_stage().is_none_or(catch_all)) {
+        return Some(Reason::Expired);
+    }
+    phrase
+        .or_else(|| names_user_unknown(text).then_some(Reason::UserUnknown))
+        .or_else(|| names_new_address(text).then_some(Reason::HasMoved))
+}
+
+/// A server that greylists defers a first attempt ("451 4.7.1 <a@b>: Recipient address rejected:
+/// Greylisted, see http://postgrey..."; "422 4.2.2 Greylisted, please try again"): the message is
+/// not delivered yet, not refused by a filter. Only where the text's reply and status are
+/// temporary: a permanent refusal that mentions greylisting ("554 5.7.1 ... greylisted on our
+/// blocklist", a final "550 5.1.1 User unknown" after earlier greylisted attempts) says why itself.
+fn says_greylisted(text: &str) -> bool {
+    // (All four words have "ylist" in them: one search for most texts, which have none.)
+    text.contains("ylist")
+        && ["greylisted", "greylisting", "graylisted", "graylisting"].iter().any(|w| text.contains(w))
+        && crate::text::find_reply_code(text).is_none_or(|c| (400..500).contains(&c))
+        && crate::text::find_status(text).is_none_or(|s| s.starts_with('4'))
+}
+
+/// RFC 5321's reply 551 with the recipient's new address: "551 User not local; please try
+/// <ann@new.example.org>" (not the RFC's own "<forward-path>" that some servers send back, nor
+/// "please try again after SMTP AUTH").
+fn names_new_address(text: &str) -> bool {
+    const WORDS: &str = "user not local; please try <";
+    text.match_indices(WORDS).any(|(at, _)| {
+        text[at + WORDS.len()..].split_once('>').is_some_and(|(address, _)| {
+            address.contains('@') && !address.contains(char::is_whitespace) && !address.contains('<')
+        })
+    })
 }
 
 /// A reply that names the user between its words, as no phrase can: "550 User <abuse> unknown",

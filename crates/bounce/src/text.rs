@@ -373,12 +373,20 @@ pub(crate) fn contains_ci(haystack: &str, needle: &str) -> bool {
 /// forward, whose "----- Original Message -----" is in `ORIGINAL_MARKERS` only).
 pub(crate) const REPORT_QUOTES: &[&str] = &[
     "------ this is a copy of the message",
+    // Exim's notices that are no DSN ("Mail failure - message too big"): "------ This is a copy of
+    // your message, including all the headers."
+    "------ this is a copy of your message",
     "--- below this line is a copy of the message",
     "--- enclosed is a copy of the message",
     "--- enclosed are the original headers of the message",
     "----- unsent message below -----",
     "----- unsent message follows -----",
 ];
+
+/// Lines of a report's own wording that end the part about a recipient (OpenSMTPD's, after its
+/// list of recipients).
+const REPORT_FOOTERS: &[&str] =
+    &["please note that this is only a temporary failure report.", "below is a copy of the original message:"];
 
 /// Markers after which a plain-text bounce quotes the original message (besides `REPORT_QUOTES`).
 const ORIGINAL_MARKERS: &[&str] = &[
@@ -1280,6 +1288,11 @@ pub(crate) fn recipients(body: &str, exclude: &[String], sender: Option<&str>) -
                     && (l.is_empty() && lines[n + i - 1].trim().is_empty() || is_rule(l))
                     && (find_reply_code(&diag).is_some() || find_status(&diag).is_some())
                 {
+                    break;
+                }
+                // OpenSMTPD's paragraphs after its list of recipients: "Please note that this is
+                // only a temporary failure report. ..." and "Below is a copy of the original message:".
+                if i > 0 && REPORT_FOOTERS.iter().any(|f| l.eq_ignore_ascii_case(f)) {
                     break;
                 }
                 if l.is_empty() && !diag.is_empty() && n + 1 < stop {

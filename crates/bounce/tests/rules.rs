@@ -3365,3 +3365,182 @@ Do these mean the mail was lost, or will the server retry?\n";
         Some(Reason::SpamDetected)
     );
 }
+
+/// Set 66 (reports written by Postfix 3.7, Exim 4.96, Sendmail 8.17, OpenSMTPD 6.8 and Dovecot
+/// here, for causes provoked on purpose): OpenSMTPD's paragraphs after its recipients are no
+/// server's words, a word inside an address is no cause, and a few wordings of real servers.
+#[test]
+fn set_66_reports_of_real_mtas() {
+    let opensmtpd = |line: &str, notice: &str| {
+        format!(
+            "From: MAILER-DAEMON@mx.example.net\nTo: news@news.example.com\n\
+Subject: Delivery status notification: {notice}\n\n    Hi!\n\n\
+    This is the MAILER-DAEMON, please DO NOT REPLY to this email.\n\n\
+    An error has occurred while attempting to deliver a message for\n    the following list of recipients:\n\n\
+{line}\n\n    Please note that this is only a temporary failure report.\n\
+    The message is kept in the queue for up to 7 days.\n\n    Below is a copy of the original message:\n\n\
+Subject: Offer 12\n\nHello\n"
+        )
+    };
+    // Yahoo's reply ends with the name of the host that gave it, which says whose wording it is.
+    let yahoo = "ann@example.org: 554 delivery error: dd This user doesn't have a yahoo.com account \
+(ann@example.org) [0] - mta4017.mail.gq1.yahoo.com";
+    let r = only(&opensmtpd(yahoo, "error"));
+    assert_eq!((r.diagnostic.as_deref(), r.reason), (Some(yahoo), Reason::UserUnknown));
+    let r = only(&opensmtpd("contact@rbl.example.org: Network error on destination MXs", "delayed"));
+    assert_eq!(r.reason, Reason::NetworkError);
+    assert_eq!(
+        classify_text("554 5.7.1 Service unavailable; client host [192.0.2.9] blocked using rbl.example.net"),
+        Some(Reason::Blocked)
+    );
+    // RFC 5321's 551 names the recipient's new address.
+    assert_eq!(classify_text("551 User not local; please try <ann@new.example.org>"), Some(Reason::HasMoved));
+    // Postfix gives up when the queue lifetime runs out, with the last attempt's temporary status.
+    let given_up = dsn("Final-Recipient: rfc822; ann@example.org\nAction: failed\nStatus: 4.4.1\n\
+Diagnostic-Code: X-Postfix; connect to mx.example.org[192.0.2.9]:25: Connection refused");
+    assert_eq!(only(&given_up).reason, Reason::Expired);
+    // Greylisting defers; a note on it after the recipient's own reason changes nothing.
+    let greylisted = postfix(
+        "<ann@example.org>: host mx.example.org[192.0.2.9] said: 451 4.7.1 <ann@example.org>:\n    Recipient address rejected: Greylisted, see http://postgrey.example.net/ (in reply to RCPT TO command)",
+    );
+    assert_eq!(only(&greylisted).reason, Reason::Expired);
+    assert_eq!(
+        classify_text("550 5.1.1 <ann@example.org>: User unknown. This server uses greylisting."),
+        Some(Reason::UserUnknown)
+    );
+    assert_eq!(classify_text("554 5.6.0 Message rejected: invalid header syntax"), Some(Reason::ContentError));
+    // One recipient refuses this sender; a domain that accepts no mail at all is another thing.
+    assert_eq!(
+        classify_text(
+            "550 5.7.1 <ann@example.org>: Recipient address rejected: This recipient does not accept mail from your address"
+        ),
+        Some(Reason::Filtered)
+    );
+    assert_eq!(classify_text("556 5.7.27 example.org does not accept mail (nullMX)"), Some(Reason::NotAccept));
+    // Exim's notice for a message too big to take in, which is no DSN: the cause is in its words,
+    // the recipient in the copy of the message.
+    let too_big = "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nTo: news@news.example.com\n\
+Subject: Mail failure - message too big\nAuto-Submitted: auto-replied\n\n\
+A message that you sent was longer than the maximum size allowed on this\nsystem. It was not delivered to any recipients.\n\n\
+------ This is a copy of your message, including all the headers.\n------ No more than 100K characters of the body are included.\n\n\
+From: news@news.example.com\nTo: ann@example.org\nSubject: Video\n\nyyyyyyyy\n";
+    let r = only(too_big);
+    assert_eq!((r.address.as_deref(), r.reason), (Some("ann@example.org"), Reason::MesgTooBig));
+    // From the review: each rule only where its words mean what it says. The RFC's own
+    // "<forward-path>" and a relay refusal name no new address; greylisting in a permanent refusal,
+    // or a header named by DMARC, a spam score or a virus scanner, is no cause of its own; a word
+    // run into an address in Japanese or after a slash is still a word.
+    assert_ne!(classify_text("551 User not local; please try <forward-path>"), Some(Reason::HasMoved));
+    assert_eq!(
+        classify_text("551 5.7.1 Relaying denied. User not local; please try again after SMTP AUTH"),
+        Some(Reason::NoRelaying)
+    );
+    assert_eq!(
+        classify_text("554 5.7.1 Service unavailable; Client host [192.0.2.9] is greylisted on our blocklist"),
+        Some(Reason::Blocked)
+    );
+    assert_eq!(
+        classify_text("550 5.7.1 Rejected by DMARC policy for example.com: invalid header From domain"),
+        Some(Reason::AuthFailure)
+    );
+    assert_eq!(
+        classify_text("550 5.7.1 Message rejected as spam (score 12.4: forged Received, invalid header Date)"),
+        Some(Reason::SpamDetected)
+    );
+    assert_eq!(
+        classify_text("hanako@isp.example.jpへのメールはspamと判定されたため受信を拒否しました。"),
+        Some(Reason::SpamDetected)
+    );
+    assert_eq!(
+        classify_text(
+            "550 5.7.1 Message rejected due to spam content. This recipient does not accept mail from bulk senders"
+        ),
+        Some(Reason::SpamDetected)
+    );
+    // From the second review: greylisting named beside a cause of its own leaves that cause; a 551
+    // that names the recipient itself names no new address; Postfix's given-up "No route to host"
+    // is a connection that failed.
+    assert_eq!(
+        classify_text(
+            "451 4.7.1 Your IP 192.0.2.9 is listed on a blocklist (see https://rbl.example.net); greylisting applied"
+        ),
+        Some(Reason::Blocked)
+    );
+    assert_eq!(
+        classify_text("421 4.7.0 Too many concurrent SMTP connections from your IP; greylisting in effect"),
+        Some(Reason::TooManyConn)
+    );
+    assert_ne!(
+        classify_text(
+            "550 5.7.1 Sender not authorized: invalid header From <a@example.com> does not match authenticated sender"
+        ),
+        Some(Reason::ContentError)
+    );
+    let simta = postfix(
+        "<bob@example.edu>: host mx.example.edu[192.0.2.9] said: 551 User not local; please try <bob@example.edu>\n    (in reply to RCPT TO command)",
+    );
+    assert_ne!(only(&simta).reason, Reason::HasMoved);
+    let no_route = dsn("Final-Recipient: rfc822; ann@example.org\nAction: failed\nStatus: 4.4.1\n\
+Diagnostic-Code: X-Postfix; connect to mx.example.org[192.0.2.9]:25: No route to host");
+    assert_eq!(only(&no_route).reason, Reason::Expired);
+}
+
+/// Set 67 (reports written by DragonFly Mail Agent 0.13 and Haraka 3.3 here): Gmail's refusal of
+/// a message that breaks RFC 5322, a server that takes mail only over TLS, and RFC 7505's null MX,
+/// whose status Microsoft also writes for a recipient it cannot find.
+#[test]
+fn set_67_wordings_and_the_null_mx_status() {
+    assert_eq!(
+        classify_text(
+            "550-5.7.1 [192.0.2.9] Messages missing a valid Message-ID header are not accepted. For more \
+information, go to https://support.google.com/mail/?p=RfcMessageNonCompliant"
+        ),
+        Some(Reason::NotCompliantRfc)
+    );
+    assert_eq!(classify_text("530 5.7.0 Must issue a STARTTLS command first"), Some(Reason::FailedStartTls));
+    assert_eq!(classify_text("454 4.7.0 TLS not available due to local problem"), Some(Reason::FailedStartTls));
+    // Courier's transcript of a command without a reply is no delivery program's failure: the
+    // reply after it says why (set 67a, Courier 1.0.16).
+    assert_eq!(
+        classify_text(
+            "<ann@example.org>: [192.0.2.9] [192.0.2.9]: >>> RSET <<< <command failed> [192.0.2.9] [192.0.2.9]: \
+>>> DATA <<< 421 4.4.2 mx.example.org Error: timeout exceeded"
+        ),
+        classify_text("421 4.4.2 mx.example.org Error: timeout exceeded")
+    );
+    assert_ne!(classify_text("421 4.4.2 mx.example.org Error: timeout exceeded"), Some(Reason::MailerError));
+    let null_mx = dsn("Final-Recipient: rfc822; ann@example.org\nAction: failed\nStatus: 5.1.10\n\
+Diagnostic-Code: smtp; 556 5.1.10 <ann@example.org>: Recipient address rejected: Domain does not accept mail (null MX)");
+    let r = only(&null_mx);
+    assert_eq!((r.reason, r.hard), (Reason::NotAccept, true));
+    let not_found = dsn("Final-Recipient: rfc822; ann@example.org\nAction: failed\nStatus: 5.1.10\n\
+Diagnostic-Code: smtp; 550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup");
+    assert_eq!(only(&not_found).reason, Reason::UserUnknown);
+    // From the third review: a mailbox that "does not accept mail any more" under 5.1.10 is no null
+    // MX; Postfix's restriction stages name no cause of a greylisting; a From field that breaks the
+    // format is one; a STARTTLS failure elsewhere in a transcript does not explain a refusal.
+    let left = dsn("Final-Recipient: rfc822; mia@example.org\nAction: failed\nStatus: 5.1.10\n\
+Diagnostic-Code: smtp; 550 5.1.10 <mia@example.org>: Recipient address rejected: This mailbox does not accept mail any more");
+    assert_eq!(only(&left).reason, Reason::UserUnknown);
+    assert_eq!(
+        classify_text(
+            "450 4.7.1 <mx.example.net[192.0.2.9]>: Client host rejected: Greylisted, see http://postgrey.example.net/"
+        ),
+        Some(Reason::Expired)
+    );
+    assert_eq!(
+        classify_text("550 5.7.1 Invalid header From: more than one mailbox, but no Sender: field"),
+        Some(Reason::ContentError)
+    );
+    let sendmail = "From: MAILER-DAEMON@mx.example.net\nTo: news@news.example.com\n\
+Subject: Returned mail: see transcript for details\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n--B\n\n\
+   ----- The following addresses had permanent fatal errors -----\n<jan@example.net>\n\
+    (reason: 550 5.7.1 <jan@example.net>... Access denied)\n\n   ----- Transcript of session follows -----\n\
+... while talking to mx.example.net.:\n>>> STARTTLS\n<<< 454 4.7.0 TLS not available due to local problem\n\
+>>> RCPT To:<jan@example.net>\n<<< 550 5.7.1 <jan@example.net>... Access denied\n\
+550 5.7.1 <jan@example.net>... Access denied\n\n--B\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: RFC822; jan@example.net\nAction: failed\n\
+Status: 5.7.1\nRemote-MTA: DNS; mx.example.net\nDiagnostic-Code: SMTP; 550 5.7.1 <jan@example.net>... Access denied\n--B--\n";
+    assert_ne!(only(sendmail).reason, Reason::FailedStartTls);
+}
