@@ -890,8 +890,7 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
 
     // Amazon SES notifications carried in an e-mail body.
     // (`notificationType` also inside an SNS message, where its quotes are escaped.)
-    if (memchr::memmem::find(parts.body.as_bytes(), b"notificationType").is_some()
-        || memchr::memmem::find(parts.body.as_bytes(), b"eventType").is_some())
+    if SES_KEYS.iter().any(|k| k.find(parts.body.as_bytes()).is_some())
         && let Some(notice) = ses::parse(&parts.body)
     {
         return if ses::is_report(&notice.kind) { from_ses(notice, &parts.body) } else { Report::not_bounce() };
@@ -1269,6 +1268,10 @@ fn parse_at(raw: &[u8], depth: u8) -> Report {
     Report { kind: Kind::Bounce, recipients, original_message_id: parts.original_message_id, feedback_type: None }
 }
 
+/// The keys of an Amazon SES notification's JSON, searched for in every body (built once).
+static SES_KEYS: LazyLock<[memchr::memmem::Finder<'static>; 2]> =
+    LazyLock::new(|| ["notificationType", "eventType"].map(memchr::memmem::Finder::new));
+
 /// The subject (lower case) of a warning that delivery is delayed and still being tried.
 fn says_delay_warning(subject: &str) -> bool {
     [
@@ -1281,7 +1284,7 @@ fn says_delay_warning(subject: &str) -> bool {
         "delivery delayed:",
     ]
     .iter()
-    .any(|p| subject.contains(p))
+    .any(|p| text::contains_ci(subject, p))
         || subject.starts_with("warning: message ") && subject.contains(" delayed ")
 }
 
