@@ -109,6 +109,27 @@ fn says_connect_refused(normalised: &str) -> bool {
     })
 }
 
+/// `normalised` without the hosts that Postfix names after "connect to " ("connect to
+/// mx.example.org[192.0.2.9]:25: ..." becomes "connect to : ...").
+fn without_connect_hosts(normalised: &str) -> std::borrow::Cow<'_, str> {
+    const WORDS: &str = "connect to ";
+    if !normalised.contains(WORDS) {
+        return std::borrow::Cow::Borrowed(normalised);
+    }
+    let mut out = String::with_capacity(normalised.len());
+    let mut rest = normalised;
+    while let Some(at) = rest.find(WORDS) {
+        out.push_str(&rest[..at + WORDS.len()]);
+        rest = &rest[at + WORDS.len()..];
+        let host_end = rest.find(' ').unwrap_or(rest.len());
+        if rest[..host_end].contains("]:") {
+            rest = &rest[host_end..];
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 fn says_any(normalised: &str, phrases: &[&str]) -> bool {
     phrases.iter().any(|p| normalised.contains(p))
 }
@@ -324,7 +345,8 @@ pub(crate) fn finish(e: Evidence<'_>) -> Recipient {
     // status ("Action: failed", "Status: 4.4.1", "connect to ...: Connection refused"): given up
     // on, not refused.
     let gave_up = e.action.as_deref() == Some("failed") && status.as_deref().is_some_and(|s| s.starts_with('4'));
-    if network && (*delayed || gave_up) && !says_any(&diag_n, DNS_OR_LOOP) {
+    // (The words of a lookup or a loop, not a host's name: "connect to mx.dnshosting.example[...]".)
+    if network && (*delayed || gave_up) && !says_any(&without_connect_hosts(&diag_n), DNS_OR_LOOP) {
         reason = Reason::Expired;
     }
     let command = text::command_in(&diag_n)

@@ -53,6 +53,9 @@ tables: [
             "sender verify failed",
             "sender verification failed",
             "sender address verification failed",
+            // Postfix's reject_unverified_sender: "450 4.1.7 <a@b>: Sender address rejected:
+            // unverified address: host ... said: 550 ..." (the reply quoted is about our sender).
+            "sender address rejected: unverified address",
             // Yahoo: "451 Message temporarily deferred due to unresolvable RFC.5321 from domain" (the
             // sender's domain, not the sending host's name: not a PTR record).
             "unresolvable rfc.5321 from domain",
@@ -183,6 +186,8 @@ tables: [
             // RFC 3207's reply when the server cannot start TLS: "454 4.7.0 TLS not available due to
             // local problem".
             "tls not available",
+            // Exim's: "454 TLS currently unavailable".
+            "tls currently unavailable",
             "tls required but not supported",
             "does not support tls",
             "does not support starttls",
@@ -403,6 +408,7 @@ tables: [
             // Gmail: "550-5.7.1 Messages missing a valid Message-ID header are not accepted. For more
             // information, go to https://support.google.com/mail/?p=RfcMessageNonCompliant".
             "missing a valid message-id",
+            "missing a valid messageid",
             "rfcmessagenoncompliant",
         ],
     ),

@@ -3543,4 +3543,21 @@ Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n-
 Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: RFC822; jan@example.net\nAction: failed\n\
 Status: 5.7.1\nRemote-MTA: DNS; mx.example.net\nDiagnostic-Code: SMTP; 550 5.7.1 <jan@example.net>... Access denied\n--B--\n";
     assert_ne!(only(sendmail).reason, Reason::FailedStartTls);
+    // Gaps the third review found: Gmail's older "messageId", Exim's "TLS currently unavailable", a
+    // failed check of our sender (reject_unverified_sender), and a host whose name holds "dns".
+    assert_eq!(
+        classify_text("550-5.7.1 Messages missing a valid messageId header are not accepted."),
+        Some(Reason::NotCompliantRfc)
+    );
+    assert_eq!(classify_text("454 TLS currently unavailable"), Some(Reason::FailedStartTls));
+    assert_eq!(
+        classify_text(
+            "450 4.1.7 <news@news.example.com>: Sender address rejected: unverified address: host mx.news.example.com[192.0.2.7] \
+said: 550 5.7.1 <news@news.example.com>: Recipient address rejected: This address does not accept mail from anyone"
+        ),
+        Some(Reason::Rejected)
+    );
+    let dns_in_name = dsn("Final-Recipient: rfc822; ann@example.org\nAction: failed\nStatus: 4.4.1\n\
+Diagnostic-Code: X-Postfix; connect to mx.dnshosting.example[192.0.2.120]:25: No route to host");
+    assert_eq!(only(&dns_in_name).reason, Reason::Expired);
 }
