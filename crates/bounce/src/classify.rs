@@ -96,40 +96,41 @@ impl<'a> Evidence<'a> {
     }
 }
 
-/// `normalised` contains one of `phrases`.
+/// The hosts that Postfix names where it could not connect ("connect to
+/// mx.example.org[192.0.2.9]:25: ..."): the byte range of each in `normalised`.
+fn connect_hosts(normalised: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    normalised.match_indices("connect to ").filter_map(|(at, words)| {
+        let start = at + words.len();
+        let end = normalised[start..].find(' ').map_or(normalised.len(), |p| start + p);
+        normalised[start..end].contains("]:").then_some(start..end)
+    })
+}
+
 /// Postfix's words for a TCP connection the remote host refused: "connect to
 /// mx.example.org[192.0.2.9]:25: connection refused" (not a server's "421 Connection refused - your
 /// IP is blocked" that mentions connecting elsewhere).
 fn says_connect_refused(normalised: &str) -> bool {
-    normalised.match_indices("connect to ").any(|(at, w)| {
-        let rest = &normalised[at + w.len()..];
-        rest.split_once(' ').is_some_and(|(host, after)| {
-            host.contains("]:") && host.ends_with(':') && after.starts_with("connection refused")
-        })
-    })
+    connect_hosts(normalised)
+        .any(|host| normalised[..host.end].ends_with(':') && normalised[host.end..].starts_with(" connection refused"))
 }
 
 /// `normalised` without the hosts that Postfix names after "connect to " ("connect to
-/// mx.example.org[192.0.2.9]:25: ..." becomes "connect to : ...").
+/// mx.example.org[192.0.2.9]:25: ..." becomes "connect to  ...").
 fn without_connect_hosts(normalised: &str) -> std::borrow::Cow<'_, str> {
-    const WORDS: &str = "connect to ";
-    if !normalised.contains(WORDS) {
+    let mut out = String::new();
+    let mut from = 0;
+    for host in connect_hosts(normalised) {
+        out.push_str(&normalised[from..host.start]);
+        from = host.end;
+    }
+    if from == 0 {
         return std::borrow::Cow::Borrowed(normalised);
     }
-    let mut out = String::with_capacity(normalised.len());
-    let mut rest = normalised;
-    while let Some(at) = rest.find(WORDS) {
-        out.push_str(&rest[..at + WORDS.len()]);
-        rest = &rest[at + WORDS.len()..];
-        let host_end = rest.find(' ').unwrap_or(rest.len());
-        if rest[..host_end].contains("]:") {
-            rest = &rest[host_end..];
-        }
-    }
-    out.push_str(rest);
+    out.push_str(&normalised[from..]);
     std::borrow::Cow::Owned(out)
 }
 
+/// `normalised` contains one of `phrases`.
 fn says_any(normalised: &str, phrases: &[&str]) -> bool {
     phrases.iter().any(|p| normalised.contains(p))
 }
